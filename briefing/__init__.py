@@ -1,0 +1,26 @@
+"""briefing: news articles on one topic in, one sourced Markdown briefing out.
+
+    import briefing
+    result = briefing.generate(["seeds/"], briefing.Settings(base_url="http://127.0.0.1:8080/v1"))
+    briefing.write_outputs(result, Path("out"))
+"""
+
+from .errors import BriefingError, EndpointError, InputError, ModelOutputError, ModelSetupError
+from .models import Briefing
+from .pipeline import generate, write_outputs
+from .render import to_json, to_markdown
+from .settings import Settings
+
+__all__ = [
+    "Briefing",
+    "BriefingError",
+    "EndpointError",
+    "InputError",
+    "ModelOutputError",
+    "ModelSetupError",
+    "Settings",
+    "generate",
+    "to_json",
+    "to_markdown",
+    "write_outputs",
+]

@@ -1,0 +1,176 @@
+"""Clean one raw document into article text: metadata out, boilerplate gone, facts kept.
+
+Pure: takes a `Document`, returns an `Article`. Everything the model sees and every quote the
+briefing prints comes from the cleaned text this module produces.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from pathlib import PurePath
+
+from .models import Article, Document
+
+_BULLET = re.compile(r"^(?:[•·▪◦‣*–-]|\d{1,2}[.)])\s+")
+_TERMINAL = re.compile(r"[.!?:;…\"”’')\]]$")
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}"
+_WRITTEN_DATE = rf"(?:{_MONTHS})\.?\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS})\.?,?\s+\d{{4}}"
+_DATE_PREFIX = re.compile(rf"^(?:date|published|updated|posted)\s*:?\s*({_ISO_DATE})\s*", re.I)
+_DATE_LINE = re.compile(
+    rf"^(?:[-–•]\s*)?(?:(?:published|updated|posted)(?:\s+on)?\s*:?\s*)?({_ISO_DATE}|{_WRITTEN_DATE})$",
+    re.I,
+)
+
+_JUNK_LINE = re.compile(
+    r"""^(?:
+        \d[\d,.]*\s*k?\s*views?\b.*                     # "317 views 3 min 0 Comment"
+      | \d+\s*(?:min|minute)s?(?:\s+read)?$
+      | \d+\s*comments?$
+      | (?:copyright|©|\(c\))\b.*
+      | .*\ball\ rights\ reserved\b.*
+      | exit\ mobile\ version
+      | (?:photo|image|picture|credit|credits|getty\ images)\s*:.*
+      | (?:key\ points|key\ takeaways|highlights|in\ brief|tags?|share(?:\ this)?(?:\ article)?
+          |advertisement|sponsored|subscribe\b.*|sign\ up\b.*|follow\ us\b.*)
+      | (?:read\ more|continue\ reading|click\ here)\b.*
+    )$""",
+    re.I | re.X,
+)
+_LOREM = re.compile(r"lorem ipsum|sed ut perspiciatis|consectetur adipiscing", re.I)
+_TAIL_MARKER = re.compile(
+    r"""^(?:you\ may\ also\ like|related(?:\ (?:stories|articles|posts|news|coverage|reading))?
+      |more\ (?:stories|from\b.*)|recommended(?:\ for\ you)?|read\ (?:next|also)|also\ read
+      |trending(?:\ now)?|most\ popular|popular\ posts|latest\ news)\s*:?$""",
+    re.I | re.X,
+)
+
+_TITLE_MIN_WORDS = 4
+_HEADING_MAX_WORDS = 16
+_TITLE_FALLBACK_WORDS = 12
+_DATE_SEARCH_LINES = 8
+
+
+def clean(document: Document, source_id: str) -> Article:
+    """Return the article text of `document` with its title and publication date."""
+    lines = _normalised_lines(document.text)
+    published, lines = _take_published_date(lines)
+    lines = _cut_tail(lines)
+    lines = [line for line in lines if not _is_junk(line)]
+    title = _title(lines)
+    body = [line for line in lines if _is_body(line) and line != title]
+    title = title or _title_from_body(body) or _title_from_path(document.path)
+    return Article(
+        id=source_id,
+        path=document.path,
+        title=title,
+        published=published,
+        text=_join_paragraphs(body),
+    )
+
+
+def clean_text(text: str) -> str:
+    """The cleaned body of `text` alone (handy for checks and tests)."""
+    return clean(Document(path="text", text=text), "text").text
+
+
+def _normalised_lines(text: str) -> list[str]:
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u00a0", " ").replace("\t", " ").replace("\ufeff", "")
+    return [re.sub(r" {2,}", " ", line).strip() for line in text.split("\n")]
+
+
+def _take_published_date(lines: list[str]) -> tuple[date | None, list[str]]:
+    """Find a publication date near the top, and remove the text that stated it."""
+    seen = 0
+    for index, line in enumerate(lines):
+        if not line:
+            continue
+        seen += 1
+        if seen > _DATE_SEARCH_LINES:
+            break
+        if prefix := _DATE_PREFIX.match(line):
+            rest = line[prefix.end() :].strip()
+            return _parse_date(prefix.group(1)), [*lines[:index], rest, *lines[index + 1 :]]
+        if whole := _DATE_LINE.match(line):
+            return _parse_date(whole.group(1)), [*lines[:index], *lines[index + 1 :]]
+    return None, lines
+
+
+def _parse_date(text: str) -> date | None:
+    cleaned = re.sub(r"[.,]", "", text).strip()
+    for layout in ("%Y-%m-%d", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y"):
+        try:
+            return datetime.strptime(cleaned, layout).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _cut_tail(lines: list[str]) -> list[str]:
+    for index, line in enumerate(lines):
+        if _TAIL_MARKER.match(line):
+            return lines[:index]
+    return lines
+
+
+def _is_junk(line: str) -> bool:
+    return bool(_JUNK_LINE.match(line) or _LOREM.search(line))
+
+
+def _is_bullet(line: str) -> bool:
+    return bool(_BULLET.match(line))
+
+
+def _is_heading(line: str) -> bool:
+    """Section labels, tag lists, headlines: short lines that do not end like a sentence."""
+    return (
+        not _is_bullet(line)
+        and not _TERMINAL.search(line)
+        and len(line.split()) <= _HEADING_MAX_WORDS
+    )
+
+
+def _is_body(line: str) -> bool:
+    return bool(line) and not _is_heading(line)
+
+
+def _title(lines: list[str]) -> str:
+    """The first headline-like line before the body starts, if there is one."""
+    for line in lines:
+        if not line:
+            continue
+        if _is_body(line):
+            return ""
+        if len(line.split()) >= _TITLE_MIN_WORDS:
+            return line
+    return ""
+
+
+def _title_from_body(body: list[str]) -> str:
+    words = " ".join(body[:1]).split()
+    if len(words) <= _TITLE_FALLBACK_WORDS:
+        return " ".join(words)
+    return " ".join(words[:_TITLE_FALLBACK_WORDS]).rstrip(",;:") + "…"
+
+
+def _title_from_path(path: str) -> str:
+    stem = PurePath(path.rstrip("/")).stem
+    return re.sub(r"[_-]+", " ", stem).strip() or path
+
+
+def _join_paragraphs(lines: list[str]) -> str:
+    """One paragraph per line, with consecutive bullets kept together as a list."""
+    parts: list[str] = []
+    for line in lines:
+        if parts and _is_bullet(line) and _is_bullet(parts[-1].rsplit("\n", 1)[-1]):
+            parts[-1] += "\n" + line
+        else:
+            parts.append(line)
+    return "\n\n".join(parts)

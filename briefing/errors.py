@@ -1,0 +1,49 @@
+"""Every error `briefing` raises on purpose.
+
+    BriefingError              base: a message for the user and a hint saying what to do
+    ├── InputError             the sources given cannot be read or hold no article text
+    ├── ModelSetupError        the embedded model cannot be assembled, found or served
+    ├── EndpointError          the model endpoint refused, failed or could not be reached
+    └── ModelOutputError       the model's answer stayed invalid after the capped re-asks
+
+The CLI prints `message` and `hint` on one line and exits non-zero; it never shows a
+traceback for these.
+"""
+
+from __future__ import annotations
+
+
+class BriefingError(Exception):
+    """Base class: `str(error)` is the one-line message shown to the user."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class InputError(BriefingError):
+    """A source path is missing, unreadable, or holds no article text."""
+
+
+class ModelSetupError(BriefingError):
+    """The embedded model's files or server are missing, corrupt or failed to start."""
+
+    exit_code = 3
+
+
+class EndpointError(BriefingError):
+    """The OpenAI-compatible endpoint could not be reached or refused the request."""
+
+    exit_code = 3
+
+
+class ModelOutputError(BriefingError):
+    """The model kept answering with output that does not fit the schema."""
+
+    exit_code = 3

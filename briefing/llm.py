@@ -1,0 +1,345 @@
+"""The only module that talks to the model endpoint (any OpenAI-compatible server).
+
+It owns three things: error mapping (SDK errors become `EndpointError`s that say what to do),
+the structured-output ladder (detected once per endpoint, see DESIGN.md), and re-asking with
+the validation error when an answer does not fit its schema. HTTP failures (429, 5xx,
+timeouts) are retried by the SDK; invalid answers by tenacity. Never both for one failure.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, TypeVar
+
+import httpx2
+import openai
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from pydantic import BaseModel, ValidationError
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+
+from . import prompts
+from .errors import EndpointError, ModelOutputError
+from .models import Usage
+
+T = TypeVar("T", bound=BaseModel)
+
+SEED = 42
+NO_KEY = "sk-no-key-needed"  # local servers ignore the key, the SDK insists on one
+
+
+class OutputMode(str, Enum):
+    """The structured-output ladder, best first."""
+
+    json_schema = "json_schema"  # OpenAI, vLLM, llama-server, Ollama
+    json_object_schema = "json_object+schema"  # llama-cpp-python's server
+    json_object = "json_object"  # JSON mode, schema in the prompt
+    prompt = "prompt"  # no JSON mode at all: schema in the prompt, JSON extracted
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    base_url: str
+    model: str | None = None
+    api_key: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout: float = 600.0
+    max_retries: int = 2
+
+
+class _InvalidAnswer(Exception):
+    """An answer that does not parse or validate; the next attempt re-asks with `problem`."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+class ModelClient:
+    """Structured chat completions against one endpoint, with usage accounting."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        *,
+        http_client: httpx2.Client | None = None,
+        max_reasks: int = 2,
+        mode: OutputMode | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.usage = Usage()
+        self.mode = mode
+        self._max_reasks = max_reasks
+        self._client = openai.OpenAI(
+            base_url=endpoint.base_url,
+            api_key=endpoint.api_key or NO_KEY,
+            timeout=endpoint.timeout,
+            max_retries=endpoint.max_retries,
+            http_client=http_client,
+        )
+        self._model = endpoint.model
+
+    @property
+    def model(self) -> str:
+        if self._model is None:
+            self._model = self._first_served_model()
+        return self._model
+
+    def is_ready(self) -> bool:
+        """True once the endpoint answers a model listing (used to wait for a server)."""
+        try:
+            self._client.with_options(max_retries=0, timeout=2.0).models.list()
+        except openai.APIError:
+            return False
+        return True
+
+    def structured(
+        self,
+        system: str,
+        user: str,
+        output: type[T],
+        schema: dict[str, Any],
+        *,
+        max_tokens: int,
+    ) -> T:
+        """Ask for one JSON object matching `schema` and return it validated as `output`."""
+        conversation: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": user},
+        ]
+        retrying = Retrying(
+            stop=stop_after_attempt(self._max_reasks + 1),
+            retry=retry_if_exception_type(_InvalidAnswer),
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    answer = self._complete(conversation, schema, output.__name__, max_tokens)
+                    try:
+                        return _validated(answer, output)
+                    except _InvalidAnswer as invalid:
+                        conversation = [
+                            *conversation,
+                            {"role": "assistant", "content": answer},
+                            {"role": "user", "content": prompts.render("reask", problem=invalid.problem)},
+                        ]
+                        raise
+        except _InvalidAnswer as invalid:
+            raise ModelOutputError(
+                f"the model's answer stayed invalid after {self._max_reasks} re-asks: "
+                f"{_first_line(invalid.problem)}",
+                hint="try a larger model with --model-path or --model",
+            ) from None
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
+    # --- one completion, through the ladder ------------------------------------------------
+
+    def _complete(
+        self,
+        conversation: list[ChatCompletionMessageParam],
+        schema: dict[str, Any],
+        name: str,
+        max_tokens: int,
+    ) -> str:
+        if self.mode is not None:
+            return self._request(self.mode, conversation, schema, name, max_tokens)
+        for mode in OutputMode:
+            try:
+                answer = self._request(mode, conversation, schema, name, max_tokens, probing=True)
+            except _Unsupported:
+                continue
+            self.mode = mode
+            return answer
+        raise EndpointError(
+            f"the endpoint at {self.endpoint.base_url} rejected every request format",
+            hint="check that it serves OpenAI-compatible chat completions",
+        )
+
+    def _request(
+        self,
+        mode: OutputMode,
+        conversation: list[ChatCompletionMessageParam],
+        schema: dict[str, Any],
+        name: str,
+        max_tokens: int,
+        *,
+        probing: bool = False,
+    ) -> str:
+        messages, response_format = _shape_request(mode, conversation, schema, name)
+        client = self._client.with_options(max_retries=0) if probing else self._client
+        extra: dict[str, Any] = {}
+        if response_format is not None:
+            extra["response_format"] = response_format
+        started = time.monotonic()
+        try:
+            completion: ChatCompletion = client.chat.completions.create(
+                model=self.model,
+                messages=messages,
+                temperature=0,
+                seed=SEED,
+                max_tokens=max_tokens,
+                **extra,
+            )
+        except (openai.BadRequestError, openai.UnprocessableEntityError) as error:
+            if probing:
+                raise _Unsupported from error
+            raise self._endpoint_error(error) from None
+        except openai.InternalServerError as error:
+            if probing and mode is not OutputMode.prompt:
+                raise _Unsupported from error
+            raise self._endpoint_error(error) from None
+        except openai.APIError as error:
+            raise self._endpoint_error(error) from None
+        self._account(completion, time.monotonic() - started)
+        return _answer_text(completion)
+
+    def _account(self, completion: ChatCompletion, seconds: float) -> None:
+        self.usage.llm_calls += 1
+        self.usage.seconds += seconds
+        if completion.usage is not None:
+            self.usage.prompt_tokens += completion.usage.prompt_tokens
+            self.usage.completion_tokens += completion.usage.completion_tokens
+
+    def _first_served_model(self) -> str:
+        try:
+            listing = self._client.models.list()
+        except openai.APIError as error:
+            raise self._endpoint_error(error) from None
+        for served in listing:
+            return served.id
+        raise EndpointError(
+            f"the endpoint at {self.endpoint.base_url} serves no models",
+            hint="pass --model or set BRIEFING_MODEL",
+        )
+
+    def _endpoint_error(self, error: openai.APIError) -> EndpointError:
+        where = self.endpoint.base_url
+        if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
+            return EndpointError(
+                f"the endpoint at {where} rejected the API key",
+                hint=f"set {self.endpoint.api_key_env} or pass --api-key",
+            )
+        if isinstance(error, openai.NotFoundError):
+            return EndpointError(
+                f"the endpoint at {where} has no model {self._model!r} or no chat API",
+                hint="pass --model or set BRIEFING_MODEL to a model it serves",
+            )
+        if isinstance(error, openai.APITimeoutError):
+            return EndpointError(
+                f"the endpoint at {where} did not answer within {self.endpoint.timeout:.0f} s",
+                hint="check the server or raise --timeout",
+            )
+        if isinstance(error, openai.APIConnectionError):
+            return EndpointError(
+                f"cannot reach the model endpoint at {where}",
+                hint="start the server or fix --base-url / BRIEFING_BASE_URL",
+            )
+        if isinstance(error, openai.APIStatusError):
+            return EndpointError(
+                f"the endpoint at {where} answered HTTP {error.status_code}: "
+                f"{_first_line(str(error.message))}",
+                hint="check the server's log",
+            )
+        return EndpointError(f"the endpoint at {where} failed: {_first_line(str(error))}")
+
+
+class _Unsupported(Exception):
+    """The endpoint refused this rung of the ladder."""
+
+
+def _shape_request(
+    mode: OutputMode,
+    conversation: list[ChatCompletionMessageParam],
+    schema: dict[str, Any],
+    name: str,
+) -> tuple[list[ChatCompletionMessageParam], dict[str, Any] | None]:
+    if mode is OutputMode.json_schema:
+        strict = {"name": name, "schema": schema, "strict": True}
+        return conversation, {"type": "json_schema", "json_schema": strict}
+    if mode is OutputMode.json_object_schema:
+        return conversation, {"type": "json_object", "schema": schema}
+    hint = prompts.render("schema", schema=json.dumps(schema, separators=(",", ":")))
+    first_user = next(i for i, message in enumerate(conversation) if message["role"] == "user")
+    first = conversation[first_user]
+    with_schema: ChatCompletionMessageParam = {
+        "role": "user",
+        "content": f"{first.get('content', '')}\n\n{hint}",
+    }
+    messages = [*conversation[:first_user], with_schema, *conversation[first_user + 1 :]]
+    return messages, ({"type": "json_object"} if mode is OutputMode.json_object else None)
+
+
+def _answer_text(completion: ChatCompletion) -> str:
+    if not completion.choices:
+        raise _InvalidAnswer("the answer was empty")
+    choice = completion.choices[0]
+    text = choice.message.content or ""
+    if choice.finish_reason == "length":
+        raise _InvalidAnswer("the answer was cut off at the token limit; write a shorter answer")
+    if not text.strip():
+        raise _InvalidAnswer("the answer was empty")
+    return text
+
+
+def _validated(answer: str, output: type[T]) -> T:
+    try:
+        return output.model_validate_json(extract_json(answer))
+    except ValidationError as error:
+        raise _InvalidAnswer(_describe(error)) from None
+
+
+def extract_json(text: str) -> str:
+    """The outermost JSON object in `text` (models wrap JSON in prose or code fences)."""
+    start = text.find("{")
+    end = text.rfind("}")
+    if start == -1 or end < start:
+        raise _InvalidAnswer("the answer held no JSON object")
+    return text[start : end + 1]
+
+
+def _describe(error: ValidationError) -> str:
+    problems = [
+        f"{'.'.join(str(part) for part in item['loc']) or 'answer'}: {item['msg']}"
+        for item in error.errors()[:5]
+    ]
+    return "; ".join(problems)
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0][:200] if text.strip() else "no details"
+
+
+def schema_of(output: type[BaseModel]) -> dict[str, Any]:
+    """`output`'s JSON schema in the plain form every server's grammar accepts.
+
+    References are inlined, titles dropped (they cost prompt tokens and some grammars trip on
+    them), and objects closed with `additionalProperties: false` as strict mode requires.
+    """
+    schema = output.model_json_schema()
+    definitions = schema.pop("$defs", {})
+    inlined: dict[str, Any] = _inline(schema, definitions)
+    return inlined
+
+
+def _inline(node: Any, definitions: dict[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_inline(item, definitions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return _inline(definitions[node["$ref"].rsplit("/", 1)[-1]], definitions)
+    shaped: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "title":
+            continue
+        if key == "properties":
+            shaped[key] = {name: _inline(sub, definitions) for name, sub in value.items()}
+        else:
+            shaped[key] = _inline(value, definitions)
+    if shaped.get("type") == "object":
+        shaped.pop("description", None)  # a class docstring: prompt tokens, no guidance
+        shaped["additionalProperties"] = False
+    return shaped

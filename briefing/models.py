@@ -1,0 +1,202 @@
+"""The pydantic models that flow between the pipeline's stages.
+
+Reading order follows the data: an input document is cleaned into an `Article`, split into
+`Sentence`s, summarised by the model into an `ArticleSummary` (claims citing sentence
+numbers), turned into evidence-backed `Claim`s, grouped into `Cluster`s, and composed into a
+`Briefing`, whose JSON form is the contract described in DESIGN.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- input -------------------------------------------------------------------------------
+
+
+class Document(Frozen):
+    """Raw text as read from one source, before any cleaning."""
+
+    path: str
+    text: str
+
+
+class Sentence(Frozen):
+    """One sentence of an article's cleaned text; `text == article.text[start:end]`."""
+
+    number: int
+    start: int
+    end: int
+    text: str
+
+
+class Article(Frozen):
+    """One source after cleaning: its text is the only text quotes may come from."""
+
+    id: str
+    path: str
+    title: str
+    published: date | None = None
+    text: str
+    sentences: tuple[Sentence, ...] = ()
+
+
+# --- what the model returns for one article ------------------------------------------------
+
+
+class ClaimType(str, Enum):
+    event = "event"
+    decision = "decision"
+    figure = "figure"
+    quote = "quote"
+    assessment = "assessment"
+    background = "background"
+
+
+class ClaimDraft(BaseModel):
+    """A claim as the model states it: a paraphrase plus the sentence numbers behind it."""
+
+    text: str = Field(description="One fact from the article in one short sentence of your own.")
+    sentences: list[int] = Field(
+        min_length=1, max_length=3, description="Numbers of the sentences that state this fact."
+    )
+    type: ClaimType
+
+
+class ArticleSummary(BaseModel):
+    """The model's structured summary of one article."""
+
+    main_event: str = Field(description="What happened, in one line.")
+    claims: list[ClaimDraft] = Field(max_length=8)
+
+
+# --- evidence-backed claims and their clusters ---------------------------------------------
+
+
+class Evidence(Frozen):
+    """An exact quote: `article.text[start:end] == quote` for the article `source` names."""
+
+    source: str
+    sentence: int
+    quote: str
+    start: int
+    end: int
+
+
+class Claim(Frozen):
+    id: str
+    source: str
+    text: str
+    type: ClaimType
+    evidence: tuple[Evidence, ...]
+    verified: bool
+    problems: tuple[str, ...] = ()
+
+
+class ArticleClaims(Frozen):
+    """Everything extracted from one article, verified or not."""
+
+    source: str
+    main_event: str
+    claims: tuple[Claim, ...]
+
+    @property
+    def verified(self) -> tuple[Claim, ...]:
+        return tuple(claim for claim in self.claims if claim.verified)
+
+
+class Cluster(Frozen):
+    """The same claim as made by one or more articles."""
+
+    id: str
+    canonical: str
+    claims: tuple[Claim, ...]
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(claim.source for claim in self.claims))
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        return tuple(dict.fromkeys(e for claim in self.claims for e in claim.evidence))
+
+
+# --- the model's composition over clusters ---------------------------------------------------
+
+
+class DraftStatement(BaseModel):
+    text: str = Field(description="One sentence of the briefing.")
+    clusters: list[int] = Field(
+        min_length=1, max_length=3, description="Numbers of the claims this sentence rests on."
+    )
+
+
+class BottomLine(BaseModel):
+    title: str = Field(description="A headline for the whole briefing, under 12 words.")
+    statements: list[DraftStatement] = Field(min_length=1, max_length=4)
+
+
+# --- the briefing: the JSON contract ---------------------------------------------------------
+
+
+class Citation(Frozen):
+    source: str
+    quote: str
+    start: int
+    end: int
+
+
+class Statement(Frozen):
+    text: str
+    citations: tuple[Citation, ...] = Field(min_length=1)
+    clusters: tuple[str, ...] = ()
+    corroboration: int = Field(default=1, description="Independent sources behind the statement.")
+    composed: bool = Field(default=False, description="Written by the model over clusters.")
+
+
+class SectionKind(str, Enum):
+    summary = "summary"
+    developments = "developments"
+    disagreements = "disagreements"
+    timeline = "timeline"
+
+
+class Section(Frozen):
+    heading: str
+    kind: SectionKind
+    statements: tuple[Statement, ...]
+
+
+class SourceInfo(Frozen):
+    id: str
+    path: str
+    title: str
+    published: date | None
+    sentences: int
+    claims_extracted: int
+    claims_verified: int
+
+
+class Usage(BaseModel):
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_calls: int = 0
+    seconds: float = 0.0
+
+
+class Briefing(Frozen):
+    title: str
+    generated_at: datetime
+    model: str
+    sources: tuple[SourceInfo, ...]
+    sections: tuple[Section, ...]
+    usage: Usage
+    warnings: tuple[str, ...] = ()

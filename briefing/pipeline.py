@@ -1,0 +1,203 @@
+"""The public entry point: sources in, `Briefing` out, with every stage in order.
+
+    read -> clean -> sentences -> summarize (model) -> ground/verify -> merge
+         -> compose (model) -> Briefing -> render
+
+`generate` is what the CLI calls. It starts the embedded model server when no endpoint is
+configured and always stops it again.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import compose, extract, ingest
+from .clean import clean
+from .errors import BriefingError, InputError, ModelOutputError
+from .llm import Endpoint, ModelClient, OutputMode
+from .local_model import EMBEDDED_MODEL, embedded_model_path
+from .local_server import ServerOptions, running_server
+from .merge import cluster_claims
+from .models import Article, ArticleClaims, Briefing, Document, Section, SourceInfo, Usage
+from .render import to_json, to_markdown
+from .sentences import segment
+from .settings import Settings
+
+Progress = Callable[[str], None]
+
+
+def _silent(_: str) -> None:
+    return None
+
+
+def generate(
+    sources: Sequence[str | Path],
+    settings: Settings | None = None,
+    *,
+    client: ModelClient | None = None,
+    now: datetime | None = None,
+    progress: Progress = _silent,
+) -> Briefing:
+    """Read `sources`, summarise and reconcile them with the model, and return the briefing.
+
+    `client` overrides the endpoint from `settings` (tests pass one); `now` stamps the result.
+    """
+    started = time.monotonic()
+    settings = settings or Settings.from_env()
+    documents, warnings = ingest.read_documents(sources)
+    articles, skipped = prepare(documents)
+    warnings += skipped
+    if client is not None:
+        return _briefing(articles, client, settings, warnings, started, now, progress)
+    with connect(settings, progress) as connected:
+        return _briefing(articles, connected, settings, warnings, started, now, progress)
+
+
+def prepare(documents: Sequence[Document]) -> tuple[list[Article], list[str]]:
+    """Clean and number the sentences of each document; skip those with no article text."""
+    articles: list[Article] = []
+    warnings: list[str] = []
+    for document in documents:
+        article = segment(clean(document, f"S{len(articles) + 1}"))
+        if article.sentences:
+            articles.append(article)
+        else:
+            warnings.append(f"{document.path}: no article text left after cleaning, skipped")
+    if not articles:
+        raise InputError("no source holds article text after cleaning", hint="check the inputs")
+    return articles, warnings
+
+
+@contextmanager
+def connect(settings: Settings, progress: Progress = _silent) -> Iterator[ModelClient]:
+    """A client for the configured endpoint, or for the embedded model served on loopback."""
+    if settings.base_url:
+        yield ModelClient(_endpoint(settings, settings.base_url, settings.model), max_reasks=settings.max_reasks)
+        return
+    options = server_options(settings, progress)
+    progress(f"starting the model server for {options.model_path.name}")
+    with running_server(options) as base_url:
+        yield ModelClient(
+            _endpoint(settings, base_url, options.alias),
+            max_reasks=settings.max_reasks,
+            mode=OutputMode.json_object_schema,  # llama-cpp-python's server: known, no probing
+        )
+
+
+def server_options(settings: Settings, progress: Progress = _silent) -> ServerOptions:
+    if settings.model_path is not None:
+        model_path, alias = settings.model_path, settings.model_path.stem
+    else:
+        progress("checking the embedded model (assembled once, then reused)")
+        model_path, alias = embedded_model_path(settings.cache_dir), EMBEDDED_MODEL.name
+    return ServerOptions(
+        model_path=model_path,
+        alias=alias,
+        log_path=settings.cache_dir / "server.log",
+        context_window=settings.context_window,
+        threads=os.cpu_count() or 1,
+        startup_timeout=settings.server_startup_timeout,
+    )
+
+
+def write_outputs(briefing: Briefing, out_dir: Path) -> list[Path]:
+    """Write `briefing.md` and `briefing.json` into `out_dir`, each replaced atomically."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, text in (("briefing.md", to_markdown(briefing)), ("briefing.json", to_json(briefing))):
+            target = out_dir / name
+            partial = target.with_name(f".{name}.partial")
+            partial.write_text(text, encoding="utf-8")
+            partial.replace(target)
+            written.append(target)
+    except OSError as error:
+        raise InputError(
+            f"cannot write to {out_dir}: {error.strerror}", hint="choose another --out folder"
+        ) from None
+    return written
+
+
+def _endpoint(settings: Settings, base_url: str, model: str | None) -> Endpoint:
+    return Endpoint(
+        base_url=base_url,
+        model=model,
+        api_key=settings.api_key,
+        api_key_env=settings.api_key_env,
+        timeout=settings.timeout,
+    )
+
+
+def _briefing(
+    articles: list[Article],
+    client: ModelClient,
+    settings: Settings,
+    warnings: list[str],
+    started: float,
+    now: datetime | None,
+    progress: Progress,
+) -> Briefing:
+    extracted = _extract_all(articles, client, warnings, progress)
+    clusters = compose.ranked(cluster_claims(extracted))
+    if not clusters:
+        raise ModelOutputError(
+            "no claim survived verification, so there is nothing to brief",
+            hint="check the inputs are news articles, or try a larger model",
+        )
+    progress(f"composing the briefing over {len(clusters)} claim clusters")
+    bottom_line = None
+    try:
+        bottom_line = compose.write_bottom_line(clusters, len(articles), client)
+    except ModelOutputError as error:
+        warnings.append(compose.fallback_bottom_line_warning(error))
+    summary, summary_warnings = compose.summary_section(bottom_line, clusters)
+    sections: tuple[Section, ...] = (summary, compose.developments_section(clusters))
+    usage = Usage(**client.usage.model_dump())
+    usage.seconds = round(time.monotonic() - started, 2)
+    return Briefing(
+        title=settings.title or (bottom_line.title.strip() if bottom_line else articles[0].title),
+        generated_at=now or datetime.now(UTC),
+        model=client.model,
+        sources=tuple(_source_info(article, extracted) for article in articles),
+        sections=sections,
+        usage=usage,
+        warnings=tuple(warnings + summary_warnings),
+    )
+
+
+def _extract_all(
+    articles: list[Article], client: ModelClient, warnings: list[str], progress: Progress
+) -> list[ArticleClaims]:
+    extracted: list[ArticleClaims] = []
+    for position, article in enumerate(articles, start=1):
+        progress(f"[{position}/{len(articles)}] {article.id} {article.title} ({len(article.sentences)} sentences)")
+        try:
+            summary = extract.summarize(article, client)
+        except ModelOutputError as error:
+            warnings.append(f"{article.id} ({article.path}): {error.message}")
+            continue
+        claims = extract.ground(article, summary)
+        extracted.append(claims)
+        progress(f"      {len(claims.verified)} of {len(claims.claims)} claims verified")
+    return extracted
+
+
+def _source_info(article: Article, extracted: list[ArticleClaims]) -> SourceInfo:
+    claims = next((found for found in extracted if found.source == article.id), None)
+    return SourceInfo(
+        id=article.id,
+        path=article.path,
+        title=article.title,
+        published=article.published,
+        sentences=len(article.sentences),
+        claims_extracted=len(claims.claims) if claims else 0,
+        claims_verified=len(claims.verified) if claims else 0,
+    )
+
+
+__all__ = ["BriefingError", "generate", "prepare", "write_outputs"]

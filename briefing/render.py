@@ -1,0 +1,80 @@
+"""Render a `Briefing` as Markdown and as the JSON contract. Pure: strings in, strings out."""
+
+from __future__ import annotations
+
+import re
+
+from .models import Briefing, Citation, Section, SourceInfo, Statement
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def to_json(briefing: Briefing) -> str:
+    return briefing.model_dump_json(indent=2) + "\n"
+
+
+def to_markdown(briefing: Briefing) -> str:
+    footnotes = _Footnotes()
+    lines = [f"# {escape(briefing.title)}", "", _byline(briefing), ""]
+    for section in briefing.sections:
+        lines += _section(section, footnotes)
+    lines += _sources(briefing.sources)
+    lines += footnotes.definitions(briefing.sources)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def escape(text: str) -> str:
+    """Make model- or article-supplied text inert in Markdown."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+class _Footnotes:
+    """Numbers citations in order of first appearance; the same passage keeps its number."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[Citation, int] = {}
+
+    def marks(self, statement: Statement) -> str:
+        numbers = [self._numbers.setdefault(c, len(self._numbers) + 1) for c in statement.citations]
+        return "".join(f"[^{number}]" for number in dict.fromkeys(numbers))
+
+    def definitions(self, sources: tuple[SourceInfo, ...]) -> list[str]:
+        titles = {source.id: source.title for source in sources}
+        lines = [""] if self._numbers else []
+        for citation, number in self._numbers.items():
+            where = escape(titles.get(citation.source, citation.source))
+            lines.append(f"[^{number}]: “{escape(citation.quote)}” — {where}")
+        return lines
+
+
+def _byline(briefing: Briefing) -> str:
+    when = briefing.generated_at.strftime("%Y-%m-%d %H:%M %Z").strip()
+    count = len(briefing.sources)
+    return (
+        f"*Generated {when} from {count} source{'s' if count != 1 else ''} "
+        f"with {escape(briefing.model)}. Every sentence cites the passages it rests on.*"
+    )
+
+
+def _section(section: Section, footnotes: _Footnotes) -> list[str]:
+    if not section.statements:
+        return []
+    lines = [f"## {escape(section.heading)}", ""]
+    if section.kind.value == "summary":
+        lines.append(" ".join(escape(s.text) + footnotes.marks(s) for s in section.statements))
+    else:
+        lines += [f"- {escape(s.text)}{_corroboration(s)}{footnotes.marks(s)}" for s in section.statements]
+    return [*lines, ""]
+
+
+def _corroboration(statement: Statement) -> str:
+    count = statement.corroboration
+    return f" *({count} sources)*" if count > 1 else " *(single source)*"
+
+
+def _sources(sources: tuple[SourceInfo, ...]) -> list[str]:
+    lines = ["## Sources", ""]
+    for source in sources:
+        published = source.published.isoformat() if source.published else "date unknown"
+        lines.append(f"- **{source.id}** {escape(source.title)}, {published} ({escape(source.path)})")
+    return lines

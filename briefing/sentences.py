@@ -1,0 +1,82 @@
+"""Split cleaned article text into numbered sentences with character offsets.
+
+Pure. Each line of the cleaned text (a paragraph or a bullet) is split on its own, so a
+sentence never spans two paragraphs; `text[s.start:s.end] == s.text` always holds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .models import Article, Sentence
+
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof gen lt col maj capt sgt adm cmdr gov sen rep rev st jr sr
+    inc corp co ltd no nos vol fig approx est dept univ vs etc e.g i.e a.m p.m
+    jan feb mar apr jun jul aug sep sept oct nov dec""".split()
+)
+# A boundary candidate: terminal punctuation, optional closing quotes/brackets, whitespace,
+# then something that can open a sentence.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_BULLET = re.compile(r"^(?:[•·▪◦‣*–-]|\d{1,2}[.)])\s+")
+_WORD_BEFORE = re.compile(r"(\S+)$")
+
+
+def split_sentences(text: str, first_number: int = 1) -> list[Sentence]:
+    """Number every sentence of `text`, starting at `first_number`."""
+    sentences: list[Sentence] = []
+    for start, end in _spans(text):
+        sentences.append(
+            Sentence(number=first_number + len(sentences), start=start, end=end, text=text[start:end])
+        )
+    return sentences
+
+
+def segment(article: Article) -> Article:
+    return article.model_copy(update={"sentences": tuple(split_sentences(article.text))})
+
+
+def _spans(text: str) -> Iterator[tuple[int, int]]:
+    offset = 0
+    for line in text.split("\n"):
+        bullet = _BULLET.match(line)
+        line_start = offset + (bullet.end() if bullet else 0)
+        body = text[line_start : offset + len(line)]
+        for start, end in _line_spans(body):
+            yield line_start + start, line_start + end
+        offset += len(line) + 1
+
+
+def _line_spans(line: str) -> Iterator[tuple[int, int]]:
+    start = 0
+    for match in _BOUNDARY.finditer(line):
+        if _is_abbreviation(line[start : match.start() + 1]):
+            continue
+        end = match.end()
+        yield from _trimmed(line, start, end)
+        start = end
+    yield from _trimmed(line, start, len(line))
+
+
+def _is_abbreviation(before: str) -> bool:
+    """True when the period ending `before` belongs to an abbreviation or an initial."""
+    found = _WORD_BEFORE.search(before)
+    if not found or not before.endswith("."):
+        return False
+    word = found.group(1).lstrip("(\"'“‘[").rstrip(".")
+    lowered = word.lower()
+    if lowered in _ABBREVIATIONS:
+        return True
+    if len(word) == 1 and word.isalpha() and word.isupper():
+        return True  # an initial: "Lloyd J. Austin"
+    return bool(re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", word))  # U.S., U.K., e.g
+
+
+def _trimmed(line: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while start < end and line[start].isspace():
+        start += 1
+    while end > start and line[end - 1].isspace():
+        end -= 1
+    if end - start >= 2:
+        yield start, end

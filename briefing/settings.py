@@ -1,0 +1,50 @@
+"""Run settings: defaults, overridden by the environment, overridden by explicit values."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .local_model import default_cache_dir
+
+# environment variable -> setting, first match wins for a setting
+ENVIRONMENT = (
+    ("BRIEFING_BASE_URL", "base_url"),
+    ("OPENAI_BASE_URL", "base_url"),
+    ("BRIEFING_MODEL", "model"),
+    ("OPENAI_API_KEY", "api_key"),
+    ("BRIEFING_MODEL_PATH", "model_path"),
+    ("BRIEFING_CACHE_DIR", "cache_dir"),
+)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint; none: embedded model")
+    model: str | None = Field(None, description="Model name at the endpoint; none: its first model")
+    api_key: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    model_path: Path | None = Field(None, description="A GGUF to serve instead of the embedded one")
+    cache_dir: Path = Field(default_factory=default_cache_dir)
+    title: str | None = None
+    context_window: int = 8192
+    timeout: float = 600.0
+    max_reasks: int = 2
+    server_startup_timeout: float = 180.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **explicit: Any) -> Settings:
+        """Settings from `environ` (default: the process environment), then `explicit` values
+        that are not None."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for variable, setting in ENVIRONMENT:
+            if environ.get(variable) and setting not in values:
+                values[setting] = environ[variable]
+        values.update({key: value for key, value in explicit.items() if value is not None})
+        return cls(**values)
