@@ -1,8 +1,8 @@
 """briefing: news articles on one topic in, one sourced Markdown briefing out.
 
-    import briefing
-    result = briefing.generate(["seeds/"], briefing.Settings(base_url="http://127.0.0.1:8080/v1"))
-    briefing.write_outputs(result, Path("out"))
+import briefing
+result = briefing.generate(["seeds/"], briefing.Settings(base_url="http://127.0.0.1:8080/v1"))
+briefing.write_outputs(result, Path("out"))
 """
 
 from .errors import BriefingError, EndpointError, InputError, ModelOutputError, ModelSetupError

@@ -21,7 +21,9 @@ _MONTHS = (
     "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
-_WRITTEN_DATE = rf"(?:{_MONTHS})\.?\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS})\.?,?\s+\d{{4}}"
+_WRITTEN_DATE = (
+    rf"(?:{_MONTHS})\.?\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS})\.?,?\s+\d{{4}}"
+)
 _DATE_PREFIX = re.compile(rf"^(?:date|published|updated|posted)\s*:?\s*({_ISO_DATE})\s*", re.I)
 _DATE_LINE = re.compile(
     rf"^(?:[-–•]\s*)?(?:(?:published|updated|posted)(?:\s+on)?\s*:?\s*)?({_ISO_DATE}|{_WRITTEN_DATE})$",

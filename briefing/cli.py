@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import sys
 from collections.abc import Callable
@@ -13,7 +14,7 @@ import typer
 from rich.console import Console
 
 from .errors import BriefingError
-from .local_server import LOOPBACK, ServerOptions, run_in_foreground
+from .local_server import LOOPBACK, run_in_foreground
 from .models import Briefing
 from .pipeline import generate as generate_briefing
 from .pipeline import server_options, write_outputs
@@ -34,7 +35,9 @@ BaseUrl = Annotated[
                  "default: the embedded model on 127.0.0.1"),
 ]  # fmt: skip
 Model = Annotated[str | None, typer.Option(help="Model name at the endpoint [env: BRIEFING_MODEL]")]
-ApiKey = Annotated[str | None, typer.Option(help="API key [env: OPENAI_API_KEY]", show_default=False)]
+ApiKey = Annotated[
+    str | None, typer.Option(help="API key [env: OPENAI_API_KEY]", show_default=False)
+]
 ModelPath = Annotated[
     Path | None, typer.Option(help="A GGUF file to serve instead of the embedded model")
 ]
@@ -47,7 +50,9 @@ CacheDir = Annotated[
 @app.command()
 def generate(
     sources: Annotated[list[str], typer.Argument(help="Article files or folders of them")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for briefing.md and briefing.json")] = Path("out"),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for briefing.md and briefing.json")
+    ] = Path("out"),
     title: Annotated[str | None, typer.Option(help="Title instead of the model's headline")] = None,
     base_url: BaseUrl = None,
     model: Model = None,
@@ -79,16 +84,16 @@ def serve(
     model_path: ModelPath = None,
     cache_dir: CacheDir = None,
 ) -> None:
-    """Serve the embedded model (or --model-path) on 127.0.0.1 until Ctrl-C, for reuse across runs."""
+    """Serve the embedded model (or --model-path) on 127.0.0.1 until Ctrl-C, to reuse it."""
 
     def run() -> None:
         settings = Settings.from_env(model_path=model_path, cache_dir=cache_dir)
         options = server_options(settings, _progress)
-        options = ServerOptions(**{**options.__dict__, "port": port})
+        options = dataclasses.replace(options, port=port)
 
         def ready(base_url: str) -> None:
             typer.echo(f"Serving {options.alias} at {base_url} (Ctrl-C stops it)")
-            typer.echo(f"Use it with: briefing generate SOURCES --base-url {base_url} --model {options.alias}")
+            typer.echo(f"Use it: briefing generate SOURCES --base-url {base_url}")
 
         _err.print(f"starting the model server on {LOOPBACK}:{port}", markup=False)
         run_in_foreground(options, ready)

@@ -78,7 +78,9 @@ def summary_section(
             statements.append(statement)
     if not statements:
         statements = [statement_for(cluster) for cluster in shown[:_FALLBACK_STATEMENTS]]
-    return Section(heading="Bottom line", kind=SectionKind.summary, statements=tuple(statements)), warnings
+    return Section(
+        heading="Bottom line", kind=SectionKind.summary, statements=tuple(statements)
+    ), warnings
 
 
 def developments_section(clusters: Sequence[Cluster]) -> Section:
@@ -112,7 +114,9 @@ def _checked(draft: DraftStatement, shown: list[Cluster]) -> tuple[Statement | N
     if problems:
         note = f"bottom-line sentence replaced by its claim ({'; '.join(problems)}): {draft.text!r}"
         return statement_for(cited[0]), note
-    citations = tuple(dict.fromkeys(c for cluster in cited for c in statement_for(cluster).citations))
+    citations = tuple(
+        dict.fromkeys(c for cluster in cited for c in statement_for(cluster).citations)
+    )
     sources = {source for cluster in cited for source in cluster.sources}
     return (
         Statement(

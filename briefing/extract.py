@@ -53,6 +53,12 @@ def ground(article: Article, summary: ArticleSummary) -> ArticleClaims:
     return ArticleClaims(source=article.id, main_event=summary.main_event, claims=claims)
 
 
+def as_sentence(text: str) -> str:
+    """Trimmed, with a closing full stop when the model left it off."""
+    text = " ".join(text.split())
+    return text if not text or text[-1] in ".!?\"”’)" else f"{text}."
+
+
 def _grounded_claim(article: Article, draft: ClaimDraft, claim_id: str) -> Claim:
     numbers = list(dict.fromkeys(draft.sentences))
     problems = citation_problems(numbers, len(article.sentences))
@@ -74,7 +80,7 @@ def _grounded_claim(article: Article, draft: ClaimDraft, claim_id: str) -> Claim
     return Claim(
         id=claim_id,
         source=article.id,
-        text=draft.text.strip(),
+        text=as_sentence(draft.text),
         type=draft.type,
         evidence=evidence,
         verified=not problems,

@@ -40,11 +40,14 @@ def read_documents(sources: Sequence[str | Path]) -> tuple[list[Document], list[
 def _files(path: Path) -> list[Path]:
     if path.is_dir():
         files = sorted(
-            child for child in path.iterdir() if child.is_file() and child.suffix.lower() in TEXT_SUFFIXES
+            child
+            for child in path.iterdir()
+            if child.is_file() and child.suffix.lower() in TEXT_SUFFIXES
         )
         if not files:
             raise InputError(
-                f"{path} holds no article files", hint=f"put {', '.join(sorted(TEXT_SUFFIXES))} files in it"
+                f"{path} holds no article files",
+                hint=f"put {', '.join(sorted(TEXT_SUFFIXES))} files in it",
             )
         return files
     if path.is_file():

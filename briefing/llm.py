@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any, TypeVar
 
 import httpx2
@@ -30,7 +30,7 @@ SEED = 42
 NO_KEY = "sk-no-key-needed"  # local servers ignore the key, the SDK insists on one
 
 
-class OutputMode(str, Enum):
+class OutputMode(StrEnum):
     """The structured-output ladder, best first."""
 
     json_schema = "json_schema"  # OpenAI, vLLM, llama-server, Ollama
@@ -124,7 +124,10 @@ class ModelClient:
                         conversation = [
                             *conversation,
                             {"role": "assistant", "content": answer},
-                            {"role": "user", "content": prompts.render("reask", problem=invalid.problem)},
+                            {
+                                "role": "user",
+                                "content": prompts.render("reask", problem=invalid.problem),
+                            },
                         ]
                         raise
         except _InvalidAnswer as invalid:

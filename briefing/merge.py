@@ -54,7 +54,9 @@ def _canonical(group: list[Claim]) -> Claim:
         return group[0]
     return max(
         group,
-        key=lambda claim: sum(similarity(claim.text, other.text) for other in group if other is not claim),
+        key=lambda claim: sum(
+            similarity(claim.text, other.text) for other in group if other is not claim
+        ),
     )
 
 

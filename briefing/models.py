@@ -9,7 +9,7 @@ numbers), turned into evidence-backed `Claim`s, grouped into `Cluster`s, and com
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,7 +51,7 @@ class Article(Frozen):
 # --- what the model returns for one article ------------------------------------------------
 
 
-class ClaimType(str, Enum):
+class ClaimType(StrEnum):
     event = "event"
     decision = "decision"
     figure = "figure"
@@ -161,7 +161,7 @@ class Statement(Frozen):
     composed: bool = Field(default=False, description="Written by the model over clusters.")
 
 
-class SectionKind(str, Enum):
+class SectionKind(StrEnum):
     summary = "summary"
     developments = "developments"
     disagreements = "disagreements"

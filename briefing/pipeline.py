@@ -77,7 +77,9 @@ def prepare(documents: Sequence[Document]) -> tuple[list[Article], list[str]]:
 def connect(settings: Settings, progress: Progress = _silent) -> Iterator[ModelClient]:
     """A client for the configured endpoint, or for the embedded model served on loopback."""
     if settings.base_url:
-        yield ModelClient(_endpoint(settings, settings.base_url, settings.model), max_reasks=settings.max_reasks)
+        yield ModelClient(
+            _endpoint(settings, settings.base_url, settings.model), max_reasks=settings.max_reasks
+        )
         return
     options = server_options(settings, progress)
     progress(f"starting the model server for {options.model_path.name}")
@@ -110,7 +112,10 @@ def write_outputs(briefing: Briefing, out_dir: Path) -> list[Path]:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         written = []
-        for name, text in (("briefing.md", to_markdown(briefing)), ("briefing.json", to_json(briefing))):
+        for name, text in (
+            ("briefing.md", to_markdown(briefing)),
+            ("briefing.json", to_json(briefing)),
+        ):
             target = out_dir / name
             partial = target.with_name(f".{name}.partial")
             partial.write_text(text, encoding="utf-8")
@@ -175,7 +180,10 @@ def _extract_all(
 ) -> list[ArticleClaims]:
     extracted: list[ArticleClaims] = []
     for position, article in enumerate(articles, start=1):
-        progress(f"[{position}/{len(articles)}] {article.id} {article.title} ({len(article.sentences)} sentences)")
+        sentences = len(article.sentences)
+        progress(
+            f"[{position}/{len(articles)}] {article.id} {article.title} ({sentences} sentences)"
+        )
         try:
             summary = extract.summarize(article, client)
         except ModelOutputError as error:

@@ -63,7 +63,9 @@ def _section(section: Section, footnotes: _Footnotes) -> list[str]:
     if section.kind.value == "summary":
         lines.append(" ".join(escape(s.text) + footnotes.marks(s) for s in section.statements))
     else:
-        lines += [f"- {escape(s.text)}{_corroboration(s)}{footnotes.marks(s)}" for s in section.statements]
+        lines += [
+            f"- {escape(s.text)}{_corroboration(s)}{footnotes.marks(s)}" for s in section.statements
+        ]
     return [*lines, ""]
 
 
@@ -76,5 +78,7 @@ def _sources(sources: tuple[SourceInfo, ...]) -> list[str]:
     lines = ["## Sources", ""]
     for source in sources:
         published = source.published.isoformat() if source.published else "date unknown"
-        lines.append(f"- **{source.id}** {escape(source.title)}, {published} ({escape(source.path)})")
+        lines.append(
+            f"- **{source.id}** {escape(source.title)}, {published} ({escape(source.path)})"
+        )
     return lines

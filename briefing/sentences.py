@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from .models import Article, Sentence
 
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof gen lt col maj capt sgt adm cmdr gov sen rep rev st jr sr
-    inc corp co ltd no nos vol fig approx est dept univ vs etc e.g i.e a.m p.m
-    jan feb mar apr jun jul aug sep sept oct nov dec""".split()
+    """mr mrs ms dr prof gen lt col maj capt sgt adm cmdr gov sen rep rev st jr sr inc corp co
+    ltd no nos vol fig approx est dept univ vs etc e.g i.e a.m p.m jan feb mar apr jun jul
+    aug sep sept oct nov dec""".split()
 )
 # A boundary candidate: terminal punctuation, optional closing quotes/brackets, whitespace,
 # then something that can open a sentence.
@@ -28,7 +28,9 @@ def split_sentences(text: str, first_number: int = 1) -> list[Sentence]:
     sentences: list[Sentence] = []
     for start, end in _spans(text):
         sentences.append(
-            Sentence(number=first_number + len(sentences), start=start, end=end, text=text[start:end])
+            Sentence(
+                number=first_number + len(sentences), start=start, end=end, text=text[start:end]
+            )
         )
     return sentences
 

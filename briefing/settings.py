@@ -25,7 +25,9 @@ ENVIRONMENT = (
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    base_url: str | None = Field(None, description="OpenAI-compatible endpoint; none: embedded model")
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint; none: embedded model"
+    )
     model: str | None = Field(None, description="Model name at the endpoint; none: its first model")
     api_key: str | None = None
     api_key_env: str = "OPENAI_API_KEY"

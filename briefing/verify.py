@@ -22,19 +22,21 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 _STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be been before being
-    below between both but by can could did do does doing down during each few for from further
-    had has have having he her here hers him his how i if in into is it its itself just more most
-    must my no nor not now of off on once only or other our out over own same she should so some
-    such than that the their them then there these they this those through to too under until up
-    upon very was we were what when where which while who whom why will with would you your
-    said says say according new amid its it's also""".split()
+    below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers him his how i if in into is it its itself
+    just more most must my no nor not now of off on once only or other our out over own same
+    she should so some such than that the their them then there these they this those
+    through to too under until up upon very was we were what when where which while who whom
+    why will with would you your said says say according new amid its it's also""".split()
 )
 
 
 def numbers_in(text: str) -> set[str]:
     """Numbers as digits without separators; small number words count as their digits."""
     found = {match.replace(",", "") for match in _NUMBER.findall(text)}
-    found |= {_NUMBER_WORDS[w] for w in (w.lower() for w in _WORD.findall(text)) if w in _NUMBER_WORDS}
+    found |= {
+        _NUMBER_WORDS[w] for w in (w.lower() for w in _WORD.findall(text)) if w in _NUMBER_WORDS
+    }
     return found
 
 
