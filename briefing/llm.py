@@ -117,9 +117,11 @@ class ModelClient:
         try:
             for attempt in retrying:
                 with attempt:
-                    answer = self._complete(conversation, schema, output.__name__, max_tokens)
+                    answer, finish_reason = self._complete(
+                        conversation, schema, output.__name__, max_tokens
+                    )
                     try:
-                        return _validated(answer, output)
+                        return _validated(answer, finish_reason, output)
                     except _InvalidAnswer as invalid:
                         conversation = [
                             *conversation,
@@ -146,7 +148,7 @@ class ModelClient:
         schema: dict[str, Any],
         name: str,
         max_tokens: int,
-    ) -> str:
+    ) -> tuple[str, str | None]:
         if self.mode is not None:
             return self._request(self.mode, conversation, schema, name, max_tokens)
         for mode in OutputMode:
@@ -170,7 +172,7 @@ class ModelClient:
         max_tokens: int,
         *,
         probing: bool = False,
-    ) -> str:
+    ) -> tuple[str, str | None]:
         messages, response_format = _shape_request(mode, conversation, schema, name)
         client = self._client.with_options(max_retries=0) if probing else self._client
         extra: dict[str, Any] = {}
@@ -275,19 +277,18 @@ def _shape_request(
     return messages, ({"type": "json_object"} if mode is OutputMode.json_object else None)
 
 
-def _answer_text(completion: ChatCompletion) -> str:
+def _answer_text(completion: ChatCompletion) -> tuple[str, str | None]:
     if not completion.choices:
-        raise _InvalidAnswer("the answer was empty")
+        return "", None
     choice = completion.choices[0]
-    text = choice.message.content or ""
-    if choice.finish_reason == "length":
+    return choice.message.content or "", choice.finish_reason
+
+
+def _validated(answer: str, finish_reason: str | None, output: type[T]) -> T:
+    if finish_reason == "length":
         raise _InvalidAnswer("the answer was cut off at the token limit; write a shorter answer")
-    if not text.strip():
+    if not answer.strip():
         raise _InvalidAnswer("the answer was empty")
-    return text
-
-
-def _validated(answer: str, output: type[T]) -> T:
     try:
         return output.model_validate_json(extract_json(answer))
     except ValidationError as error:

