@@ -14,7 +14,13 @@ from pathlib import Path
 from briefing.ingest import read_documents
 from briefing.pipeline import prepare
 
-BOILERPLATE = ("views", "You May Also Like", "Copyright", "Exit mobile version", "Sed ut perspiciatis")
+BOILERPLATE = (
+    "317 views",
+    "You May Also Like",
+    "Copyright",
+    "Exit mobile version",
+    "Sed ut perspiciatis",
+)
 
 
 def main(path: str) -> int:
@@ -31,7 +37,8 @@ def main(path: str) -> int:
         for citation in statement["citations"]:
             text = texts[citation["source"]]
             if text[citation["start"] : citation["end"]] != citation["quote"]:
-                failures.append(f"quote not at its offsets in {citation['source']}: {citation['quote']}")
+                where = citation["source"]
+                failures.append(f"quote not at its offsets in {where}: {citation['quote']}")
     for failure in failures:
         print(f"FAIL {failure}")
     citations = sum(len(s["citations"]) for s in statements)

@@ -56,7 +56,6 @@ _TAIL_MARKER = re.compile(
 _TITLE_MIN_WORDS = 4
 _HEADING_MAX_WORDS = 16
 _TITLE_FALLBACK_WORDS = 12
-_DATE_SEARCH_LINES = 8
 
 
 def clean(document: Document, source_id: str) -> Article:
@@ -89,20 +88,20 @@ def _normalised_lines(text: str) -> list[str]:
 
 
 def _take_published_date(lines: list[str]) -> tuple[date | None, list[str]]:
-    """Find a publication date near the top, and remove the text that stated it."""
-    seen = 0
-    for index, line in enumerate(lines):
-        if not line:
+    """The first publication date stated on its own line or as a line prefix; every such
+    statement is removed (a bare date is metadata wherever it stands)."""
+    published: date | None = None
+    kept: list[str] = []
+    for line in lines:
+        stated = _DATE_PREFIX.match(line) or _DATE_LINE.match(line)
+        if stated is None:
+            kept.append(line)
             continue
-        seen += 1
-        if seen > _DATE_SEARCH_LINES:
-            break
-        if prefix := _DATE_PREFIX.match(line):
-            rest = line[prefix.end() :].strip()
-            return _parse_date(prefix.group(1)), [*lines[:index], rest, *lines[index + 1 :]]
-        if whole := _DATE_LINE.match(line):
-            return _parse_date(whole.group(1)), [*lines[:index], *lines[index + 1 :]]
-    return None, lines
+        published = published or _parse_date(stated.group(1))
+        rest = line[stated.end() :].strip()
+        if rest:
+            kept.append(rest)
+    return published, kept
 
 
 def _parse_date(text: str) -> date | None:

@@ -56,7 +56,7 @@ def ground(article: Article, summary: ArticleSummary) -> ArticleClaims:
 def as_sentence(text: str) -> str:
     """Trimmed, with a closing full stop when the model left it off."""
     text = " ".join(text.split())
-    return text if not text or text[-1] in ".!?\"”’)" else f"{text}."
+    return text if not text or text[-1] in '.!?"”’)' else f"{text}."
 
 
 def _grounded_claim(article: Article, draft: ClaimDraft, claim_id: str) -> Claim:

@@ -6,7 +6,8 @@ import re
 
 from .models import Briefing, Citation, Section, SourceInfo, Statement
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+_LEADING_LIST_MARKER = re.compile(r"^(\d+)([.)])(?=\s|$)|^([-=])")
 
 
 def to_json(briefing: Briefing) -> str:
@@ -25,7 +26,8 @@ def to_markdown(briefing: Briefing) -> str:
 
 def escape(text: str) -> str:
     """Make model- or article-supplied text inert in Markdown."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    inert = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _LEADING_LIST_MARKER.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", inert)
 
 
 class _Footnotes:

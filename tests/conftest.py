@@ -32,7 +32,14 @@ SEEDS = ROOT / "seeds"
 RECORDING = os.environ.get("BRIEFING_RECORD") == "1"
 # In replay nothing is contacted; the port only has to be stable (paths are matched, not hosts).
 REPLAY_BASE_URL = "http://127.0.0.1:9/v1"
-SECRET_HEADERS = ["authorization", "api-key", "x-api-key", "cookie", "set-cookie", "openai-organization"]
+SECRET_HEADERS = [
+    "authorization",
+    "api-key",
+    "x-api-key",
+    "cookie",
+    "set-cookie",
+    "openai-organization",
+]
 
 
 class RealNetworkError(AssertionError):

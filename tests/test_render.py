@@ -105,10 +105,6 @@ def test_escape_collapses_newlines_so_text_cannot_start_new_blocks() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="package bug: escape() leaves a leading list marker ('- ', '+ ', '1. ') active",
-)
 @pytest.mark.parametrize("text", ["- Japan will double its budget.", "1. Japan will double it."])
 def test_leading_list_marker_does_not_start_a_list(text: str) -> None:
     markdown = to_markdown(briefing(summary(statement(text, ALPHA))))
