@@ -96,7 +96,10 @@ def serve(
             typer.echo(f"Use it: briefing generate SOURCES --base-url {base_url}")
 
         _err.print(f"starting the model server on {LOOPBACK}:{port}", markup=False)
-        run_in_foreground(options, ready)
+        try:
+            run_in_foreground(options, ready)
+        except KeyboardInterrupt:
+            _err.print("model server stopped", markup=False)
 
     _guarded(run)
 

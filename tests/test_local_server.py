@@ -1,0 +1,145 @@
+"""The embedded server's lifecycle, with a stand-in `llama_cpp.server` on 127.0.0.1.
+
+The stand-in is a tiny HTTP server placed first on PYTHONPATH, so `running_server` starts,
+probes and stops it exactly as it does the real one.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from briefing.errors import ModelSetupError
+from briefing.local_server import ServerOptions, running_server
+
+FAKE_SERVER = textwrap.dedent(
+    """
+    import argparse, http.server, json, os, pathlib, sys, time
+
+    parser = argparse.ArgumentParser()
+    for flag in ("--model", "--model_alias", "--host", "--port", "--n_ctx", "--n_threads",
+                 "--n_threads_batch"):
+        parser.add_argument(flag)
+    args = parser.parse_args()
+    pathlib.Path(os.environ["FAKE_SERVER_PID_FILE"]).write_text(str(os.getpid()))
+    mode = os.environ["FAKE_SERVER_MODE"]
+    if mode == "crash":
+        print("error: failed to load model", flush=True)
+        sys.exit(1)
+    if mode == "silent":
+        time.sleep(600)
+
+    class Models(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({"object": "list", "data": [
+                {"id": args.model_alias, "object": "model", "created": 0, "owned_by": "me"}]})
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+    http.server.HTTPServer((args.host, int(args.port)), Models).serve_forever()
+    """
+)
+
+
+@pytest.fixture
+def fake_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    site = tmp_path / "site"
+    (site / "llama_cpp" / "server").mkdir(parents=True)
+    (site / "llama_cpp" / "__init__.py").write_text("")
+    (site / "llama_cpp" / "server" / "__init__.py").write_text("")
+    (site / "llama_cpp" / "server" / "__main__.py").write_text(FAKE_SERVER)
+    (site / "uvicorn").mkdir()
+    (site / "uvicorn" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    monkeypatch.setenv("FAKE_SERVER_MODE", "ok")
+    monkeypatch.setenv("FAKE_SERVER_PID_FILE", str(tmp_path / "server.pid"))
+    return tmp_path
+
+
+def options(root: Path, timeout: float = 30.0) -> ServerOptions:
+    model = root / "model.gguf"
+    model.write_bytes(b"GGUF")
+    return ServerOptions(
+        model_path=model, alias="test-model", log_path=root / "server.log", startup_timeout=timeout
+    )
+
+
+def server_pid(root: Path) -> int:
+    return int((root / "server.pid").read_text())
+
+
+def is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.loopback
+def test_server_answers_then_stops(fake_server: Path) -> None:
+    with running_server(options(fake_server)) as base_url:
+        assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/v1")
+        pid = server_pid(fake_server)
+        assert is_running(pid)
+    assert not is_running(pid)
+
+
+@pytest.mark.loopback
+def test_server_stops_when_the_run_fails(fake_server: Path) -> None:
+    with pytest.raises(RuntimeError), running_server(options(fake_server)):
+        raise RuntimeError("a stage failed")
+    assert not is_running(server_pid(fake_server))
+
+
+@pytest.mark.loopback
+def test_server_stops_on_ctrl_c(fake_server: Path) -> None:
+    with pytest.raises(KeyboardInterrupt), running_server(options(fake_server)):
+        raise KeyboardInterrupt
+    assert not is_running(server_pid(fake_server))
+
+
+@pytest.mark.loopback
+def test_a_crashing_server_is_reported_with_its_log(
+    fake_server: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_SERVER_MODE", "crash")
+
+    with (
+        pytest.raises(ModelSetupError, match="exited with code 1") as raised,
+        running_server(options(fake_server)),
+    ):
+        pytest.fail("a crashed server must not be used")
+    assert "last log line: error: failed to load model" in str(raised.value)
+    assert str(fake_server / "server.log") in str(raised.value)
+
+
+@pytest.mark.loopback
+def test_a_silent_server_times_out_and_is_killed(
+    fake_server: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_SERVER_MODE", "silent")
+
+    with (
+        pytest.raises(ModelSetupError, match="did not answer within 2 s"),
+        running_server(options(fake_server, timeout=2.0)),
+    ):
+        pytest.fail("a silent server must not be used")
+    assert not is_running(server_pid(fake_server))
+
+
+def test_a_missing_model_file_is_named(fake_server: Path) -> None:
+    missing = ServerOptions(
+        model_path=fake_server / "nope.gguf", alias="x", log_path=fake_server / "server.log"
+    )
+    with (
+        pytest.raises(ModelSetupError, match=r"model file not found: .*nope\.gguf"),
+        running_server(missing),
+    ):
+        pytest.fail("no server without a model")
