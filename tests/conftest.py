@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import os
@@ -57,6 +58,26 @@ def _is_loopback(address: Any) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+@functools.cache
+def loopback_works() -> bool:
+    """False where even 127.0.0.1 is unreachable, as under `unshare -n`."""
+    try:
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(1)
+            with socket.create_connection(listener.getsockname(), timeout=1):
+                return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def loopback() -> None:
+    """Request this in tests that run their own server on 127.0.0.1."""
+    if not loopback_works():
+        pytest.skip("needs a server on 127.0.0.1, and loopback is down here (unshare -n?)")
 
 
 @pytest.fixture(autouse=True)

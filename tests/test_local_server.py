@@ -47,7 +47,7 @@ FAKE_SERVER = textwrap.dedent(
 
 
 @pytest.fixture
-def fake_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def fake_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loopback: None) -> Path:
     site = tmp_path / "site"
     (site / "llama_cpp" / "server").mkdir(parents=True)
     (site / "llama_cpp" / "__init__.py").write_text("")
