@@ -64,14 +64,16 @@ def clean(document: Document, source_id: str) -> Article:
     published, lines = _take_published_date(lines)
     lines = _cut_tail(lines)
     lines = [line for line in lines if not _is_junk(line)]
-    title = _title(lines)
+    title = _normalised_lines(document.title or "")[0] or _title(lines)
     body = [line for line in lines if _is_body(line) and line != title]
     title = title or _title_from_body(body) or _title_from_path(document.path)
     return Article(
         id=source_id,
         path=document.path,
         title=title,
-        published=published,
+        published=document.published or published,
+        outlet=document.outlet,
+        author=document.author,
         text=_join_paragraphs(body),
     )
 

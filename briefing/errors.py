@@ -2,6 +2,7 @@
 
     BriefingError              base: a message for the user and a hint saying what to do
     ├── InputError             the sources given cannot be read or hold no article text
+    │   └── SourceError        one source failed (404, timeout, binary, empty feed, ...)
     ├── ModelSetupError        the embedded model cannot be assembled, found or served
     ├── EndpointError          the model endpoint refused, failed or could not be reached
     └── ModelOutputError       the model's answer stayed invalid after the capped re-asks
@@ -29,6 +30,10 @@ class BriefingError(Exception):
 
 class InputError(BriefingError):
     """A source path is missing, unreadable, or holds no article text."""
+
+
+class SourceError(InputError):
+    """One source could not be used; the others still run unless --strict is given."""
 
 
 class ModelSetupError(BriefingError):

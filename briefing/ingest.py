@@ -1,73 +1,207 @@
-"""Read the sources a user names (files and folders of text) into raw `Document`s.
+"""Read the sources a user names into raw `Document`s: files, folders, URLs and feeds.
 
-This is an edge: it touches the file system. A source that cannot be used at all (missing
-path, empty folder) is an `InputError`; a single unusable file inside a folder is a warning
-and the rest still run.
+An edge: it touches the file system and, through `fetch`, the network. Sources may mix
+`.txt`/`.md` text, `.html` pages, RSS/Atom feeds (files or URLs; an entry that carries only
+a link is fetched) and article URLs. A source that fails is a `SourceError`: reported as a
+warning while the others still run, or raised at once with `strict`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
-from .errors import InputError
+import httpx2
+
+from .errors import InputError, SourceError
+from .feeds import FeedEntry, feed_entries, looks_like_feed
+from .fetch import MAX_BYTES, Page, fetch, http_client, is_url
+from .html_text import html_document
 from .models import Document
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom"})
+ARTICLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES
+MIN_ENTRY_WORDS = 120  # a feed entry with less text than this is a teaser: fetch its link
 _BINARY_SNIFF_BYTES = 8192
 
 
-def read_documents(sources: Sequence[str | Path]) -> tuple[list[Document], list[str]]:
-    """All documents the sources name, in order, and a warning for each file skipped."""
+def read_documents(
+    sources: Sequence[str | Path],
+    *,
+    strict: bool = False,
+    client: httpx2.Client | None = None,
+) -> tuple[list[Document], list[str]]:
+    """All documents the sources name, in order, and a warning for each source skipped."""
     if not sources:
-        raise InputError("no sources given", hint="name article files or folders, e.g. seeds/")
-    documents: list[Document] = []
-    warnings: list[str] = []
-    for source in sources:
-        for path in _files(Path(source)):
-            document, warning = _read(path)
-            if document is not None:
-                documents.append(document)
-            if warning:
-                warnings.append(warning)
-    if not documents:
+        raise InputError("no sources given", hint="name article files, folders, URLs or feeds")
+    reader = _Reader(strict, client)
+    try:
+        for source in sources:
+            reader.read(str(source))
+    finally:
+        reader.close()
+    if not reader.documents:
+        if len(reader.failures) == 1:
+            raise reader.failures[0]
         raise InputError(
-            "none of the sources holds any article text", hint="; ".join(warnings) or "check them"
+            "none of the sources holds any article text",
+            hint="; ".join(str(failure) for failure in reader.failures) or "check them",
         )
-    return documents, warnings
+    return reader.documents, reader.warnings
 
 
-def _files(path: Path) -> list[Path]:
-    if path.is_dir():
-        files = sorted(
-            child
-            for child in path.iterdir()
-            if child.is_file() and child.suffix.lower() in TEXT_SUFFIXES
-        )
-        if not files:
-            raise InputError(
-                f"{path} holds no article files",
-                hint=f"put {', '.join(sorted(TEXT_SUFFIXES))} files in it",
+def sources_from_file(path: Path) -> list[str]:
+    """One source per line; blank lines and `#` comments are ignored."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(
+            f"cannot read the sources file {path}: {error}", hint="check the path"
+        ) from None
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+class _Reader:
+    def __init__(self, strict: bool, client: httpx2.Client | None) -> None:
+        self.strict = strict
+        self._client = client
+        self._owns_client = client is None
+        self.documents: list[Document] = []
+        self.warnings: list[str] = []
+        self.failures: list[SourceError] = []
+
+    def read(self, source: str) -> None:
+        self._guarded(partial(self._source, source))
+
+    def close(self) -> None:
+        if self._owns_client and self._client is not None:
+            self._client.close()
+
+    def _fetch(self, url: str) -> Page:
+        if self._client is None:
+            self._client = http_client()  # made only when a URL is actually read
+        return fetch(url, self._client)
+
+    def _guarded(self, read: Callable[[], None]) -> None:
+        try:
+            read()
+        except SourceError as failure:
+            if self.strict:
+                raise
+            self.failures.append(failure)
+            self.warnings.append(f"skipped {failure}")
+
+    def _source(self, source: str) -> None:
+        if is_url(source):
+            self._url(source)
+            return
+        path = Path(source).expanduser()
+        if path.is_dir():
+            files = sorted(
+                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
             )
-        return files
-    if path.is_file():
-        return [path]
-    raise InputError(f"no such file or folder: {path}", hint="check the path")
+            if not files:
+                raise SourceError(
+                    f"{path} holds no article files",
+                    hint=f"put {', '.join(sorted(ARTICLE_SUFFIXES))} files in it",
+                )
+            for file in files:
+                self._guarded(partial(self._file, file))
+        elif path.is_file():
+            self._file(path)
+        else:
+            raise SourceError(f"no such file or folder: {source}", hint="check the path")
+
+    def _file(self, path: Path) -> None:
+        text = self._file_text(path)
+        suffix = path.suffix.lower()
+        if suffix in FEED_SUFFIXES or looks_like_feed(text):
+            self._feed(text, str(path))
+        elif suffix in HTML_SUFFIXES:
+            self._add(_html(text, str(path)))
+        else:
+            self._add(Document(path=str(path), text=text))
+
+    def _file_text(self, path: Path) -> str:
+        try:
+            if path.stat().st_size > MAX_BYTES:
+                raise SourceError(
+                    f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MB, not an article",
+                    hint="split it into articles",
+                )
+            data = path.read_bytes()
+        except OSError as error:
+            raise SourceError(
+                f"{path}: cannot read ({error.strerror})", hint="check permissions"
+            ) from None
+        if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
+            raise SourceError(f"{path}: looks like a binary file", hint="give text, HTML or a feed")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("utf-8", errors="replace")
+            self.warnings.append(f"{path}: not valid UTF-8; undecodable bytes were replaced")
+        if not text.strip():
+            raise SourceError(f"{path}: empty", hint="remove it or fill it")
+        return text
+
+    def _url(self, url: str) -> None:
+        page = self._fetch(url)
+        if "xml" in page.content_type or looks_like_feed(page.text):
+            self._feed(page.text, url)
+        elif "html" in page.content_type or page.text.lstrip().startswith("<"):
+            self._add(_html(page.text, url, url))
+        else:
+            self._add(Document(path=url, text=page.text))
+
+    def _feed(self, text: str, where: str) -> None:
+        outlet, entries = feed_entries(text)
+        if not entries:
+            raise SourceError(f"{where}: the feed has no entries", hint="check the feed address")
+        for entry in entries:
+            self._guarded(partial(self._entry, entry, outlet, where))
+
+    def _entry(self, entry: FeedEntry, outlet: str | None, feed: str) -> None:
+        path = entry.link or f"{feed}#{entry.title or 'entry'}"
+        document = _entry_document(entry, path)
+        if document is None:
+            if not entry.link or not is_url(entry.link):
+                raise SourceError(
+                    f"{feed}: entry {entry.title or '(untitled)'!r} has no text and no link",
+                    hint="the feed only carries headlines",
+                )
+            page = self._fetch(entry.link)
+            document = _html(page.text, entry.link, entry.link)
+        self._add(
+            document.model_copy(
+                update={
+                    "title": entry.title or document.title,
+                    "published": entry.published or document.published,
+                    "author": entry.author or document.author,
+                    "outlet": outlet or document.outlet,
+                }
+            )
+        )
+
+    def _add(self, document: Document) -> None:
+        self.documents.append(document)
 
 
-def _read(path: Path) -> tuple[Document | None, str]:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        return None, f"{path}: cannot read ({error.strerror}), skipped"
-    if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
-        return None, f"{path}: looks like a binary file, skipped"
-    try:
-        text = data.decode("utf-8-sig")
-        warning = ""
-    except UnicodeDecodeError:
-        text = data.decode("utf-8", errors="replace")
-        warning = f"{path}: not valid UTF-8, undecodable bytes replaced"
-    if not text.strip():
-        return None, f"{path}: empty, skipped"
-    return Document(path=str(path), text=text), warning
+def _html(html: str, path: str, url: str | None = None) -> Document:
+    document = html_document(html, path, url)
+    if document is None:
+        raise SourceError(f"{path}: no article text found", hint="is it an article page?")
+    return document
+
+
+def _entry_document(entry: FeedEntry, path: str) -> Document | None:
+    """The entry's own text when it carries the whole article, else None."""
+    if not entry.html:
+        return None
+    document = html_document(f"<html><body><article>{entry.html}</article></body></html>", path)
+    if document is None or len(document.text.split()) < MIN_ENTRY_WORDS:
+        return None
+    return document

@@ -22,10 +22,15 @@ class Frozen(BaseModel):
 
 
 class Document(Frozen):
-    """Raw text as read from one source, before any cleaning."""
+    """Raw text as read from one source, before any cleaning, with whatever metadata the
+    source itself declared (HTML meta tags, feed entries); unknown stays None."""
 
     path: str
     text: str
+    title: str | None = None
+    published: date | None = None
+    outlet: str | None = None
+    author: str | None = None
 
 
 class Sentence(Frozen):
@@ -44,6 +49,8 @@ class Article(Frozen):
     path: str
     title: str
     published: date | None = None
+    outlet: str | None = None
+    author: str | None = None
     text: str
     sentences: tuple[Sentence, ...] = ()
 
@@ -179,6 +186,11 @@ class SourceInfo(Frozen):
     path: str
     title: str
     published: date | None
+    outlet: str | None = None
+    author: str | None = None
+    duplicate_of: str | None = Field(
+        default=None, description="Id of the source this one repeats; it is not counted again."
+    )
     sentences: int
     claims_extracted: int
     claims_verified: int
