@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from .errors import BriefingError
+from .ingest import sources_from_file
 from .local_server import LOOPBACK, run_in_foreground
 from .models import Briefing
 from .pipeline import generate as generate_briefing
@@ -31,25 +32,37 @@ T = TypeVar("T")
 
 BaseUrl = Annotated[
     str | None,
-    typer.Option(help="OpenAI-compatible endpoint [env: BRIEFING_BASE_URL, OPENAI_BASE_URL]; "
+    typer.Option(help="OpenAI-compatible endpoint (env BRIEFING_BASE_URL, OPENAI_BASE_URL); "
                  "default: the embedded model on 127.0.0.1"),
 ]  # fmt: skip
-Model = Annotated[str | None, typer.Option(help="Model name at the endpoint [env: BRIEFING_MODEL]")]
+Model = Annotated[str | None, typer.Option(help="Model name at the endpoint (env BRIEFING_MODEL)")]
 ApiKey = Annotated[
-    str | None, typer.Option(help="API key [env: OPENAI_API_KEY]", show_default=False)
+    str | None, typer.Option(help="API key (env OPENAI_API_KEY)", show_default=False)
 ]
 ModelPath = Annotated[
     Path | None, typer.Option(help="A GGUF file to serve instead of the embedded model")
 ]
 CacheDir = Annotated[
     Path | None,
-    typer.Option(help="Where the assembled model and server log live [env: BRIEFING_CACHE_DIR]"),
+    typer.Option(help="Where the assembled model and server log live (env BRIEFING_CACHE_DIR)"),
 ]
 
 
 @app.command()
 def generate(
-    sources: Annotated[list[str], typer.Argument(help="Article files or folders of them")],
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Article files (.txt .md .html), folders, article URLs, RSS/Atom feeds"
+        ),
+    ] = None,
+    sources_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--sources-file", "-f", help="A file listing sources, one per line (# comments)"
+        ),
+    ] = None,
+    strict: Annotated[bool, typer.Option(help="Stop when any source fails")] = False,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder for briefing.md and briefing.json")
     ] = Path("out"),
@@ -66,10 +79,11 @@ def generate(
     def run() -> None:
         settings = Settings.from_env(
             base_url=base_url, model=model, api_key=api_key, model_path=model_path,
-            cache_dir=cache_dir, title=title,
+            cache_dir=cache_dir, title=title, strict=strict,
         )  # fmt: skip
         progress = _silent if quiet else _progress
-        briefing = generate_briefing(sources, settings, progress=progress)
+        named = [*(sources or []), *(sources_from_file(sources_file) if sources_file else [])]
+        briefing = generate_briefing(named, settings, progress=progress)
         written = write_outputs(briefing, out)
         for warning in briefing.warnings:
             _err.print(f"warning: {warning}", markup=False)

@@ -25,6 +25,7 @@ HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom"})
 ARTICLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES
 MIN_ENTRY_WORDS = 120  # a feed entry with less text than this is a teaser: fetch its link
+MIN_PAGE_WORDS = 25  # less than this from a whole page: navigation or a paywall, not an article
 _BINARY_SNIFF_BYTES = 8192
 
 
@@ -192,7 +193,7 @@ class _Reader:
 
 def _html(html: str, path: str, url: str | None = None) -> Document:
     document = html_document(html, path, url)
-    if document is None:
+    if document is None or len(document.text.split()) < MIN_PAGE_WORDS:
         raise SourceError(f"{path}: no article text found", hint="is it an article page?")
     return document
 

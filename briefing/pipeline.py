@@ -13,11 +13,13 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from . import compose, extract, ingest
 from .clean import clean
+from .dedupe import find_duplicates
 from .errors import BriefingError, InputError, ModelOutputError
 from .llm import Endpoint, ModelClient, OutputMode
 from .local_model import EMBEDDED_MODEL, embedded_model_path
@@ -49,13 +51,19 @@ def generate(
     """
     started = time.monotonic()
     settings = settings or Settings.from_env()
-    documents, warnings = ingest.read_documents(sources)
+    documents, warnings = ingest.read_documents(sources, strict=settings.strict)
     articles, skipped = prepare(documents)
     warnings += skipped
+    duplicates = find_duplicates(articles)
+    warnings += [
+        f"{copy} repeats {original} ({similarity:.0%} the same text); counted once"
+        for copy, (original, similarity) in duplicates.items()
+    ]
+    run = _Run(articles, duplicates, settings, warnings, started, now, progress)
     if client is not None:
-        return _briefing(articles, client, settings, warnings, started, now, progress)
+        return run.briefing(client)
     with connect(settings, progress) as connected:
-        return _briefing(articles, connected, settings, warnings, started, now, progress)
+        return run.briefing(connected)
 
 
 def prepare(documents: Sequence[Document]) -> tuple[list[Article], list[str]]:
@@ -138,41 +146,63 @@ def _endpoint(settings: Settings, base_url: str, model: str | None) -> Endpoint:
     )
 
 
-def _briefing(
-    articles: list[Article],
-    client: ModelClient,
-    settings: Settings,
-    warnings: list[str],
-    started: float,
-    now: datetime | None,
-    progress: Progress,
-) -> Briefing:
-    extracted = _extract_all(articles, client, warnings, progress)
-    clusters = compose.ranked(cluster_claims(extracted))
-    if not clusters:
-        raise ModelOutputError(
-            "no claim survived verification, so there is nothing to brief",
-            hint="check the inputs are news articles, or try a larger model",
+@dataclass
+class _Run:
+    articles: list[Article]
+    duplicates: dict[str, tuple[str, float]]
+    settings: Settings
+    warnings: list[str]
+    started: float
+    now: datetime | None
+    progress: Progress
+
+    def briefing(self, client: ModelClient) -> Briefing:
+        unique = [article for article in self.articles if article.id not in self.duplicates]
+        extracted = _extract_all(unique, client, self.warnings, self.progress)
+        clusters = compose.ranked(cluster_claims(extracted))
+        if not clusters:
+            raise ModelOutputError(
+                "no claim survived verification, so there is nothing to brief",
+                hint="check the inputs are news articles, or try a larger model",
+            )
+        self.progress(f"composing the briefing over {len(clusters)} claim clusters")
+        bottom_line = None
+        try:
+            bottom_line = compose.write_bottom_line(clusters, len(unique), client)
+        except ModelOutputError as error:
+            self.warnings.append(compose.fallback_bottom_line_warning(error))
+        summary, summary_warnings = compose.summary_section(bottom_line, clusters)
+        sections: tuple[Section, ...] = (summary, compose.developments_section(clusters))
+        usage = Usage(**client.usage.model_dump())
+        usage.seconds = round(time.monotonic() - self.started, 2)
+        title = self.settings.title or (
+            bottom_line.title.strip() if bottom_line else unique[0].title
         )
-    progress(f"composing the briefing over {len(clusters)} claim clusters")
-    bottom_line = None
-    try:
-        bottom_line = compose.write_bottom_line(clusters, len(articles), client)
-    except ModelOutputError as error:
-        warnings.append(compose.fallback_bottom_line_warning(error))
-    summary, summary_warnings = compose.summary_section(bottom_line, clusters)
-    sections: tuple[Section, ...] = (summary, compose.developments_section(clusters))
-    usage = Usage(**client.usage.model_dump())
-    usage.seconds = round(time.monotonic() - started, 2)
-    return Briefing(
-        title=settings.title or (bottom_line.title.strip() if bottom_line else articles[0].title),
-        generated_at=now or datetime.now(UTC),
-        model=client.model,
-        sources=tuple(_source_info(article, extracted) for article in articles),
-        sections=sections,
-        usage=usage,
-        warnings=tuple(warnings + summary_warnings),
-    )
+        return Briefing(
+            title=title,
+            generated_at=self.now or datetime.now(UTC),
+            model=client.model,
+            sources=tuple(self._source_info(article, extracted) for article in self.articles),
+            sections=sections,
+            usage=usage,
+            warnings=tuple(self.warnings + summary_warnings),
+        )
+
+    def _source_info(self, article: Article, extracted: list[ArticleClaims]) -> SourceInfo:
+        claims = next((found for found in extracted if found.source == article.id), None)
+        original = self.duplicates.get(article.id)
+        return SourceInfo(
+            id=article.id,
+            path=article.path,
+            title=article.title,
+            published=article.published,
+            outlet=article.outlet,
+            author=article.author,
+            duplicate_of=original[0] if original else None,
+            sentences=len(article.sentences),
+            claims_extracted=len(claims.claims) if claims else 0,
+            claims_verified=len(claims.verified) if claims else 0,
+        )
 
 
 def _extract_all(
@@ -193,19 +223,6 @@ def _extract_all(
         extracted.append(claims)
         progress(f"      {len(claims.verified)} of {len(claims.claims)} claims verified")
     return extracted
-
-
-def _source_info(article: Article, extracted: list[ArticleClaims]) -> SourceInfo:
-    claims = next((found for found in extracted if found.source == article.id), None)
-    return SourceInfo(
-        id=article.id,
-        path=article.path,
-        title=article.title,
-        published=article.published,
-        sentences=len(article.sentences),
-        claims_extracted=len(claims.claims) if claims else 0,
-        claims_verified=len(claims.verified) if claims else 0,
-    )
 
 
 __all__ = ["BriefingError", "generate", "prepare", "write_outputs"]

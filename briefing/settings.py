@@ -34,6 +34,7 @@ class Settings(BaseModel):
     model_path: Path | None = Field(None, description="A GGUF to serve instead of the embedded one")
     cache_dir: Path = Field(default_factory=default_cache_dir)
     title: str | None = None
+    strict: bool = Field(False, description="Any source that fails stops the run")
     context_window: int = 8192
     timeout: float = 600.0
     max_reasks: int = 2
