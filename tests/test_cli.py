@@ -107,3 +107,23 @@ def test_console_entry_points_run() -> None:
     assert (
         failed.stderr.strip() == "error: no such file or folder: /no/such/folder (check the path)"
     )
+
+
+def test_strict_stops_at_the_first_failing_source(tmp_path: Path) -> None:
+    result = run(
+        "generate", str(SEED_FILES[0]), str(tmp_path / "gone.txt"), "--strict",
+        "--base-url", "http://127.0.0.1:9/v1",
+    )  # fmt: skip
+
+    assert result.exit_code == 1
+    assert (
+        result.stderr.strip()
+        == f"error: no such file or folder: {tmp_path / 'gone.txt'} (check the path)"
+    )
+
+
+def test_sources_file_that_cannot_be_read_is_an_error(tmp_path: Path) -> None:
+    result = run("generate", "--sources-file", str(tmp_path / "list.txt"))
+
+    assert result.exit_code == 1
+    assert "cannot read the sources file" in result.stderr

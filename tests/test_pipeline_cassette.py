@@ -38,7 +38,12 @@ def seed_articles() -> dict[str, Article]:
 def test_seeds_briefing_quotes_only_real_source_text(
     embedded_client: ModelClient, tmp_path: Path
 ) -> None:
-    briefing = generate([SEEDS], Settings(cache_dir=tmp_path), client=embedded_client, now=NOW)
+    # A syndicated copy of seed 002 rides along: it must be recorded, not sent to the model.
+    copy = tmp_path / "syndicated.txt"
+    seed_002 = sorted(SEEDS.glob("*.txt"))[2].read_text()
+    copy.write_text("Allies upgrade ties\n\n" + seed_002.rsplit("\n\n", 1)[0])
+    settings = Settings(cache_dir=tmp_path)
+    briefing = generate([SEEDS, copy], settings, client=embedded_client, now=NOW)
 
     articles = seed_articles()
     statements = [s for section in briefing.sections for s in section.statements]
@@ -59,7 +64,12 @@ def test_seeds_briefing_quotes_only_real_source_text(
         date(2024, 4, 12),
         None,
         None,
+        date(2024, 4, 12),
     ]
+    assert [source.duplicate_of for source in briefing.sources] == [None] * 5 + ["S3"]
+    assert any(warning.startswith("S6 repeats S3") for warning in briefing.warnings)
+    cited_sources = {c.source for s in statements for c in s.citations}
+    assert "S6" not in cited_sources
     assert briefing.usage.llm_calls == len(articles) + 1
     assert briefing.usage.prompt_tokens > briefing.usage.completion_tokens > 0
     assert_follows_the_json_contract(briefing, tmp_path / "out")
