@@ -79,8 +79,10 @@ def _corroboration(statement: Statement) -> str:
 def _sources(sources: tuple[SourceInfo, ...]) -> list[str]:
     lines = ["## Sources", ""]
     for source in sources:
-        published = source.published.isoformat() if source.published else "date unknown"
-        lines.append(
-            f"- **{source.id}** {escape(source.title)}, {published} ({escape(source.path)})"
-        )
+        details = [escape(source.outlet)] if source.outlet else []
+        details.append(source.published.isoformat() if source.published else "date unknown")
+        if source.duplicate_of:
+            details.append(f"same story as {source.duplicate_of}, counted once")
+        title = escape(source.title)
+        lines.append(f"- **{source.id}** {title}, {', '.join(details)} ({escape(source.path)})")
     return lines

@@ -70,6 +70,7 @@ def test_seeds_briefing_quotes_only_real_source_text(
     assert any(warning.startswith("S6 repeats S3") for warning in briefing.warnings)
     cited_sources = {c.source for s in statements for c in s.citations}
     assert "S6" not in cited_sources
+    assert "same story as S3, counted once" in to_markdown(briefing)
     assert briefing.usage.llm_calls == len(articles) + 1
     assert briefing.usage.prompt_tokens > briefing.usage.completion_tokens > 0
     assert_follows_the_json_contract(briefing, tmp_path / "out")
