@@ -20,7 +20,7 @@ from pathlib import Path
 from . import compose, extract, ingest
 from .clean import clean
 from .dedupe import find_duplicates
-from .errors import BriefingError, InputError, ModelOutputError
+from .errors import InputError, ModelOutputError
 from .llm import Endpoint, ModelClient, OutputMode
 from .local_model import EMBEDDED_MODEL, embedded_model_path
 from .local_server import ServerOptions, running_server
@@ -225,4 +225,4 @@ def _extract_all(
     return extracted
 
 
-__all__ = ["BriefingError", "generate", "prepare", "write_outputs"]
+__all__ = ["connect", "generate", "prepare", "server_options", "write_outputs"]

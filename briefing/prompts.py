@@ -6,7 +6,6 @@ from the repository's top-level `prompts/` folder.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from functools import cache
 from pathlib import Path
@@ -45,9 +44,3 @@ def _environment() -> jinja2.Environment:
 
 def render(name: str, **values: Any) -> str:
     return _environment().get_template(f"{name}.j2").render(**values).strip()
-
-
-def template_hash(name: str) -> str:
-    """A fingerprint of one template's source, for caches and run records."""
-    source = (prompt_dir() / f"{name}.j2").read_bytes()
-    return hashlib.sha256(source).hexdigest()[:16]

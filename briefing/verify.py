@@ -49,7 +49,7 @@ def evidence_problems(claim: str, evidence: Iterable[str]) -> list[str]:
     """Why `claim` is not supported by the `evidence` texts (empty when it is)."""
     source = " ".join(evidence)
     problems: list[str] = []
-    missing_numbers = sorted(_digits_only(numbers_in(claim)) - _digits_only(numbers_in(source)))
+    missing_numbers = sorted(numbers_in(claim) - numbers_in(source))
     if missing_numbers:
         problems.append(f"numbers not in the cited text: {', '.join(missing_numbers)}")
     claim_stems = content_stems(claim)
@@ -65,8 +65,3 @@ def citation_problems(cited: Iterable[int], available: int) -> list[str]:
     if unknown:
         return [f"cites sentences that do not exist: {', '.join(map(str, unknown))}"]
     return []
-
-
-def _digits_only(numbers: set[str]) -> set[str]:
-    """Compare numbers by value text: '2.0' and '2' stay different, '1,000' equals '1000'."""
-    return {number.rstrip(".") for number in numbers}
