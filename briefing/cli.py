@@ -17,8 +17,8 @@ from .errors import BriefingError
 from .ingest import sources_from_file
 from .local_server import LOOPBACK, run_in_foreground
 from .models import Briefing
+from .pipeline import ensure_writable, server_options, write_outputs
 from .pipeline import generate as generate_briefing
-from .pipeline import server_options, write_outputs
 from .settings import Settings
 
 app = typer.Typer(
@@ -83,6 +83,7 @@ def generate(
         )  # fmt: skip
         progress = _silent if quiet else _progress
         named = [*(sources or []), *(sources_from_file(sources_file) if sources_file else [])]
+        ensure_writable(out)
         briefing = generate_briefing(named, settings, progress=progress)
         written = write_outputs(briefing, out)
         for warning in briefing.warnings:

@@ -115,6 +115,19 @@ def server_options(settings: Settings, progress: Progress = _silent) -> ServerOp
     )
 
 
+def ensure_writable(out_dir: Path) -> None:
+    """Fail before any model work when the output folder cannot be written."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".briefing-write-check"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        raise InputError(
+            f"cannot write to {out_dir}: {error.strerror}", hint="choose another --out folder"
+        ) from None
+
+
 def write_outputs(briefing: Briefing, out_dir: Path) -> list[Path]:
     """Write `briefing.md` and `briefing.json` into `out_dir`, each replaced atomically."""
     try:
@@ -225,4 +238,4 @@ def _extract_all(
     return extracted
 
 
-__all__ = ["connect", "generate", "prepare", "server_options", "write_outputs"]
+__all__ = ["connect", "ensure_writable", "generate", "prepare", "server_options", "write_outputs"]

@@ -127,3 +127,21 @@ def test_sources_file_that_cannot_be_read_is_an_error(tmp_path: Path) -> None:
 
     assert result.exit_code == 1
     assert "cannot read the sources file" in result.stderr
+
+
+def test_an_unwritable_out_folder_fails_before_any_model_work(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+
+    result = run(
+        "generate",
+        str(SEED_FILES[0]),
+        "--out",
+        str(blocker / "out"),
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+    )
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot write to {blocker / 'out'}")
+    assert "[1/" not in result.stderr  # no article was sent to the model
