@@ -17,7 +17,7 @@ from .errors import BriefingError
 from .ingest import sources_from_file
 from .local_server import LOOPBACK, run_in_foreground
 from .models import Briefing
-from .pipeline import ensure_writable, server_options, write_outputs
+from .pipeline import ensure_writable, server_options, silent, write_outputs
 from .pipeline import generate as generate_briefing
 from .settings import Settings
 
@@ -81,7 +81,7 @@ def generate(
             base_url=base_url, model=model, api_key=api_key, model_path=model_path,
             cache_dir=cache_dir, title=title, strict=strict,
         )  # fmt: skip
-        progress = _silent if quiet else _progress
+        progress = silent if quiet else _progress
         named = [*(sources or []), *(sources_from_file(sources_file) if sources_file else [])]
         ensure_writable(out)
         briefing = generate_briefing(named, settings, progress=progress)
@@ -141,10 +141,6 @@ def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 def _progress(message: str) -> None:
     _err.print(message, markup=False)
-
-
-def _silent(message: str) -> None:
-    return None
 
 
 def _summary_line(briefing: Briefing, written: list[Path]) -> str:

@@ -94,13 +94,16 @@ def developments_section(clusters: Sequence[Cluster]) -> Section:
 def statement_for(cluster: Cluster, text: str | None = None, composed: bool = False) -> Statement:
     return Statement(
         text=text or cluster.canonical,
-        citations=tuple(
-            Citation(source=e.source, quote=e.quote, start=e.start, end=e.end)
-            for e in cluster.evidence
-        ),
+        citations=_citations(cluster),
         clusters=(cluster.id,),
         corroboration=len(cluster.sources),
         composed=composed,
+    )
+
+
+def _citations(cluster: Cluster) -> tuple[Citation, ...]:
+    return tuple(
+        Citation(source=e.source, quote=e.quote, start=e.start, end=e.end) for e in cluster.evidence
     )
 
 
@@ -114,9 +117,7 @@ def _checked(draft: DraftStatement, shown: list[Cluster]) -> tuple[Statement | N
     if problems:
         note = f"bottom-line sentence replaced by its claim ({'; '.join(problems)}): {draft.text!r}"
         return statement_for(cited[0]), note
-    citations = tuple(
-        dict.fromkeys(c for cluster in cited for c in statement_for(cluster).citations)
-    )
+    citations = tuple(dict.fromkeys(c for cluster in cited for c in _citations(cluster)))
     sources = {source for cluster in cited for source in cluster.sources}
     return (
         Statement(

@@ -9,7 +9,6 @@ configured and always stops it again.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,7 +32,7 @@ from .settings import Settings
 Progress = Callable[[str], None]
 
 
-def _silent(_: str) -> None:
+def silent(_: str) -> None:
     return None
 
 
@@ -43,7 +42,7 @@ def generate(
     *,
     client: ModelClient | None = None,
     now: datetime | None = None,
-    progress: Progress = _silent,
+    progress: Progress = silent,
 ) -> Briefing:
     """Read `sources`, summarise and reconcile them with the model, and return the briefing.
 
@@ -82,7 +81,7 @@ def prepare(documents: Sequence[Document]) -> tuple[list[Article], list[str]]:
 
 
 @contextmanager
-def connect(settings: Settings, progress: Progress = _silent) -> Iterator[ModelClient]:
+def connect(settings: Settings, progress: Progress = silent) -> Iterator[ModelClient]:
     """A client for the configured endpoint, or for the embedded model served on loopback."""
     if settings.base_url:
         yield ModelClient(
@@ -99,7 +98,7 @@ def connect(settings: Settings, progress: Progress = _silent) -> Iterator[ModelC
         )
 
 
-def server_options(settings: Settings, progress: Progress = _silent) -> ServerOptions:
+def server_options(settings: Settings, progress: Progress = silent) -> ServerOptions:
     if settings.model_path is not None:
         model_path, alias = settings.model_path, settings.model_path.stem
     else:
@@ -110,29 +109,22 @@ def server_options(settings: Settings, progress: Progress = _silent) -> ServerOp
         alias=alias,
         log_path=settings.cache_dir / "server.log",
         context_window=settings.context_window,
-        threads=os.cpu_count() or 1,
         startup_timeout=settings.server_startup_timeout,
     )
 
 
 def ensure_writable(out_dir: Path) -> None:
     """Fail before any model work when the output folder cannot be written."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+    with _writing_to(out_dir):
         probe = out_dir / ".briefing-write-check"
         probe.write_text("")
         probe.unlink()
-    except OSError as error:
-        raise InputError(
-            f"cannot write to {out_dir}: {error.strerror}", hint="choose another --out folder"
-        ) from None
 
 
 def write_outputs(briefing: Briefing, out_dir: Path) -> list[Path]:
     """Write `briefing.md` and `briefing.json` into `out_dir`, each replaced atomically."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written = []
+    written = []
+    with _writing_to(out_dir):
         for name, text in (
             ("briefing.md", to_markdown(briefing)),
             ("briefing.json", to_json(briefing)),
@@ -142,11 +134,19 @@ def write_outputs(briefing: Briefing, out_dir: Path) -> list[Path]:
             partial.write_text(text, encoding="utf-8")
             partial.replace(target)
             written.append(target)
+    return written
+
+
+@contextmanager
+def _writing_to(out_dir: Path) -> Iterator[None]:
+    """Create `out_dir` and turn any file-system failure inside into one `InputError`."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        yield
     except OSError as error:
         raise InputError(
             f"cannot write to {out_dir}: {error.strerror}", hint="choose another --out folder"
         ) from None
-    return written
 
 
 def _endpoint(settings: Settings, base_url: str, model: str | None) -> Endpoint:
@@ -195,14 +195,17 @@ class _Run:
             title=title,
             generated_at=self.now or datetime.now(UTC),
             model=client.model,
-            sources=tuple(self._source_info(article, extracted) for article in self.articles),
+            sources=tuple(
+                self._source_info(article, {found.source: found for found in extracted})
+                for article in self.articles
+            ),
             sections=sections,
             usage=usage,
             warnings=tuple(self.warnings + summary_warnings),
         )
 
-    def _source_info(self, article: Article, extracted: list[ArticleClaims]) -> SourceInfo:
-        claims = next((found for found in extracted if found.source == article.id), None)
+    def _source_info(self, article: Article, extracted: dict[str, ArticleClaims]) -> SourceInfo:
+        claims = extracted.get(article.id)
         original = self.duplicates.get(article.id)
         return SourceInfo(
             id=article.id,
@@ -238,4 +241,12 @@ def _extract_all(
     return extracted
 
 
-__all__ = ["connect", "ensure_writable", "generate", "prepare", "server_options", "write_outputs"]
+__all__ = [
+    "connect",
+    "ensure_writable",
+    "generate",
+    "prepare",
+    "server_options",
+    "silent",
+    "write_outputs",
+]
