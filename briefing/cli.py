@@ -42,6 +42,14 @@ ApiKey = Annotated[
 ModelPath = Annotated[
     Path | None, typer.Option(help="A GGUF file to serve instead of the embedded model")
 ]
+ContextWindow = Annotated[
+    int | None,
+    typer.Option(
+        min=512,
+        help="Tokens the model attends to; longer articles are read in chunks [default: 8192]",
+        show_default=False,
+    ),
+]
 CacheDir = Annotated[
     Path | None,
     typer.Option(help="Where the assembled model and server log live (env BRIEFING_CACHE_DIR)"),
@@ -71,6 +79,7 @@ def generate(
     model: Model = None,
     api_key: ApiKey = None,
     model_path: ModelPath = None,
+    context_window: ContextWindow = None,
     cache_dir: CacheDir = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the result")] = False,
 ) -> None:
@@ -79,7 +88,7 @@ def generate(
     def run() -> None:
         settings = Settings.from_env(
             base_url=base_url, model=model, api_key=api_key, model_path=model_path,
-            cache_dir=cache_dir, title=title, strict=strict,
+            cache_dir=cache_dir, title=title, strict=strict, context_window=context_window,
         )  # fmt: skip
         progress = silent if quiet else _progress
         named = [*(sources or []), *(sources_from_file(sources_file) if sources_file else [])]
@@ -97,12 +106,15 @@ def generate(
 def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8080,
     model_path: ModelPath = None,
+    context_window: ContextWindow = None,
     cache_dir: CacheDir = None,
 ) -> None:
     """Serve the embedded model (or --model-path) on 127.0.0.1 until Ctrl-C, to reuse it."""
 
     def run() -> None:
-        settings = Settings.from_env(model_path=model_path, cache_dir=cache_dir)
+        settings = Settings.from_env(
+            model_path=model_path, cache_dir=cache_dir, context_window=context_window
+        )
         options = server_options(settings, _progress)
         options = dataclasses.replace(options, port=port)
 

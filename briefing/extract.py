@@ -1,56 +1,227 @@
 """Per-article structured summaries, turned into claims whose quotes come from the source.
 
-`summarize` asks the model (through `llm.ModelClient`) for claims that cite sentence
-numbers; `ground` is pure: it fetches each cited sentence as an exact quote and verifies the
-claim against it.
+`extract` plans the article's chunks (token-aware, within the endpoint's context window),
+asks the model (through `llm.ModelClient`) for a summary of each chunk, grounds each answer
+and merges the chunks. `ground` and `combine` are pure: the program fetches each cited
+sentence as an exact quote, verifies every claim, actor, date and figure against the text,
+and marks claims that repeat a passage the article contradicts itself on.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import Callable, Collection, Hashable, Sequence
+from typing import Any, TypeVar
+
+from rapidfuzz import fuzz
 
 from . import prompts
+from .article_checks import addressed_to_model, repeats_issue, self_contradictions
+from .chunks import chunk_sentences
+from .dates import normalise
+from .errors import InputError, ModelOutputError
 from .llm import ModelClient, schema_of
-from .models import Article, ArticleClaims, ArticleSummary, Claim, ClaimDraft, Evidence
-from .verify import citation_problems, evidence_problems
+from .models import (
+    Actor,
+    ActorDraft,
+    Article,
+    ArticleClaims,
+    ArticleSummary,
+    Claim,
+    ClaimDraft,
+    DatedEvent,
+    DateDraft,
+    Evidence,
+    Figure,
+    FigureDraft,
+    Sentence,
+)
+from .tokens import counter_for
+from .verify import (
+    citation_problems,
+    content_stems,
+    evidence_problems,
+    names_in,
+    numbers_in,
+    word_keys,
+)
 
 MAX_CLAIMS = 8
-_TOKENS_PER_CLAIM = 70
-_SUMMARY_TOKENS = 60
+# Caps on the answer, not its expected size: claims ~40 tokens, actors ~15, dates ~20, figures ~25.
+ANSWER_TOKENS = 60 + MAX_CLAIMS * 60 + 6 * 20 + 4 * 30 + 4 * 35
+_CHAT_TEMPLATE_TOKENS = 32
+_MIN_SENTENCE_BUDGET = 256
+_SAME_CLAIM = 90
+_REPAIR_CANDIDATES = 3
+
+T = TypeVar("T")
 
 
-def summarize(article: Article, client: ModelClient) -> ArticleSummary:
-    user = prompts.render(
-        "extract",
-        title=article.title,
-        published=article.published.isoformat() if article.published else "unknown",
-        sentences=article.sentences,
-        max_claims=MAX_CLAIMS,
+def extract(
+    article: Article, client: ModelClient, *, context_window: int, max_chunks: int
+) -> tuple[ArticleClaims, list[str]]:
+    """Summarise and ground one article; returns its claims and what to warn about.
+
+    Raises `ModelOutputError` only when no chunk of the article got a valid answer.
+    """
+    warnings: list[str] = []
+    withheld = addressed_to_model(article.sentences)
+    if withheld:
+        warnings.append(
+            f"{article.id}: sentence {_listed(withheld)} reads as instructions to an AI model; "
+            "not shown to the model"
+        )
+    shown = [s for s in article.sentences if s.number not in withheld]
+    chunks = plan_chunks(article, shown, client.model, context_window)
+    if len(chunks) > max_chunks:
+        unread = chunks[max_chunks][0].number
+        warnings.append(
+            f"{article.id} is long: read {max_chunks} of its {len(chunks)} chunks, sentences "
+            f"{unread} onwards skipped (raise max_chunks to read more)"
+        )
+        chunks = chunks[:max_chunks]
+    parts: list[ArticleClaims] = []
+    failures: list[str] = []
+    for number, chunk in enumerate(chunks, start=1):
+        try:
+            summary = summarize(article, chunk, client, part=number, parts=len(chunks))
+        except ModelOutputError as error:
+            failures.append(f"{article.id} sentences {_span(chunk)}: {error.message}")
+            continue
+        parts.append(ground(article, summary, shown={s.number for s in chunk}))
+    if not parts:
+        raise ModelOutputError(failures[-1], hint="try a larger model with --model-path or --model")
+    return combine(parts), warnings + failures
+
+
+def plan_chunks(
+    article: Article, sentences: Sequence[Sentence], model: str | None, context_window: int
+) -> list[tuple[Sentence, ...]]:
+    count = counter_for(model)
+    budget = sentence_budget(model, context_window) - count(article.title)
+    return chunk_sentences(sentences, budget, count)
+
+
+def sentence_budget(model: str | None, context_window: int) -> int:
+    """Tokens left for an untitled article's sentences in one prompt; raises `InputError` when
+    the window cannot hold the prompt, the answer and a safety margin."""
+    count = counter_for(model)
+    untitled = Article(id="S0", path="", title="", text="")
+    fixed = prompts.render("system") + _user_prompt(untitled, [], 2, 2)
+    fixed += json.dumps(summary_schema([]))
+    budget = (
+        context_window
+        - count(fixed)
+        - ANSWER_TOKENS
+        - _CHAT_TEMPLATE_TOKENS
+        - context_window // 10  # margin for tokenizers that count differently
     )
+    if budget < _MIN_SENTENCE_BUDGET:
+        needed = -(-(context_window - budget + _MIN_SENTENCE_BUDGET) * 10 // 9)
+        raise InputError(
+            f"a context window of {context_window} tokens leaves no room for article text",
+            hint=f"use a model with a window of at least {needed} tokens (--context-window)",
+        )
+    return budget
+
+
+def summarize(
+    article: Article,
+    sentences: Sequence[Sentence],
+    client: ModelClient,
+    *,
+    part: int = 1,
+    parts: int = 1,
+) -> ArticleSummary:
     return client.structured(
         prompts.render("system"),
-        user,
+        _user_prompt(article, sentences, part, parts),
         ArticleSummary,
-        summary_schema(len(article.sentences)),
-        max_tokens=_SUMMARY_TOKENS + MAX_CLAIMS * _TOKENS_PER_CLAIM,
+        summary_schema([s.number for s in sentences]),
+        max_tokens=ANSWER_TOKENS,
     )
 
 
-def summary_schema(sentence_count: int) -> dict[str, Any]:
-    """The summary schema with sentence numbers limited to the ones the article has."""
+def summary_schema(sentence_numbers: Sequence[int]) -> dict[str, Any]:
+    """The summary schema with sentence numbers limited to the ones shown to the model."""
     schema = schema_of(ArticleSummary)
-    cited = schema["properties"]["claims"]["items"]["properties"]["sentences"]
-    cited["items"] = {"type": "integer", "enum": list(range(1, sentence_count + 1))}
+    allowed = {"type": "integer", "enum": list(sentence_numbers)}
+    properties = schema["properties"]
+    properties["claims"]["items"]["properties"]["sentences"]["items"] = allowed
+    for listed in ("dates", "figures"):
+        sentence = properties[listed]["items"]["properties"]["sentence"]
+        sentence.update({key: value for key, value in allowed.items() if key != "description"})
     return schema
 
 
-def ground(article: Article, summary: ArticleSummary) -> ArticleClaims:
-    """Attach exact quotes to each claim and mark whether its evidence supports it."""
+def _user_prompt(article: Article, sentences: Sequence[Sentence], part: int, parts: int) -> str:
+    return prompts.render(
+        "extract",
+        title=article.title,
+        published=article.published.isoformat() if article.published else "unknown",
+        sentences=sentences,
+        max_claims=MAX_CLAIMS,
+        part=part,
+        parts=parts,
+    )
+
+
+# --- grounding: pure --------------------------------------------------------------------------
+
+
+def ground(
+    article: Article, summary: ArticleSummary, shown: Collection[int] | None = None
+) -> ArticleClaims:
+    """Attach exact quotes to everything the model said and keep what the text supports.
+
+    `shown` is the sentence numbers the model saw (default: all); citing others fails.
+    """
+    context = _Context(article, shown)
     claims = tuple(
-        _grounded_claim(article, draft, f"{article.id}-{index}")
+        context.claim(draft, f"{article.id}-{index}")
         for index, draft in enumerate(summary.claims, start=1)
     )
-    return ArticleClaims(source=article.id, main_event=summary.main_event, claims=claims)
+    actors = [context.actor(draft) for draft in summary.actors]
+    dates = [context.date(draft) for draft in summary.dates]
+    figures = [context.figure(draft) for draft in summary.figures]
+    found = [*actors, *dates, *figures]
+    return ArticleClaims(
+        source=article.id,
+        main_event=summary.main_event.strip(),
+        claims=claims,
+        actors=_unique([a for a in actors if a is not None], lambda a: _name_keys(a.name)),
+        dates=tuple(d for d in dates if d is not None),
+        figures=tuple(f for f in figures if f is not None),
+        discarded=sum(item is None for item in found),
+        source_issues=context.issues,
+    )
+
+
+def combine(parts: Sequence[ArticleClaims]) -> ArticleClaims:
+    """One article's chunk results as one: repeated claims, actors, dates and figures merged,
+    claim ids renumbered in order."""
+    first = parts[0]
+    claims: list[Claim] = list(first.claims)
+    for part in parts[1:]:
+        earlier = list(claims)
+        claims += [c for c in part.claims if not any(_same_claim(c, e) for e in earlier)]
+    claims = [c.model_copy(update={"id": f"{first.source}-{n}"}) for n, c in enumerate(claims, 1)]
+    return ArticleClaims(
+        source=first.source,
+        main_event=first.main_event,
+        claims=tuple(claims),
+        actors=_unique([a for p in parts for a in p.actors], lambda a: _name_keys(a.name)),
+        dates=_unique(
+            [d for p in parts for d in p.dates],
+            lambda d: (d.when.lower(), d.evidence.sentence),
+        ),
+        figures=_unique(
+            [f for p in parts for f in p.figures],
+            lambda f: (f.value, f.unit.lower(), f.evidence.sentence),
+        ),
+        discarded=sum(part.discarded for part in parts),
+        source_issues=first.source_issues,
+    )
 
 
 def as_sentence(text: str) -> str:
@@ -59,30 +230,137 @@ def as_sentence(text: str) -> str:
     return text if not text or text[-1] in '.!?"”’)' else f"{text}."
 
 
-def _grounded_claim(article: Article, draft: ClaimDraft, claim_id: str) -> Claim:
-    numbers = list(dict.fromkeys(draft.sentences))
-    problems = citation_problems(numbers, len(article.sentences))
-    cited = [article.sentences[n - 1] for n in numbers if 1 <= n <= len(article.sentences)]
-    if cited:
-        problems += evidence_problems(draft.text, (sentence.text for sentence in cited))
-    else:
-        problems.append("cites no sentence of the article")
-    evidence = tuple(
-        Evidence(
-            source=article.id,
-            sentence=sentence.number,
+class _Context:
+    """What grounding one article needs: its sentences, the numbers the model saw, the names
+    the article uses, and the passages it contradicts itself on."""
+
+    def __init__(self, article: Article, shown: Collection[int] | None) -> None:
+        self.article = article
+        self.shown = set(shown) if shown is not None else {s.number for s in article.sentences}
+        self.names = set().union(*(names_in(s.text) for s in article.sentences))
+        self.issues = self_contradictions(article)
+        self.article_words = word_keys(article.text)
+
+    def evidence(self, number: int) -> Evidence | None:
+        if number not in self.shown or not 1 <= number <= len(self.article.sentences):
+            return None
+        sentence = self.article.sentences[number - 1]
+        return Evidence(
+            source=self.article.id,
+            sentence=number,
             quote=sentence.text,
             start=sentence.start,
             end=sentence.end,
         )
-        for sentence in cited
-    )
-    return Claim(
-        id=claim_id,
-        source=article.id,
-        text=as_sentence(draft.text),
-        type=draft.type,
-        evidence=evidence,
-        verified=not problems,
-        problems=tuple(problems),
-    )
+
+    def claim(self, draft: ClaimDraft, claim_id: str) -> Claim:
+        numbers = list(dict.fromkeys(draft.sentences))
+        problems = self._claim_problems(draft.text, numbers)
+        cited_by_model: tuple[int, ...] = ()
+        if problems and self._may_recite(draft.text, numbers):
+            found = self._sentence_supporting(draft.text, numbers)
+            if found is not None:
+                cited_by_model, numbers, problems = tuple(numbers), [found], []
+        evidence = tuple(e for e in map(self.evidence, numbers) if e is not None)
+        return Claim(
+            id=claim_id,
+            source=self.article.id,
+            text=as_sentence(draft.text),
+            type=draft.type,
+            evidence=evidence,
+            verified=not problems,
+            problems=tuple(problems),
+            cited_by_model=cited_by_model,
+        )
+
+    def _claim_problems(self, text: str, numbers: Sequence[int]) -> list[str]:
+        problems = citation_problems(numbers, self.shown)
+        evidence = [e for e in map(self.evidence, numbers) if e is not None]
+        if not evidence:
+            return [*problems, "cites no sentence of the article"]
+        problems += evidence_problems(text, (e.quote for e in evidence), self.names)
+        problems += [
+            f"repeats sentence {issue.sentence}, a possible error in the source: {issue.problem}"
+            for issue in self.issues
+            if issue.sentence in numbers and repeats_issue(text, issue)
+        ]
+        return problems
+
+    def _may_recite(self, text: str, numbers: Sequence[int]) -> bool:
+        """Only a claim that cites real sentences, and repeats no flagged passage, is looked
+        for elsewhere: a made-up number or a source's error must stay failed."""
+        if citation_problems(numbers, self.shown):
+            return False
+        return not any(repeats_issue(text, issue) for issue in self.issues)
+
+    def _sentence_supporting(self, text: str, cited: Sequence[int]) -> int | None:
+        """The shown sentence that supports `text` best when the cited ones do not: small
+        models often cite a neighbour of the sentence they paraphrase. Nearest wins ties."""
+        stems = content_stems(text)
+        candidates = sorted(
+            (s for s in self.article.sentences if s.number in self.shown),
+            key=lambda s: (
+                -len(stems & content_stems(s.text)),
+                min(abs(s.number - number) for number in cited),
+            ),
+        )
+        for sentence in candidates[:_REPAIR_CANDIDATES]:
+            if not self._claim_problems(text, [sentence.number]):
+                return sentence.number
+        return None
+
+    def actor(self, draft: ActorDraft) -> Actor | None:
+        keys = _name_keys(draft.name)
+        if not keys or not keys <= self.article_words:
+            return None
+        return Actor(name=" ".join(draft.name.split()), kind=draft.kind, role=draft.role.strip())
+
+    def date(self, draft: DateDraft) -> DatedEvent | None:
+        evidence = self.evidence(draft.sentence)
+        when = " ".join(draft.when.split())
+        if evidence is None or not when or when.lower() not in _flat(evidence.quote):
+            return None
+        published = self.article.published
+        return DatedEvent(
+            when=when, iso=normalise(when, published), what=draft.what.strip(), evidence=evidence
+        )
+
+    def figure(self, draft: FigureDraft) -> Figure | None:
+        evidence = self.evidence(draft.sentence)
+        numbers = numbers_in(draft.value)
+        if evidence is None or not numbers or not numbers <= numbers_in(evidence.quote):
+            return None
+        return Figure(
+            value=draft.value.strip(),
+            unit=draft.unit.strip(),
+            measures=draft.measures.strip(),
+            evidence=evidence,
+        )
+
+
+def _same_claim(one: Claim, other: Claim) -> bool:
+    """Chunks hold different sentences, so a repeat across chunks shows only in the wording."""
+    return fuzz.token_set_ratio(one.text, other.text) >= _SAME_CLAIM
+
+
+def _name_keys(name: str) -> frozenset[str]:
+    return frozenset(word_keys(name) - {"the", "of", "and"})
+
+
+def _unique(items: Sequence[T], key: Callable[[T], Hashable]) -> tuple[T, ...]:
+    seen: dict[Hashable, T] = {}
+    for item in items:
+        seen.setdefault(key(item), item)
+    return tuple(seen.values())
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _listed(numbers: Collection[int]) -> str:
+    return ", ".join(map(str, sorted(numbers)))
+
+
+def _span(chunk: Sequence[Sentence]) -> str:
+    return f"{chunk[0].number}–{chunk[-1].number}"

@@ -77,11 +77,39 @@ class ClaimDraft(BaseModel):
     type: ClaimType
 
 
+class ActorKind(StrEnum):
+    person = "person"
+    country = "country"
+    organisation = "organisation"
+
+
+class ActorDraft(BaseModel):
+    name: str = Field(description="A person, country or organisation as the article names it.")
+    kind: ActorKind
+    role: str = Field(description="Their role or title in a few words; empty if none.")
+
+
+class DateDraft(BaseModel):
+    when: str = Field(description="A date exactly as the article writes it.")
+    what: str = Field(description="What happens or happened then, in a few words.")
+    sentence: int = Field(description="Number of the sentence that gives this date.")
+
+
+class FigureDraft(BaseModel):
+    value: str = Field(description="A number exactly as the article writes it.")
+    unit: str = Field(description="Its unit, such as km, $ billion or %; empty if none.")
+    measures: str = Field(description="What the number measures, in a few words.")
+    sentence: int = Field(description="Number of the sentence that gives this number.")
+
+
 class ArticleSummary(BaseModel):
-    """The model's structured summary of one article."""
+    """The model's structured summary of one article (or of one chunk of a long one)."""
 
     main_event: str = Field(description="What happened, in one line.")
     claims: list[ClaimDraft] = Field(max_length=8)
+    actors: list[ActorDraft] = Field(max_length=6)
+    dates: list[DateDraft] = Field(max_length=4)
+    figures: list[FigureDraft] = Field(max_length=4)
 
 
 # --- evidence-backed claims and their clusters ---------------------------------------------
@@ -105,14 +133,62 @@ class Claim(Frozen):
     evidence: tuple[Evidence, ...]
     verified: bool
     problems: tuple[str, ...] = ()
+    cited_by_model: tuple[int, ...] = Field(
+        default=(),
+        description="The sentences the model cited, when they did not support the claim and "
+        "the program found the sentence that does.",
+    )
+
+
+class Actor(Frozen):
+    """A person, country or organisation whose name occurs in the article."""
+
+    name: str
+    kind: ActorKind
+    role: str = ""
+
+
+class DatedEvent(Frozen):
+    """A date the article gives, as written and (where it can be worked out) as ISO 8601:
+    `YYYY-MM-DD`, `YYYY-MM` or `YYYY`, resolved against the article's publication date."""
+
+    when: str
+    iso: str | None
+    what: str
+    evidence: Evidence
+
+
+class Figure(Frozen):
+    value: str
+    unit: str
+    measures: str
+    evidence: Evidence
+
+
+class SourceIssue(Frozen):
+    """A passage the article itself contradicts elsewhere: possibly an error in the source."""
+
+    source: str
+    sentence: int
+    quote: str
+    start: int
+    end: int
+    actor: str = Field(description="Who the passage casts in a role the article denies them.")
+    problem: str
 
 
 class ArticleClaims(Frozen):
-    """Everything extracted from one article, verified or not."""
+    """Everything extracted from one article: claims verified or not, and the actors, dates
+    and figures that checked out against its text (`discarded` counts those that did not)."""
 
     source: str
     main_event: str
     claims: tuple[Claim, ...]
+    actors: tuple[Actor, ...] = ()
+    dates: tuple[DatedEvent, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    discarded: int = 0
+    source_issues: tuple[SourceIssue, ...] = ()
 
     @property
     def verified(self) -> tuple[Claim, ...]:
@@ -194,6 +270,9 @@ class SourceInfo(Frozen):
     sentences: int
     claims_extracted: int
     claims_verified: int
+    possible_errors: tuple[SourceIssue, ...] = Field(
+        default=(), description="Passages the article itself contradicts elsewhere."
+    )
 
 
 class Usage(BaseModel):
@@ -212,3 +291,8 @@ class Briefing(Frozen):
     sections: tuple[Section, ...]
     usage: Usage
     warnings: tuple[str, ...] = ()
+    extracted: tuple[ArticleClaims, ...] = Field(
+        default=(),
+        description="Per article: every claim with its checks, and the actors, dates and "
+        "figures that were verified against the text.",
+    )

@@ -50,6 +50,7 @@ def generate(
     """
     started = time.monotonic()
     settings = settings or Settings.from_env()
+    extract.sentence_budget(settings.model, settings.context_window)  # fail before any model work
     documents, warnings = ingest.read_documents(sources, strict=settings.strict)
     articles, skipped = prepare(documents)
     warnings += skipped
@@ -171,7 +172,7 @@ class _Run:
 
     def briefing(self, client: ModelClient) -> Briefing:
         unique = [article for article in self.articles if article.id not in self.duplicates]
-        extracted = _extract_all(unique, client, self.warnings, self.progress)
+        extracted = _extract_all(unique, client, self.settings, self.warnings, self.progress)
         clusters = compose.ranked(cluster_claims(extracted))
         if not clusters:
             raise ModelOutputError(
@@ -202,6 +203,7 @@ class _Run:
             sections=sections,
             usage=usage,
             warnings=tuple(self.warnings + summary_warnings),
+            extracted=tuple(extracted),
         )
 
     def _source_info(self, article: Article, extracted: dict[str, ArticleClaims]) -> SourceInfo:
@@ -218,11 +220,16 @@ class _Run:
             sentences=len(article.sentences),
             claims_extracted=len(claims.claims) if claims else 0,
             claims_verified=len(claims.verified) if claims else 0,
+            possible_errors=claims.source_issues if claims else (),
         )
 
 
 def _extract_all(
-    articles: list[Article], client: ModelClient, warnings: list[str], progress: Progress
+    articles: list[Article],
+    client: ModelClient,
+    settings: Settings,
+    warnings: list[str],
+    progress: Progress,
 ) -> list[ArticleClaims]:
     extracted: list[ArticleClaims] = []
     for position, article in enumerate(articles, start=1):
@@ -231,11 +238,21 @@ def _extract_all(
             f"[{position}/{len(articles)}] {article.id} {article.title} ({sentences} sentences)"
         )
         try:
-            summary = extract.summarize(article, client)
+            claims, article_warnings = extract.extract(
+                article,
+                client,
+                context_window=settings.context_window,
+                max_chunks=settings.max_chunks,
+            )
         except ModelOutputError as error:
             warnings.append(f"{article.id} ({article.path}): {error.message}")
             continue
-        claims = extract.ground(article, summary)
+        warnings += article_warnings
+        warnings += [
+            f"{issue.source} sentence {issue.sentence} may be an error in the source: "
+            f"it {issue.problem}"
+            for issue in claims.source_issues
+        ]
         extracted.append(claims)
         progress(f"      {len(claims.verified)} of {len(claims.claims)} claims verified")
     return extracted

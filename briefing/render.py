@@ -85,4 +85,9 @@ def _sources(sources: tuple[SourceInfo, ...]) -> list[str]:
             details.append(f"same story as {source.duplicate_of}, counted once")
         title = escape(source.title)
         lines.append(f"- **{source.id}** {title}, {', '.join(details)} ({escape(source.path)})")
+        lines += [
+            f"  - *Possible error in this source:* sentence {issue.sentence} "
+            f"“{escape(issue.quote)}” {escape(issue.problem)}."
+            for issue in source.possible_errors
+        ]
     return lines

@@ -21,6 +21,9 @@ _ABBREVIATIONS = frozenset(
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 _BULLET = re.compile(r"^(?:[•·▪◦‣*–-]|\d{1,2}[.)])\s+")
 _WORD_BEFORE = re.compile(r"(\S+)$")
+# Longer runs without a sentence end (lists glued together, text with no punctuation) are cut
+# at a space, so one "sentence" can neither swamp a prompt nor become an unreadable quote.
+MAX_SENTENCE_CHARS = 1200
 
 
 def split_sentences(text: str, first_number: int = 1) -> list[Sentence]:
@@ -80,5 +83,12 @@ def _trimmed(line: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         start += 1
     while end > start and line[end - 1].isspace():
         end -= 1
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = line.rfind(" ", start + 1, start + MAX_SENTENCE_CHARS)
+        cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+        yield start, cut
+        start = cut
+        while start < end and line[start].isspace():
+            start += 1
     if end - start >= 2:
         yield start, end

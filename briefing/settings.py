@@ -35,7 +35,8 @@ class Settings(BaseModel):
     cache_dir: Path = Field(default_factory=default_cache_dir)
     title: str | None = None
     strict: bool = Field(False, description="Any source that fails stops the run")
-    context_window: int = 8192
+    context_window: int = Field(8192, description="Tokens the endpoint's model can attend to")
+    max_chunks: int = Field(8, description="Longest article read, in context-window chunks")
     timeout: float = 600.0
     max_reasks: int = 2
     server_startup_timeout: float = 180.0

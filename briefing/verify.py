@@ -1,13 +1,14 @@
 """Check a claim against the sentences it cites: the program, not the model, owns the evidence.
 
-Pure. A claim passes when every sentence number it cites exists, every number it states
-occurs in those sentences, and enough of its content words come from them.
+Pure. A claim passes when every sentence number it cites exists, every number, name and
+month or weekday it states occurs in those sentences, and enough of its content words come
+from them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 MIN_CONTENT_OVERLAP = 0.5
 _STEM_LENGTH = 5
@@ -31,6 +32,32 @@ _STOPWORDS = frozenset(
 )
 
 
+_NAME_TOKEN = re.compile(r"[A-Za-z](?:[A-Za-z'’]|\.(?=[A-Za-z]))*\.?")
+_MULTI_WORD_NAMES_KEYS = {
+    "united states": "US", "united kingdom": "UK", "european union": "EU",
+    "united nations": "UN", "soviet union": "USSR",
+}  # fmt: skip
+_MULTI_WORD_NAMES = re.compile(
+    "|".join(rf"\b{name}\b" for name in _MULTI_WORD_NAMES_KEYS), re.IGNORECASE
+)
+_SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s(?=[A-Z]\.)")
+_DEMONYMS = {
+    "usa": "us", "america": "us", "american": "us", "americans": "us", "british": "uk",
+    "britain": "uk", "chinese": "china", "french": "france", "german": "germany",
+    "russian": "russia", "indian": "india", "australian": "australia", "european": "europe",
+    "israeli": "israel", "ukrainian": "ukraine", "iranian": "iran", "vietnamese": "vietnam",
+    "taiwanese": "taiwan", "filipino": "philippines", "philippine": "philippines",
+    "dutch": "netherlands", "spanish": "spain", "italian": "italy", "turkish": "turkey",
+    "canadian": "canada", "mexican": "mexico", "brazilian": "brazil", "pakistani": "pakistan",
+}  # fmt: skip
+# Role words are capitalised before a name but are not names themselves.
+_TITLE_WORDS = frozenset(
+    """president prime minister secretary general chief foreign defense defence state
+    ambassador chancellor premier senator governor mayor admiral commander minister's
+    vice deputy mr mrs ms dr""".split()
+)
+
+
 def numbers_in(text: str) -> set[str]:
     """Numbers as digits without separators; small number words count as their digits."""
     found = {match.replace(",", "") for match in _NUMBER.findall(text)}
@@ -40,18 +67,71 @@ def numbers_in(text: str) -> set[str]:
     return found
 
 
+def is_stopword(word: str) -> bool:
+    return word.lower() in _STOPWORDS
+
+
 def content_stems(text: str) -> set[str]:
     words = (word.lower().strip("'’-") for word in _WORD.findall(text))
     return {word[:_STEM_LENGTH] for word in words if len(word) > 2 and word not in _STOPWORDS}
 
 
-def evidence_problems(claim: str, evidence: Iterable[str]) -> list[str]:
+def names_in(text: str, known: Iterable[str] = ()) -> set[str]:
+    return set(_names(text, known))
+
+
+def _names(text: str, known: Iterable[str] = ()) -> dict[str, str]:
+    """Names in `text` by comparable key: capitalised words and acronyms (not role titles),
+    with aliases and demonyms folded ("U.S." and "American" are "us"). A text's first word
+    counts only when it is an acronym or its key is in `known`, since a capital there says
+    nothing."""
+    text = _folded(text)
+    known_keys = set(known)
+    keys: dict[str, str] = {}
+    for position, match in enumerate(_NAME_TOKEN.finditer(text)):
+        word = match[0].rstrip(".")
+        if not word[0].isupper() or word.lower() in _TITLE_WORDS:
+            continue
+        key = name_key(word)
+        first = position == 0 or text[: match.start()].rstrip().endswith((".", ":", "!", "?"))
+        if first and not (word.isupper() and len(word) > 1) and key not in known_keys:
+            continue
+        if key not in _STOPWORDS:
+            keys.setdefault(key, re.sub(r"['’]s$", "", word))
+    return keys
+
+
+def _folded(text: str) -> str:
+    """Multi-word names as one word, and "U. S." spelled "U.S."."""
+    text = _SPACED_INITIALS.sub(r"\1.", text)
+    return _MULTI_WORD_NAMES.sub(lambda m: _MULTI_WORD_NAMES_KEYS[m[0].lower()], text)
+
+
+def name_key(word: str) -> str:
+    word = re.sub(r"['’]s$", "", word).replace(".", "").lower()
+    word = _DEMONYMS.get(word, word)
+    return word if len(word) <= 3 else word[:_STEM_LENGTH]
+
+
+def word_keys(text: str) -> set[str]:
+    """Every word of `text` as a name key, to look names up in."""
+    text = _folded(text)
+    return {name_key(match[0].rstrip(".")) for match in _NAME_TOKEN.finditer(text)}
+
+
+def evidence_problems(
+    claim: str, evidence: Iterable[str], known_names: Iterable[str] = ()
+) -> list[str]:
     """Why `claim` is not supported by the `evidence` texts (empty when it is)."""
     source = " ".join(evidence)
     problems: list[str] = []
     missing_numbers = sorted(numbers_in(claim) - numbers_in(source))
     if missing_numbers:
         problems.append(f"numbers not in the cited text: {', '.join(missing_numbers)}")
+    names = _names(claim, known_names)
+    missing_names = sorted(names[key] for key in names.keys() - word_keys(source))
+    if missing_names:
+        problems.append(f"names not in the cited text: {', '.join(missing_names)}")
     claim_stems = content_stems(claim)
     if claim_stems:
         overlap = len(claim_stems & content_stems(source)) / len(claim_stems)
@@ -60,8 +140,9 @@ def evidence_problems(claim: str, evidence: Iterable[str]) -> list[str]:
     return problems
 
 
-def citation_problems(cited: Iterable[int], available: int) -> list[str]:
-    unknown = sorted({number for number in cited if not 1 <= number <= available})
+def citation_problems(cited: Iterable[int], shown: Collection[int]) -> list[str]:
+    """Sentence numbers the model cited that were not among those `shown` to it."""
+    unknown = sorted({number for number in cited if number not in shown})
     if unknown:
         return [f"cites sentences that do not exist: {', '.join(map(str, unknown))}"]
     return []

@@ -173,7 +173,9 @@ def cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
         pytest.fail("tests that use a cassette must be marked real_model")
     module = Path(request.node.fspath).stem
     path = f"{request.node.name}.yaml"
-    if not RECORDING and not (CASSETTES / module / path).is_file():
+    if RECORDING:  # vcrpy's "all" mode appends; a re-recording must start from nothing
+        (CASSETTES / module / path).unlink(missing_ok=True)
+    elif not (CASSETTES / module / path).is_file():
         pytest.fail(f"no cassette {module}/{path}; record it with BRIEFING_RECORD=1")
     with _vcr_for(module).use_cassette(path) as recorded:
         yield recorded

@@ -67,6 +67,17 @@ def test_folder_without_articles_is_an_error(tmp_path: Path) -> None:
     assert "holds no article files" in result.stderr
 
 
+def test_a_context_window_too_small_fails_before_any_model_work(tmp_path: Path) -> None:
+    # No --base-url: the embedded server would start if the check came later.
+    result = run("generate", str(SEED_FILES[0]), "--out", str(tmp_path / "out"),
+                 "--context-window", "1000")  # fmt: skip
+
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: a context window of 1000 tokens leaves no room for article text")
+    assert "(--context-window)" in line
+
+
 @pytest.mark.loopback
 def test_unreachable_endpoint_says_what_to_do(tmp_path: Path) -> None:
     result = run(

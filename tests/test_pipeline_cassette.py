@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -72,6 +73,13 @@ def test_seeds_briefing_quotes_only_real_source_text(
     assert "S6" not in cited_sources
     assert "same story as S3, counted once" in to_markdown(briefing)
     assert briefing.usage.llm_calls == len(articles) + 1
+    # Seed 000's "challenges posed by Japan" is flagged, not passed on as fact.
+    (issue,) = briefing.sources[0].possible_errors
+    assert "challenges posed by Japan" in issue.quote
+    assert "*Possible error in this source:*" in markdown
+    for statement in statements:
+        assert not re.search(r"(posed by|threat from|from) Japan", statement.text), statement.text
+    assert [e.source for e in briefing.extracted] == ["S1", "S2", "S3", "S4", "S5"]
     assert briefing.usage.prompt_tokens > briefing.usage.completion_tokens > 0
     assert_follows_the_json_contract(briefing, tmp_path / "out")
 

@@ -1,0 +1,285 @@
+"""extract: actors, dates and figures grounded in the text; chunks merged; failures contained."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from briefing.clean import clean
+from briefing.extract import combine, extract, ground, plan_chunks
+from briefing.llm import OutputMode
+from briefing.models import (
+    ActorDraft,
+    ActorKind,
+    Article,
+    ArticleSummary,
+    ClaimDraft,
+    ClaimType,
+    DateDraft,
+    Document,
+    FigureDraft,
+    Sentence,
+)
+from briefing.sentences import segment
+
+from .test_llm import Script, client_for, completion
+from .test_pipeline_cassette import seed_articles
+
+TEXT = (
+    "US President Joe Biden will host Prime Minister Fumio Kishida at the White House on April 10. "
+    "Japan plans to double its defense budget within five years. "
+    "The new missiles can strike targets up to 1,000 kilometers away. "
+    "The alliance was last overhauled in 1960."
+)
+
+
+def article(published: date | None = date(2024, 3, 25)) -> Article:
+    return segment(clean(Document(path="a.txt", text=TEXT, published=published), "A"))
+
+
+def summary(**lists: list[object]) -> ArticleSummary:
+    return ArticleSummary.model_validate(
+        {
+            "main_event": " A summit. ",
+            "claims": [],
+            "actors": [],
+            "dates": [],
+            "figures": [],
+            **lists,
+        }
+    )
+
+
+def test_actors_are_kept_only_when_the_article_names_them() -> None:
+    result = ground(
+        article(),
+        summary(
+            actors=[
+                ActorDraft(name="Joe Biden", kind=ActorKind.person, role="US President"),
+                ActorDraft(name="Fumio  Kishida", kind=ActorKind.person, role="Prime Minister"),
+                ActorDraft(name="Biden", kind=ActorKind.person, role="president"),
+                ActorDraft(name="Xi Jinping", kind=ActorKind.person, role="Chinese leader"),
+                ActorDraft(name="United States", kind=ActorKind.country, role=""),
+            ]
+        ),
+    )
+    assert [(a.name, a.role) for a in result.actors] == [
+        ("Joe Biden", "US President"),
+        ("Fumio Kishida", "Prime Minister"),
+        ("Biden", "president"),
+        ("United States", ""),
+    ]
+    assert result.discarded == 1  # Xi Jinping is not in the article
+
+
+def test_dates_are_checked_against_their_sentence_and_normalised() -> None:
+    result = ground(
+        article(),
+        summary(
+            dates=[
+                DateDraft(when="April 10", what="summit at the White House", sentence=1),
+                DateDraft(when="1960", what="last overhaul", sentence=4),
+                DateDraft(when="April 11", what="summit", sentence=1),  # not what it says
+                DateDraft(when="1960", what="overhaul", sentence=2),  # wrong sentence
+            ]
+        ),
+    )
+    assert [(d.when, d.iso, d.evidence.sentence) for d in result.dates] == [
+        ("April 10", "2024-04-10", 1),
+        ("1960", "1960", 4),
+    ]
+    assert result.dates[0].evidence.quote == article().sentences[0].text
+    assert result.discarded == 2
+    elsewhere = summary(dates=[DateDraft(when="1960", what="overhaul", sentence=99)])
+    assert ground(article(), elsewhere).discarded == 1  # no such sentence
+
+
+def test_dates_of_an_undated_article_keep_the_text_but_no_guessed_year() -> None:
+    result = ground(
+        article(published=None),
+        summary(dates=[DateDraft(when="April 10", what="summit", sentence=1)]),
+    )
+    assert [(d.when, d.iso) for d in result.dates] == [("April 10", None)]
+
+
+def test_figures_need_their_number_in_their_sentence() -> None:
+    result = ground(
+        article(),
+        summary(
+            figures=[
+                FigureDraft(value="1,000", unit="km", measures="missile range", sentence=3),
+                FigureDraft(value="five", unit="years", measures="budget timeline", sentence=2),
+                FigureDraft(value="2,000", unit="km", measures="missile range", sentence=3),
+                FigureDraft(value="large", unit="", measures="budget", sentence=2),
+            ]
+        ),
+    )
+    assert [(f.value, f.unit, f.evidence.sentence) for f in result.figures] == [
+        ("1,000", "km", 3),
+        ("five", "years", 2),
+    ]
+    assert result.discarded == 2
+
+
+def test_a_claim_citing_a_sentence_the_model_was_not_shown_fails() -> None:
+    drafted = summary(
+        claims=[ClaimDraft(text="Japan will double its budget", sentences=[2], type="decision")]
+    )
+    assert ground(article(), drafted).claims[0].verified
+    (claim,) = ground(article(), drafted, shown={1, 3, 4}).claims
+    assert claim.problems[0] == "cites sentences that do not exist: 2"
+
+
+def test_a_claim_citing_a_neighbour_of_its_sentence_is_recited_to_the_right_one() -> None:
+    drafted = summary(
+        claims=[
+            ClaimDraft(text="The new missiles can strike targets 1,000 kilometers away",
+                       sentences=[2], type=ClaimType.figure),
+        ]
+    )  # fmt: skip
+    (claim,) = ground(article(), drafted).claims
+    assert claim.verified
+    assert claim.cited_by_model == (2,)
+    assert [e.sentence for e in claim.evidence] == [3]
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences", "problem"),
+    [
+        ("The new missiles can strike targets 1,000 kilometers away", [999],
+         "cites sentences that do not exist: 999"),
+        ("The new missiles can strike targets 2,000 kilometers away", [2],
+         "numbers not in the cited text: 2000"),
+        ("Xi Jinping will host Kishida at the White House", [2],
+         "names not in the cited text: House, Jinping, Kishida, White"),
+    ],
+)  # fmt: skip
+def test_a_claim_no_sentence_supports_is_not_recited(
+    text: str, sentences: list[int], problem: str
+) -> None:
+    drafted = summary(claims=[ClaimDraft(text=text, sentences=sentences, type=ClaimType.event)])
+    (claim,) = ground(article(), drafted).claims
+    assert not claim.verified
+    assert claim.problems[0] == problem
+    assert claim.cited_by_model == ()
+
+
+def test_a_claim_repeating_seed_000s_threat_error_is_not_verified() -> None:
+    s1 = seed_articles()["S1"]
+    (issue,) = ground(s1, summary()).source_issues
+    drafted = summary(
+        claims=[
+            ClaimDraft(
+                text="Japan will double its budget in response to challenges posed by Japan",
+                sentences=[issue.sentence],
+                type=ClaimType.decision,
+            ),
+            ClaimDraft(
+                text="Japan has committed to double its defense spending budget",
+                sentences=[issue.sentence],
+                type=ClaimType.decision,
+            ),
+        ]
+    )
+    repeated, clean_claim = ground(s1, drafted).claims
+    assert not repeated.verified
+    assert repeated.problems == (
+        f"repeats sentence {issue.sentence}, a possible error in the source: {issue.problem}",
+    )
+    assert clean_claim.verified
+
+
+def test_combine_merges_chunks_and_renumbers_claims() -> None:
+    one = ground(
+        article(),
+        summary(
+            claims=[
+                ClaimDraft(text="Biden will host Kishida on April 10", sentences=[1], type="event")
+            ],
+            actors=[ActorDraft(name="Joe Biden", kind="person", role="president")],
+            dates=[DateDraft(when="April 10", what="summit", sentence=1)],
+        ),
+        shown={1, 2},
+    )
+    two = ground(
+        article(),
+        summary(
+            claims=[
+                ClaimDraft(
+                    text="Biden will host Kishida on April 10.", sentences=[4], type="event"
+                ),
+                ClaimDraft(
+                    text="The alliance was last overhauled in 1960",
+                    sentences=[4],
+                    type="background",
+                ),
+            ],
+            actors=[ActorDraft(name="Joe  Biden", kind="person", role="US President")],
+            figures=[FigureDraft(value="1960", unit="year", measures="last overhaul", sentence=4)],
+        ),
+        shown={3, 4},
+    )
+    merged = combine([one, two])
+    assert [(c.id, c.text) for c in merged.claims] == [
+        ("A-1", "Biden will host Kishida on April 10."),
+        ("A-2", "The alliance was last overhauled in 1960."),
+    ]
+    assert [a.role for a in merged.actors] == ["president"]
+    assert len(merged.dates) == len(merged.figures) == 1
+    assert merged.main_event == "A summit."
+
+
+def test_a_chunk_whose_answer_stays_invalid_is_reported_and_the_other_chunks_go_on() -> None:
+    s3 = seed_articles()["S3"]
+    chunks = plan_chunks(s3, s3.sentences, "m", context_window=2600)
+    assert len(chunks) >= 2
+    bad = (200, completion("not json at all"))
+    script = Script(bad, bad, bad, *(_answer_quoting(chunk[0]) for chunk in chunks[1:]))
+    client = client_for(script, mode=OutputMode.json_object_schema)
+
+    claims, warnings = extract(s3, client, context_window=2600, max_chunks=8)
+
+    assert len(script.requests) == 3 + len(chunks) - 1
+    first, last = chunks[0][0].number, chunks[0][-1].number
+    assert warnings == [
+        f"S3 sentences {first}–{last}: the model's answer stayed invalid after 2 re-asks: "
+        "the answer held no JSON object"
+    ]
+    assert [c.evidence[0].sentence for c in claims.claims] == [
+        chunk[0].number for chunk in chunks[1:]
+    ]
+    assert all(claim.verified for claim in claims.claims)
+    shown = [
+        request["response_format"]["schema"]["properties"]["claims"]["items"]["properties"]
+        ["sentences"]["items"]["enum"]
+        for request in script.requests
+    ]  # fmt: skip
+    assert shown[0] == [s.number for s in chunks[0]]
+    assert shown[-1] == [s.number for s in chunks[-1]]  # the article's own numbering
+
+
+def test_an_article_longer_than_max_chunks_is_read_in_part_with_a_warning() -> None:
+    s3 = seed_articles()["S3"]
+    chunks = plan_chunks(s3, s3.sentences, "m", context_window=2600)
+    script = Script(_answer_quoting(chunks[0][0]))
+    client = client_for(script, mode=OutputMode.json_object_schema)
+
+    claims, warnings = extract(s3, client, context_window=2600, max_chunks=1)
+
+    assert len(script.requests) == 1
+    assert warnings == [
+        f"S3 is long: read 1 of its {len(chunks)} chunks, sentences {chunks[1][0].number} "
+        "onwards skipped (raise max_chunks to read more)"
+    ]
+    assert len(claims.verified) == 1
+
+
+def _answer_quoting(sentence: Sentence) -> tuple[int, dict[str, object]]:
+    answer = {
+        "main_event": "A chunk.",
+        "claims": [{"text": sentence.text, "sentences": [sentence.number], "type": "event"}],
+        "actors": [], "dates": [], "figures": [],
+    }  # fmt: skip
+    return 200, completion(json.dumps(answer))
