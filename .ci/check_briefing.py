@@ -1,7 +1,8 @@
 """Check a written briefing against the DESIGN.md contract, from its JSON alone.
 
-Every statement cites at least one source; every quote occurs at its offsets in the cleaned
-text of the source it names; no statement repeats known seed boilerplate.
+Every statement cites at least one source; every quote (of statements, of every extracted
+claim, date and figure, and of passages flagged as possible errors) occurs at its offsets in
+the cleaned text of the source it names; no statement repeats known seed boilerplate.
 Usage: python .ci/check_briefing.py out/briefing.json
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from briefing.ingest import read_documents
 from briefing.pipeline import prepare
@@ -39,11 +41,26 @@ def main(path: str) -> int:
             if text[citation["start"] : citation["end"]] != citation["quote"]:
                 where = citation["source"]
                 failures.append(f"quote not at its offsets in {where}: {citation['quote']}")
+    quoted = _extracted_quotes(data)
+    for item in quoted:
+        if texts[item["source"]][item["start"] : item["end"]] != item["quote"]:
+            failures.append(f"extracted quote not at its offsets in {item['source']}")
     for failure in failures:
         print(f"FAIL {failure}")
     citations = sum(len(s["citations"]) for s in statements)
-    print(f"{len(statements)} statements, {citations} citations, {len(failures)} failures")
+    print(
+        f"{len(statements)} statements, {citations} citations, {len(quoted)} extracted quotes, "
+        f"{len(failures)} failures"
+    )
     return 1 if failures or not statements else 0
+
+
+def _extracted_quotes(data: dict[str, Any]) -> list[dict[str, Any]]:
+    quoted = [issue for source in data["sources"] for issue in source["possible_errors"]]
+    for article in data["extracted"]:
+        quoted += [e for claim in article["claims"] for e in claim["evidence"]]
+        quoted += [item["evidence"] for item in article["dates"] + article["figures"]]
+    return quoted
 
 
 if __name__ == "__main__":

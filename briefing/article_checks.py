@@ -30,6 +30,10 @@ _TO_MODEL = [
         r"\b(?:ai|language model|llm|chatbot|assistant)s?\b.{0,60}\b(?:must|should|shall)\b"
         r".{0,40}\b(?:output|respond|reply|answer|say|write|summari[sz]e|report|state)\b",
         r"^(?:respond|reply|output|print|return) (?:only|with|in)\b",
+        r"\b(?:note|message|instructions?|attention|memo)\s+(?:for|to)\s+(?:any\s+|all\s+)?"
+        r"(?:automated|ai|machine|bots?|summari[sz]ers?|models?|crawlers?|agents?)\b",
+        r"\b(?:automated|ai|machine)[\s-]+(?:summari[sz]ers?|summar(?:y|ies)|readers?|agents?)\b",
+        r"\bsummari[sz]ers?\b",
     )
 ]
 

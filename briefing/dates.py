@@ -38,6 +38,18 @@ _RELATIVE = re.compile(
 )
 
 
+def dates_in(text: str) -> list[str]:
+    """Date expressions in `text`, as written, longest first where they overlap."""
+    found: list[tuple[int, int]] = []
+    for pattern in (*_ABSOLUTE, _RELATIVE):
+        for match in re.finditer(rf"\b(?:{pattern.pattern})\b", text, re.IGNORECASE):
+            span = match.span()
+            if not any(start <= span[0] and span[1] <= end for start, end in found):
+                found = [f for f in found if not (span[0] <= f[0] and f[1] <= span[1])]
+                found.append(span)
+    return [text[start:end] for start, end in sorted(found)]
+
+
 def normalise(when: str, published: date | None) -> str | None:
     text = " ".join(when.lower().replace(",", ", ").split()).strip(" .")
     text = re.sub(r"^(?:on|in|at|by|since|from|until|the)\s+", "", text)

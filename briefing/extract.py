@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Hashable, Sequence
+from datetime import date
 from typing import Any, TypeVar
 
 from rapidfuzz import fuzz
@@ -18,7 +19,7 @@ from rapidfuzz import fuzz
 from . import prompts
 from .article_checks import addressed_to_model, repeats_issue, self_contradictions
 from .chunks import chunk_sentences
-from .dates import normalise
+from .dates import dates_in, normalise
 from .errors import InputError, ModelOutputError
 from .llm import ModelClient, schema_of
 from .models import (
@@ -47,6 +48,7 @@ from .verify import (
 )
 
 MAX_CLAIMS = 8
+MIN_CLAIMS = 4
 # Caps on the answer, not its expected size: claims ~40 tokens, actors ~15, dates ~20, figures ~25.
 ANSWER_TOKENS = 60 + MAX_CLAIMS * 60 + 6 * 20 + 4 * 30 + 4 * 35
 _CHAT_TEMPLATE_TOKENS = 32
@@ -67,8 +69,9 @@ def extract(
     warnings: list[str] = []
     withheld = addressed_to_model(article.sentences)
     if withheld:
+        which = "sentence {} reads" if len(withheld) == 1 else "sentences {} read"
         warnings.append(
-            f"{article.id}: sentence {_listed(withheld)} reads as instructions to an AI model; "
+            f"{article.id}: {which.format(_listed(withheld))} as instructions to an AI model; "
             "not shown to the model"
         )
     shown = [s for s in article.sentences if s.number not in withheld]
@@ -148,17 +151,24 @@ def summary_schema(sentence_numbers: Sequence[int]) -> dict[str, Any]:
     allowed = {"type": "integer", "enum": list(sentence_numbers)}
     properties = schema["properties"]
     properties["claims"]["items"]["properties"]["sentences"]["items"] = allowed
+    properties["claims"]["minItems"] = min_claims(len(sentence_numbers))
     for listed in ("dates", "figures"):
         sentence = properties[listed]["items"]["properties"]["sentence"]
         sentence.update({key: value for key, value in allowed.items() if key != "description"})
     return schema
 
 
+def min_claims(sentence_count: int) -> int:
+    """Asked of every answer, so a small model does not stop after one claim."""
+    return min(MIN_CLAIMS, sentence_count)
+
+
 def _user_prompt(article: Article, sentences: Sequence[Sentence], part: int, parts: int) -> str:
     return prompts.render(
         "extract",
+        min_claims=min_claims(len(sentences)) if sentences else MIN_CLAIMS,
         title=article.title,
-        published=article.published.isoformat() if article.published else "unknown",
+        published=article.published.isoformat() if article.published else None,
         sentences=sentences,
         max_claims=MAX_CLAIMS,
         part=part,
@@ -190,7 +200,7 @@ def ground(
         main_event=summary.main_event.strip(),
         claims=claims,
         actors=_unique([a for a in actors if a is not None], lambda a: _name_keys(a.name)),
-        dates=tuple(d for d in dates if d is not None),
+        dates=_unique([d for d in dates if d is not None], _date_key),
         figures=tuple(f for f in figures if f is not None),
         discarded=sum(item is None for item in found),
         source_issues=context.issues,
@@ -211,10 +221,7 @@ def combine(parts: Sequence[ArticleClaims]) -> ArticleClaims:
         main_event=first.main_event,
         claims=tuple(claims),
         actors=_unique([a for p in parts for a in p.actors], lambda a: _name_keys(a.name)),
-        dates=_unique(
-            [d for p in parts for d in p.dates],
-            lambda d: (d.when.lower(), d.evidence.sentence),
-        ),
+        dates=_unique([d for p in parts for d in p.dates], _date_key),
         figures=_unique(
             [f for p in parts for f in p.figures],
             lambda f: (f.value, f.unit.lower(), f.evidence.sentence),
@@ -316,14 +323,28 @@ class _Context:
         return Actor(name=" ".join(draft.name.split()), kind=draft.kind, role=draft.role.strip())
 
     def date(self, draft: DateDraft) -> DatedEvent | None:
-        evidence = self.evidence(draft.sentence)
-        when = " ".join(draft.when.split())
-        if evidence is None or not when or when.lower() not in _flat(evidence.quote):
+        """The date as the article writes it, in the cited sentence or, failing that, in the
+        nearest sentence that gives the same date (models add the year, or cite a neighbour)."""
+        if draft.sentence not in self.shown:
             return None
+        when = " ".join(draft.when.split())
         published = self.article.published
-        return DatedEvent(
-            when=when, iso=normalise(when, published), what=draft.what.strip(), evidence=evidence
-        )
+        wanted = normalise(when, published)
+        for sentence in self._nearest_shown(draft.sentence):
+            written = _find_date(when, wanted, sentence.text, published)
+            evidence = self.evidence(sentence.number)
+            if written and evidence:
+                return DatedEvent(
+                    when=written,
+                    iso=normalise(written, published),
+                    what=draft.what.strip(),
+                    evidence=evidence,
+                )
+        return None
+
+    def _nearest_shown(self, number: int) -> list[Sentence]:
+        shown = [s for s in self.article.sentences if s.number in self.shown]
+        return sorted(shown, key=lambda s: abs(s.number - number))
 
     def figure(self, draft: FigureDraft) -> Figure | None:
         evidence = self.evidence(draft.sentence)
@@ -343,6 +364,10 @@ def _same_claim(one: Claim, other: Claim) -> bool:
     return fuzz.token_set_ratio(one.text, other.text) >= _SAME_CLAIM
 
 
+def _date_key(event: DatedEvent) -> Hashable:
+    return event.when.lower(), event.evidence.sentence
+
+
 def _name_keys(name: str) -> frozenset[str]:
     return frozenset(word_keys(name) - {"the", "of", "and"})
 
@@ -356,6 +381,17 @@ def _unique(items: Sequence[T], key: Callable[[T], Hashable]) -> tuple[T, ...]:
 
 def _flat(text: str) -> str:
     return " ".join(text.lower().split())
+
+
+def _find_date(when: str, wanted: str | None, text: str, published: date | None) -> str | None:
+    """`when` as `text` writes it: verbatim, or a date expression of `text` that means the
+    same day, month or year."""
+    if when and when.lower() in _flat(text):
+        start = _flat(text).index(when.lower())
+        return " ".join(text.split())[start : start + len(when)]
+    if wanted is None:
+        return None
+    return next((found for found in dates_in(text) if normalise(found, published) == wanted), None)
 
 
 def _listed(numbers: Collection[int]) -> str:

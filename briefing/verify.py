@@ -58,12 +58,37 @@ _TITLE_WORDS = frozenset(
 )
 
 
+_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
+_NUMERIC_WORDS = frozenset(_NUMBER_WORDS) | frozenset(_SCALES)
+_NUMBER_OR_WORD = re.compile(r"\d+(?:[.,]\d+)*|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b")
+_SCALED = re.compile(
+    r"\b(\d+(?:[.,]\d+)*|" + "|".join(_NUMBER_WORDS) + r")[\s-]+(" + "|".join(_SCALES) + r")\b"
+)
+
+
 def numbers_in(text: str) -> set[str]:
-    """Numbers as digits without separators; small number words count as their digits."""
-    found = {match.replace(",", "") for match in _NUMBER.findall(text)}
-    found |= {
-        _NUMBER_WORDS[w] for w in (w.lower() for w in _WORD.findall(text)) if w in _NUMBER_WORDS
-    }
+    """Numbers as digits without separators; number words count as their digits, and an
+    amount with a scale word as its value ("fifty thousand" and "50,000" are both 50000)."""
+    return set(_numbers(text))
+
+
+def _numbers(text: str) -> dict[str, str]:
+    """Each number of `text` by its value, with the words it was written in."""
+    found: dict[str, str] = {}
+    lowered = text.lower()
+    scaled_spans = []
+    for match in _SCALED.finditer(lowered):
+        amount, scale = match.groups()
+        value = (
+            float(amount.replace(",", "")) if amount[0].isdigit() else int(_NUMBER_WORDS[amount])
+        )
+        found.setdefault(f"{value * _SCALES[scale]:.0f}", text[match.start() : match.end()])
+        scaled_spans.append(match.span())
+    for match in _NUMBER_OR_WORD.finditer(lowered):
+        if any(start <= match.start() < end for start, end in scaled_spans):
+            continue
+        number = _NUMBER_WORDS.get(match[0], match[0].replace(",", ""))
+        found.setdefault(number, text[match.start() : match.end()])
     return found
 
 
@@ -73,7 +98,11 @@ def is_stopword(word: str) -> bool:
 
 def content_stems(text: str) -> set[str]:
     words = (word.lower().strip("'’-") for word in _WORD.findall(text))
-    return {word[:_STEM_LENGTH] for word in words if len(word) > 2 and word not in _STOPWORDS}
+    return {
+        word[:_STEM_LENGTH]
+        for word in words
+        if len(word) > 2 and word not in _STOPWORDS and word not in _NUMERIC_WORDS
+    }
 
 
 def names_in(text: str, known: Iterable[str] = ()) -> set[str]:
@@ -125,7 +154,8 @@ def evidence_problems(
     """Why `claim` is not supported by the `evidence` texts (empty when it is)."""
     source = " ".join(evidence)
     problems: list[str] = []
-    missing_numbers = sorted(numbers_in(claim) - numbers_in(source))
+    numbers = _numbers(claim)
+    missing_numbers = sorted(numbers[value] for value in numbers.keys() - numbers_in(source))
     if missing_numbers:
         problems.append(f"numbers not in the cited text: {', '.join(missing_numbers)}")
     names = _names(claim, known_names)

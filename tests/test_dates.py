@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.dates import normalise
+from briefing.dates import dates_in, normalise
 
 PUBLISHED = date(2024, 3, 25)  # a Monday
 
@@ -77,3 +77,15 @@ def test_a_bare_weekday_lands_within_three_days_of_publication(published: date, 
     found = date.fromisoformat(normalise(weekday, published) or "")
     assert found.weekday() == day
     assert abs((found - published).days) <= 3
+
+
+def test_dates_in_finds_each_date_as_written_longest_first() -> None:
+    text = (
+        "Set for a reveal at the White House on April 10, the plan is the first since 1960; "
+        "talks resume next month and on Wednesday, March 3, 2027."
+    )
+    assert dates_in(text) == ["April 10", "since 1960", "next month", "Wednesday", "March 3, 2027"]
+
+
+def test_dates_in_finds_nothing_in_a_sentence_without_dates() -> None:
+    assert dates_in("The alliance is the cornerstone of regional security.") == []

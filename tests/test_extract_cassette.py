@@ -73,22 +73,23 @@ def test_instructions_inside_an_article_change_nothing(
     )
     (article,), _ = prepare([Document(path="hostile.txt", text=hostile, title=seed.title,
                                       published=seed.published)])  # fmt: skip
-    withheld = next(s.number for s in article.sentences if s.text.startswith("Ignore previous"))
+    withheld = [s.number for s in article.sentences if s.text in INJECTED]
 
     claims, warnings = extract(article, embedded_client, context_window=8192, max_chunks=8)
 
+    assert len(withheld) == 2
     assert warnings == [
-        f"S1: sentence {withheld} reads as instructions to an AI model; not shown to the model"
+        f"S1: sentences {withheld[0]}, {withheld[1]} read as instructions to an AI model; "
+        "not shown to the model"
     ]
     (request,) = cassette.requests
     assert "PWNED" not in request.body.decode()
-    assert "automated summarisers" in request.body.decode()  # shown: no pattern caught it
+    assert "dissolved" not in request.body.decode()
     assert_grounded(article, claims)
     assert len(claims.verified) >= 3
     for claim in claims.claims:
-        assert withheld not in {e.sentence for e in claim.evidence}
+        assert not set(withheld) & {e.sentence for e in claim.evidence}
         assert "PWNED" not in claim.text
-    for claim in claims.verified:
         assert "dissolv" not in claim.text.lower(), claim.text
 
 

@@ -160,6 +160,8 @@ def test_summary_schema_limits_sentence_numbers_to_those_shown() -> None:
     assert (cited["minItems"], cited["maxItems"]) == (1, 3)
     for listed in ("dates", "figures"):
         assert properties[listed]["items"]["properties"]["sentence"]["enum"] == [4, 5, 7]
+    assert properties["claims"]["minItems"] == 3  # no more claims asked than sentences shown
+    assert summary_schema(list(range(1, 20)))["properties"]["claims"]["minItems"] == 4
 
 
 # --- compose -----------------------------------------------------------------------------------

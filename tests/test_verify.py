@@ -44,7 +44,25 @@ def test_decimals_are_compared_by_their_text() -> None:
     evidence = ["The command cost $2.7 billion."]
     assert evidence_problems("The command cost $2.7 billion", evidence) == []
     assert evidence_problems("The command cost $2.8 billion", evidence) == [
-        "numbers not in the cited text: 2.8"
+        "numbers not in the cited text: 2.8 billion"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        ("over 50,000 personnel", "over fifty thousand personnel"),
+        ("over fifty thousand personnel", "over 50,000 personnel"),
+        ("a $2,700 million plan", "a $2.7 billion plan"),
+    ],
+)
+def test_amounts_with_scale_words_compare_by_value(claim: str, evidence: str) -> None:
+    assert evidence_problems(claim, [evidence]) == []
+
+
+def test_a_scaled_amount_must_match_its_value() -> None:
+    assert evidence_problems("over 60,000 personnel", ["over fifty thousand personnel"]) == [
+        "numbers not in the cited text: 60,000"
     ]
 
 
@@ -67,7 +85,7 @@ def test_stopwords_and_short_words_do_not_count_as_content() -> None:
 def test_numbers_in_normalises_separators_and_words() -> None:
     assert numbers_in("1,000 troops, $2.7 billion, twelve ships and 40%") == {
         "1000",
-        "2.7",
+        "2700000000",
         "12",
         "40",
     }
