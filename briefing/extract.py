@@ -75,6 +75,11 @@ def extract(
             "not shown to the model"
         )
     shown = [s for s in article.sentences if s.number not in withheld]
+    if not shown:
+        raise ModelOutputError(
+            "every sentence reads as instructions to an AI model; nothing was sent",
+            hint="check the source is a news article",
+        )
     chunks = plan_chunks(article, shown, client.model, context_window)
     if len(chunks) > max_chunks:
         unread = chunks[max_chunks][0].number
