@@ -384,16 +384,13 @@ def _unique(items: Sequence[T], key: Callable[[T], Hashable]) -> tuple[T, ...]:
     return tuple(seen.values())
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def _find_date(when: str, wanted: str | None, text: str, published: date | None) -> str | None:
     """`when` as `text` writes it: verbatim, or a date expression of `text` that means the
     same day, month or year."""
-    if when and when.lower() in _flat(text):
-        start = _flat(text).index(when.lower())
-        return " ".join(text.split())[start : start + len(when)]
+    flat = " ".join(text.split())
+    start = flat.lower().find(when.lower()) if when else -1
+    if start >= 0:
+        return flat[start : start + len(when)]
     if wanted is None:
         return None
     return next((found for found in dates_in(text) if normalise(found, published) == wanted), None)

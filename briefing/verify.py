@@ -40,6 +40,7 @@ _MULTI_WORD_NAMES_KEYS = {
 _MULTI_WORD_NAMES = re.compile(
     "|".join(rf"\b{name}\b" for name in _MULTI_WORD_NAMES_KEYS), re.IGNORECASE
 )
+_POSSESSIVE = re.compile(r"['’]s$")
 _SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s(?=[A-Z]\.)")
 _DEMONYMS = {
     "usa": "us", "america": "us", "american": "us", "americans": "us", "british": "uk",
@@ -60,10 +61,9 @@ _TITLE_WORDS = frozenset(
 
 _SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
 _NUMERIC_WORDS = frozenset(_NUMBER_WORDS) | frozenset(_SCALES)
-_NUMBER_OR_WORD = re.compile(r"\d+(?:[.,]\d+)*|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b")
-_SCALED = re.compile(
-    r"\b(\d+(?:[.,]\d+)*|" + "|".join(_NUMBER_WORDS) + r")[\s-]+(" + "|".join(_SCALES) + r")\b"
-)
+_NUMBER_WORD = r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b"
+_NUMBER_OR_WORD = re.compile(rf"{_NUMBER.pattern}|{_NUMBER_WORD}")
+_SCALED = re.compile(rf"({_NUMBER.pattern}|{_NUMBER_WORD})[\s-]+({'|'.join(_SCALES)})\b")
 
 
 def numbers_in(text: str) -> set[str]:
@@ -126,7 +126,7 @@ def _names(text: str, known: Iterable[str] = ()) -> dict[str, str]:
         if first and not (word.isupper() and len(word) > 1) and key not in known_keys:
             continue
         if key not in _STOPWORDS:
-            keys.setdefault(key, re.sub(r"['’]s$", "", word))
+            keys.setdefault(key, _POSSESSIVE.sub("", word))
     return keys
 
 
@@ -137,7 +137,7 @@ def _folded(text: str) -> str:
 
 
 def name_key(word: str) -> str:
-    word = re.sub(r"['’]s$", "", word).replace(".", "").lower()
+    word = _POSSESSIVE.sub("", word).replace(".", "").lower()
     word = _DEMONYMS.get(word, word)
     return word if len(word) <= 3 else word[:_STEM_LENGTH]
 
