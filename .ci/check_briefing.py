@@ -1,7 +1,8 @@
 """Check a written briefing against the DESIGN.md contract, from its JSON alone.
 
 Every statement cites at least one source; every quote (of statements, of every extracted
-claim, date and figure, and of passages flagged as possible errors) occurs at its offsets in
+claim, date and figure, of passages flagged as possible errors, of corroborating passages,
+of both sides of every disagreement and of every timeline entry) occurs at its offsets in
 the cleaned text of the source it names; no statement repeats known seed boilerplate.
 Usage: python .ci/check_briefing.py out/briefing.json
 """
@@ -48,8 +49,11 @@ def main(path: str) -> int:
     for failure in failures:
         print(f"FAIL {failure}")
     citations = sum(len(s["citations"]) for s in statements)
+    corroborated = sum(len(cluster["sources"]) > 1 for cluster in data["clusters"])
     print(
-        f"{len(statements)} statements, {citations} citations, {len(quoted)} extracted quotes, "
+        f"{len(statements)} statements, {citations} citations, {len(quoted)} extracted quotes; "
+        f"{len(data['clusters'])} clusters ({corroborated} with 2+ sources), "
+        f"{len(data['conflicts'])} conflicts, {len(data['timeline'])} timeline entries; "
         f"{len(failures)} failures"
     )
     return 1 if failures or not statements else 0
@@ -60,6 +64,9 @@ def _extracted_quotes(data: dict[str, Any]) -> list[dict[str, Any]]:
     for article in data["extracted"]:
         quoted += [e for claim in article["claims"] for e in claim["evidence"]]
         quoted += [item["evidence"] for item in article["dates"] + article["figures"]]
+    quoted += [e for cluster in data["clusters"] for e in cluster["support"]]
+    quoted += [e for c in data["conflicts"] for side in c["sides"] for e in side["evidence"]]
+    quoted += [e for entry in data["timeline"] for e in entry["evidence"]]
     return quoted
 
 

@@ -97,6 +97,15 @@ def self_contradictions(article: Article) -> tuple[SourceIssue, ...]:
     return tuple(issues)
 
 
+def contradicting(article: Article, issue: SourceIssue) -> list[Sentence]:
+    """The article's own sentences that name someone other than `issue.actor` as the threat."""
+    actor = _actor_key(issue.actor)
+    numbers = dict.fromkeys(
+        m.sentence.number for m in _threat_mentions(article.sentences) if m.actor != actor
+    )
+    return [article.sentences[number - 1] for number in numbers if number != issue.sentence]
+
+
 def repeats_issue(claim: str, issue: SourceIssue) -> bool:
     """True when a claim citing the flagged sentence carries its threat framing along."""
     return _actor_key(issue.actor) in _threats_named(claim)

@@ -72,7 +72,7 @@ def generate(
     ] = None,
     strict: Annotated[bool, typer.Option(help="Stop when any source fails")] = False,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for briefing.md and briefing.json")
+        Path, typer.Option("--out", "-o", help="Folder for briefing.md, .json and .html")
     ] = Path("out"),
     title: Annotated[str | None, typer.Option(help="Title instead of the model's headline")] = None,
     base_url: BaseUrl = None,
@@ -80,15 +80,22 @@ def generate(
     api_key: ApiKey = None,
     model_path: ModelPath = None,
     context_window: ContextWindow = None,
+    embedding_model: Annotated[
+        str | None,
+        typer.Option(
+            help="Cluster claims by this model's embeddings at the endpoint; default: lexically"
+        ),
+    ] = None,
     cache_dir: CacheDir = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the result")] = False,
 ) -> None:
-    """Write OUT/briefing.md and OUT/briefing.json from SOURCES."""
+    """Write OUT/briefing.md, OUT/briefing.json and OUT/briefing.html from SOURCES."""
 
     def run() -> None:
         settings = Settings.from_env(
             base_url=base_url, model=model, api_key=api_key, model_path=model_path,
             cache_dir=cache_dir, title=title, strict=strict, context_window=context_window,
+            embedding_model=embedding_model,
         )  # fmt: skip
         progress = silent if quiet else _progress
         named = [*(sources or []), *(sources_from_file(sources_file) if sources_file else [])]

@@ -1,135 +1,318 @@
-"""Compose the briefing's sections over clusters of claims.
+"""The model writes the briefing's title, bottom line and key developments over clusters.
 
-The model writes the title and bottom line citing cluster numbers only (the schema allows
-no other numbers); the program maps them to sources and quotes and re-checks each sentence
-against the evidence, falling back to a cluster's own claim when a sentence does not hold.
+It is shown numbered claims (a cluster's canonical text and its count of sources) and may
+cite only those numbers: the schema's enum allows no others. The program maps each cited
+number to its clusters' passages and checks the sentence against them (every name, number
+and date must occur there); a sentence that fails is replaced by its first cluster's own
+claim, so nothing the model adds reaches the reader unchecked.
+
+When the claims do not fit the context window in one prompt, they are condensed first, in
+batches that do fit (`Digest`), and the briefing is written over the condensed statements,
+whose numbers still lead back to the clusters: hierarchical summarising.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import prompts
 from .errors import ModelOutputError
 from .llm import ModelClient, schema_of
-from .models import (
-    BottomLine,
-    Citation,
-    Cluster,
-    DraftStatement,
-    Section,
-    SectionKind,
-    Statement,
-)
+from .models import BottomLine, Cluster, Digest, DraftStatement, Section, SectionKind, Statement
+from .sections import citations, statement_for
+from .tokens import Counter, counter_for
 from .verify import evidence_problems
 
-MAX_CLUSTERS_SHOWN = 24
-_BOTTOM_LINE_TOKENS = 400
+COMPOSE_ANSWER_TOKENS = 1100
+DIGEST_ANSWER_TOKENS = 500
+DIGEST_STATEMENTS = 6
+MAX_DEVELOPMENTS = 8
+"""Sentences the model may write for the key developments."""
+MAX_KEY_DEVELOPMENTS = 12
+"""Statements the section shows, counting corroborated claims the model left out."""
 _FALLBACK_STATEMENTS = 3
+_CHAT_TEMPLATE_TOKENS = 32
+_TOKENS_PER_ENUM_VALUE = 3
 
 
-def ranked(clusters: Sequence[Cluster]) -> list[Cluster]:
-    """Most independent sources first; ties keep the order the articles gave."""
-    return sorted(clusters, key=lambda cluster: -len(cluster.sources))
+@dataclass(frozen=True)
+class Point:
+    """One numbered line the model is shown: a cluster's claim, or a condensed statement
+    standing for several clusters."""
+
+    text: str
+    clusters: tuple[Cluster, ...]
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s for cluster in self.clusters for s in cluster.sources))
 
 
-def write_bottom_line(
-    clusters: Sequence[Cluster], source_count: int, client: ModelClient
-) -> BottomLine:
-    shown = list(clusters[:MAX_CLUSTERS_SHOWN])
-    user = prompts.render(
-        "compose",
-        source_count=source_count,
-        claims=[
-            {"number": number, "sources": len(cluster.sources), "text": cluster.canonical}
-            for number, cluster in enumerate(shown, start=1)
-        ],
+@dataclass
+class Composition:
+    title: str | None
+    summary: Section
+    developments: Section
+    warnings: list[str] = field(default_factory=list)
+    digest_rounds: int = 0
+
+
+def points_for(clusters: Sequence[Cluster]) -> list[Point]:
+    return [Point(cluster.canonical, (cluster,)) for cluster in clusters]
+
+
+def compose(
+    clusters: Sequence[Cluster], source_count: int, client: ModelClient, context_window: int
+) -> Composition:
+    warnings: list[str] = []
+    budget = Budget(counter_for(client.model), context_window)
+    points, rounds = condensed(points_for(clusters), source_count, client, budget, warnings)
+    written: BottomLine | None = None
+    try:
+        written = _write(points, source_count, client)
+    except ModelOutputError as error:
+        warnings.append(
+            f"the model could not write the bottom line ({error.message}); used the top claims"
+        )
+    summary = summary_section(written.statements if written else [], points, warnings)
+    developments = developments_section(
+        written.developments if written else [], points, clusters, warnings
     )
+    title = written.title.strip() if written and written.title.strip() else None
+    return Composition(title, summary, developments, warnings, rounds)
+
+
+# --- fitting the prompt into the window ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Budget:
+    count: Counter
+    context_window: int
+
+    def fits(self, template: str, points: Sequence[Point], source_count: int, answer: int) -> bool:
+        return self.tokens(template, points, source_count) + answer <= self.usable
+
+    @property
+    def usable(self) -> int:
+        return self.context_window - _CHAT_TEMPLATE_TOKENS - self.context_window // 10
+
+    def tokens(self, template: str, points: Sequence[Point], source_count: int) -> int:
+        fixed = prompts.render("system") + _user_prompt(template, [], source_count)
+        fixed += json.dumps(schema_of(BottomLine if template == "compose" else Digest))
+        return self.count(fixed) + sum(self.line(point) for point in points)
+
+    def line(self, point: Point) -> int:
+        return self.count(f"[99] (99 sources) {point.text}\n") + _TOKENS_PER_ENUM_VALUE
+
+
+def condensed(
+    points: list[Point],
+    source_count: int,
+    client: ModelClient,
+    budget: Budget,
+    warnings: list[str],
+) -> tuple[list[Point], int]:
+    """`points`, condensed batch by batch until all fit one compose prompt."""
+    rounds = 0
+    while not budget.fits("compose", points, source_count, COMPOSE_ANSWER_TOKENS):
+        batches = _batches(points, source_count, budget)
+        shorter = [p for batch in batches for p in _digest(batch, source_count, client, warnings)]
+        rounds += 1
+        if len(shorter) >= len(points):  # the window is too small to condense further
+            return _top_that_fit(points, source_count, budget), rounds
+        points = ranked_points(shorter)
+    return points, rounds
+
+
+def ranked_points(points: Sequence[Point]) -> list[Point]:
+    return sorted(points, key=lambda point: -len(point.sources))
+
+
+def _batches(points: Sequence[Point], source_count: int, budget: Budget) -> list[list[Point]]:
+    """Consecutive batches of about equal size, each fitting one digest prompt."""
+    room = budget.usable - DIGEST_ANSWER_TOKENS - budget.tokens("digest", [], source_count)
+    costs = [budget.line(point) for point in points]
+    count = -(-sum(costs) // max(room, 1))
+    return _split(points, costs, target=min(room, sum(costs) / max(count, 1)))
+
+
+def _split(points: Sequence[Point], costs: Sequence[int], target: float) -> list[list[Point]]:
+    batches: list[list[Point]] = [[]]
+    used = 0
+    for point, cost in zip(points, costs, strict=True):
+        if batches[-1] and used + cost > target:
+            batches.append([])
+            used = 0
+        batches[-1].append(point)
+        used += cost
+    return batches
+
+
+def _top_that_fit(points: Sequence[Point], source_count: int, budget: Budget) -> list[Point]:
+    kept: list[Point] = []
+    for point in points:
+        if not budget.fits("compose", [*kept, point], source_count, COMPOSE_ANSWER_TOKENS):
+            break
+        kept.append(point)
+    return kept
+
+
+def _digest(
+    batch: list[Point], source_count: int, client: ModelClient, warnings: list[str]
+) -> list[Point]:
+    if len(batch) <= DIGEST_STATEMENTS:
+        return batch
+    try:
+        digest = client.structured(
+            prompts.render("system"),
+            _user_prompt("digest", batch, source_count),
+            Digest,
+            _schema(Digest, len(batch), ("statements",)),
+            max_tokens=DIGEST_ANSWER_TOKENS,
+        )
+    except ModelOutputError as error:
+        warnings.append(f"could not condense {len(batch)} claims ({error.message}); kept the top")
+        return batch[:DIGEST_STATEMENTS]
+    condensed_points: list[Point] = []
+    for draft in digest.statements:
+        cited = _cited(draft, batch)
+        if not cited:
+            continue
+        clusters = tuple(dict.fromkeys(c for point in cited for c in point.clusters))
+        problems = evidence_problems(draft.text, _evidence_texts(cited))
+        text = cited[0].text if problems else draft.text.strip()
+        condensed_points.append(Point(text, clusters))
+    return condensed_points or batch[:DIGEST_STATEMENTS]
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _write(points: Sequence[Point], source_count: int, client: ModelClient) -> BottomLine:
     return client.structured(
         prompts.render("system"),
-        user,
+        _user_prompt("compose", points, source_count),
         BottomLine,
-        bottom_line_schema(len(shown)),
-        max_tokens=_BOTTOM_LINE_TOKENS,
+        _schema(BottomLine, len(points), ("statements", "developments")),
+        max_tokens=COMPOSE_ANSWER_TOKENS,
     )
 
 
-def bottom_line_schema(cluster_count: int) -> dict[str, Any]:
-    schema = schema_of(BottomLine)
-    cited = schema["properties"]["statements"]["items"]["properties"]["clusters"]
-    cited["items"] = {"type": "integer", "enum": list(range(1, cluster_count + 1))}
+def _user_prompt(template: str, points: Sequence[Point], source_count: int) -> str:
+    return prompts.render(
+        template,
+        source_count=source_count,
+        claims=[
+            {"number": number, "sources": len(point.sources), "text": point.text}
+            for number, point in enumerate(points, start=1)
+        ],
+        corroborated=[n for n, p in enumerate(points, start=1) if len(p.sources) > 1],
+        max_developments=MAX_DEVELOPMENTS,
+        digest_statements=DIGEST_STATEMENTS,
+    )
+
+
+def _schema(
+    model: type[BottomLine] | type[Digest], count: int, lists: Sequence[str]
+) -> dict[str, Any]:
+    """The model's schema with cited numbers limited to the `count` shown."""
+    schema = schema_of(model)
+    for name in lists:
+        items = schema["properties"][name]["items"]
+        cited = items["properties"]["clusters"]
+        cited["items"] = {"type": "integer", "enum": list(range(1, count + 1))}
     return schema
 
 
+def bottom_line_schema(count: int) -> dict[str, Any]:
+    return _schema(BottomLine, count, ("statements", "developments"))
+
+
+# --- checking what the model wrote -------------------------------------------------------------
+
+
 def summary_section(
-    bottom_line: BottomLine | None, clusters: Sequence[Cluster]
-) -> tuple[Section, list[str]]:
-    """The bottom line, each sentence checked; returns the warnings it raised."""
-    shown = list(clusters[:MAX_CLUSTERS_SHOWN])
-    warnings: list[str] = []
+    drafts: Sequence[DraftStatement], points: Sequence[Point], warnings: list[str]
+) -> Section:
+    """The bottom line, each sentence checked; falls back to the top claims."""
+    statements = _checked_all(drafts, points, warnings, "bottom-line")
+    if not statements:
+        statements = [_statement(point) for point in points[:_FALLBACK_STATEMENTS]]
+    return Section(heading="Bottom line", kind=SectionKind.summary, statements=tuple(statements))
+
+
+def developments_section(
+    drafts: Sequence[DraftStatement],
+    points: Sequence[Point],
+    clusters: Sequence[Cluster],
+    warnings: list[str],
+) -> Section:
+    """What two or more sources report, as the model wrote it where that checks out; every
+    corroborated cluster the model left out is stated in its own claim's words."""
+    corroborated = [c for c in clusters if len(c.sources) > 1]
+    written = [
+        s for s in _checked_all(drafts, points, warnings, "development") if s.corroboration > 1
+    ]
+    covered = {cluster_id for statement in written for cluster_id in statement.clusters}
+    written += [statement_for(c) for c in corroborated if c.id not in covered]
+    note = "" if written else "No development is reported by more than one source."
+    if len(written) > MAX_KEY_DEVELOPMENTS:
+        note = f"{len(written) - MAX_KEY_DEVELOPMENTS} more are in briefing.json."
+    return Section(
+        heading="Key developments",
+        kind=SectionKind.developments,
+        statements=tuple(written[:MAX_KEY_DEVELOPMENTS]),
+        note=note,
+    )
+
+
+def _checked_all(
+    drafts: Sequence[DraftStatement], points: Sequence[Point], warnings: list[str], what: str
+) -> list[Statement]:
     statements: list[Statement] = []
-    drafts = bottom_line.statements if bottom_line else []
     for draft in drafts:
-        statement, problem = _checked(draft, shown)
+        statement, problem = _checked(draft, points, what)
         if problem:
             warnings.append(problem)
         if statement is not None and statement.text not in {s.text for s in statements}:
             statements.append(statement)
-    if not statements:
-        statements = [statement_for(cluster) for cluster in shown[:_FALLBACK_STATEMENTS]]
-    return Section(
-        heading="Bottom line", kind=SectionKind.summary, statements=tuple(statements)
-    ), warnings
+    return statements
 
 
-def developments_section(clusters: Sequence[Cluster]) -> Section:
-    return Section(
-        heading="Key developments",
-        kind=SectionKind.developments,
-        statements=tuple(statement_for(cluster) for cluster in clusters),
-    )
+def _checked(
+    draft: DraftStatement, points: Sequence[Point], what: str
+) -> tuple[Statement | None, str]:
+    cited = _cited(draft, points)
+    if not cited:
+        return None, f"dropped a {what} sentence citing no known claim: {draft.text!r}"
+    problems = evidence_problems(draft.text, _evidence_texts(cited))
+    if problems:
+        note = f"{what} sentence replaced by its claim ({'; '.join(problems)}): {draft.text!r}"
+        return _statement(cited[0]), note
+    clusters = tuple(dict.fromkeys(c for point in cited for c in point.clusters))
+    return _statement(Point(draft.text.strip(), clusters), composed=True), ""
 
 
-def statement_for(cluster: Cluster, text: str | None = None, composed: bool = False) -> Statement:
+def _statement(point: Point, composed: bool = False) -> Statement:
+    if len(point.clusters) == 1 and point.text == point.clusters[0].canonical:
+        return statement_for(point.clusters[0], composed=composed)
     return Statement(
-        text=text or cluster.canonical,
-        citations=_citations(cluster),
-        clusters=(cluster.id,),
-        corroboration=len(cluster.sources),
+        text=point.text,
+        citations=citations(e for cluster in point.clusters for e in cluster.evidence),
+        clusters=tuple(cluster.id for cluster in point.clusters),
+        corroboration=len(point.sources),
         composed=composed,
     )
 
 
-def _citations(cluster: Cluster) -> tuple[Citation, ...]:
-    return tuple(
-        Citation(source=e.source, quote=e.quote, start=e.start, end=e.end) for e in cluster.evidence
-    )
+def _cited(draft: DraftStatement, points: Sequence[Point]) -> list[Point]:
+    return [points[n - 1] for n in dict.fromkeys(draft.clusters) if 1 <= n <= len(points)]
 
 
-def _checked(draft: DraftStatement, shown: list[Cluster]) -> tuple[Statement | None, str]:
-    cited = [shown[n - 1] for n in dict.fromkeys(draft.clusters) if 1 <= n <= len(shown)]
-    if not cited:
-        return None, f"dropped a bottom-line sentence citing no known claim: {draft.text!r}"
-    evidence = [e.quote for cluster in cited for e in cluster.evidence]
-    evidence += [cluster.canonical for cluster in cited]
-    problems = evidence_problems(draft.text, evidence)
-    if problems:
-        note = f"bottom-line sentence replaced by its claim ({'; '.join(problems)}): {draft.text!r}"
-        return statement_for(cited[0]), note
-    citations = tuple(dict.fromkeys(c for cluster in cited for c in _citations(cluster)))
-    sources = {source for cluster in cited for source in cluster.sources}
-    return (
-        Statement(
-            text=draft.text.strip(),
-            citations=citations,
-            clusters=tuple(cluster.id for cluster in cited),
-            corroboration=len(sources),
-            composed=True,
-        ),
-        "",
-    )
-
-
-def fallback_bottom_line_warning(error: ModelOutputError) -> str:
-    return f"the model could not write the bottom line ({error.message}); used the top claims"
+def _evidence_texts(points: Sequence[Point]) -> list[str]:
+    texts = [e.quote for point in points for cluster in point.clusters for e in cluster.evidence]
+    return texts + [point.text for point in points]

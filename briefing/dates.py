@@ -43,11 +43,23 @@ def dates_in(text: str) -> list[str]:
     found: list[tuple[int, int]] = []
     for pattern in (*_ABSOLUTE, _RELATIVE):
         for match in re.finditer(rf"\b(?:{pattern.pattern})\b", text, re.IGNORECASE):
+            if not _reads_as_date(match):
+                continue
             span = match.span()
             if not any(start <= span[0] and span[1] <= end for start, end in found):
                 found = [f for f in found if not (span[0] <= f[0] and f[1] <= span[1])]
                 found.append(span)
     return [text[start:end] for start, end in sorted(found)]
+
+
+def _reads_as_date(match: re.Match[str]) -> bool:
+    """Not the verb "may" or "march", nor the "year" of "70-year-old"."""
+    parts = match.groupdict()
+    if parts.get("unit") in {"month", "year"} and not parts.get("shift"):
+        return False
+    month = parts.get("month")
+    alone = month is not None and not parts.get("day") and not parts.get("year")
+    return not (alone and month is not None and month[0].islower())
 
 
 def normalise(when: str, published: date | None) -> str | None:

@@ -48,7 +48,7 @@ from .verify import (
 )
 
 MAX_CLAIMS = 8
-MIN_CLAIMS = 4
+MIN_CLAIMS = 6
 # Caps on the answer, not its expected size: claims ~40 tokens, actors ~15, dates ~20, figures ~25.
 ANSWER_TOKENS = 60 + MAX_CLAIMS * 60 + 6 * 20 + 4 * 30 + 4 * 35
 _CHAT_TEMPLATE_TOKENS = 32

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -200,6 +201,26 @@ class ModelClient:
             raise self._endpoint_error(error) from None
         self._account(completion, time.monotonic() - started)
         return _answer_text(completion)
+
+    def embed(self, texts: Sequence[str], model: str) -> list[list[float]]:
+        """Embeddings of `texts` from the endpoint's embeddings API, in order."""
+        started = time.monotonic()
+        try:
+            response = self._client.embeddings.create(model=model, input=list(texts))
+        except openai.APIError as error:
+            raise self._endpoint_error(error) from None
+        self.usage.llm_calls += 1
+        self.usage.seconds += time.monotonic() - started
+        if response.usage is not None:
+            self.usage.prompt_tokens += response.usage.prompt_tokens
+        ordered = sorted(response.data, key=lambda item: item.index)
+        if len(ordered) != len(texts):
+            raise EndpointError(
+                f"the endpoint at {self.endpoint.base_url} returned {len(ordered)} embeddings "
+                f"for {len(texts)} texts",
+                hint="check the embedding model, or leave --embedding-model out",
+            )
+        return [list(item.embedding) for item in ordered]
 
     def _account(self, completion: ChatCompletion, seconds: float) -> None:
         self.usage.llm_calls += 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 
 class Frozen(BaseModel):
@@ -124,6 +124,16 @@ class Evidence(Frozen):
     start: int
     end: int
 
+    @classmethod
+    def of(cls, source: str, sentence: Sentence) -> Evidence:
+        return cls(
+            source=source,
+            sentence=sentence.number,
+            quote=sentence.text,
+            start=sentence.start,
+            end=sentence.end,
+        )
+
 
 class Claim(Frozen):
     id: str
@@ -196,19 +206,67 @@ class ArticleClaims(Frozen):
 
 
 class Cluster(Frozen):
-    """The same claim as made by one or more articles."""
+    """The same claim as made by one or more articles.
+
+    `claims` are the model's claims that say it; `support` are passages the program found
+    in other articles that state it too (every name, number and most of its words occur
+    there). Both count towards `sources`, the independent sources behind it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")  # `sources` is written, not read
 
     id: str
     canonical: str
     claims: tuple[Claim, ...]
+    support: tuple[Evidence, ...] = ()
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def sources(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(claim.source for claim in self.claims))
+        claimed = (claim.source for claim in self.claims)
+        return tuple(dict.fromkeys([*claimed, *(e.source for e in self.support)]))
 
     @property
     def evidence(self) -> tuple[Evidence, ...]:
-        return tuple(dict.fromkeys(e for claim in self.claims for e in claim.evidence))
+        claimed = [e for claim in self.claims for e in claim.evidence]
+        return tuple(dict.fromkeys([*claimed, *self.support]))
+
+
+# --- what the sources disagree on, and when things happen -----------------------------------
+
+
+class ConflictKind(StrEnum):
+    number = "number"
+    date = "date"
+    actor = "actor"
+    framing = "framing"
+    source_error = "source_error"
+
+
+class ConflictSide(Frozen):
+    """What one group of sources says, in their own words."""
+
+    says: str
+    sources: tuple[str, ...]
+    evidence: tuple[Evidence, ...] = Field(min_length=1)
+
+
+class Conflict(Frozen):
+    kind: ConflictKind
+    subject: str = Field(description="What the sides disagree about.")
+    sides: tuple[ConflictSide, ...] = Field(min_length=2)
+    clusters: tuple[str, ...] = ()
+
+
+class TimelineEntry(Frozen):
+    """Something the sources date. `when` is ISO 8601 at the precision given, or None when
+    the source gives no way to place it (an undated article's "next month")."""
+
+    when: str | None
+    written: tuple[str, ...] = Field(description="The date as each source writes it.")
+    text: str
+    target: bool = Field(default=False, description='A deadline or plan ("by 2027").')
+    sources: tuple[str, ...]
+    evidence: tuple[Evidence, ...] = Field(min_length=1)
 
 
 # --- the model's composition over clusters ---------------------------------------------------
@@ -222,8 +280,18 @@ class DraftStatement(BaseModel):
 
 
 class BottomLine(BaseModel):
+    """The model's writing over numbered claims: a title, the bottom line and, when some
+    claims have more than one source, the key developments."""
+
     title: str = Field(description="A headline for the whole briefing, under 12 words.")
     statements: list[DraftStatement] = Field(min_length=1, max_length=4)
+    developments: list[DraftStatement] = Field(default_factory=list, max_length=8)
+
+
+class Digest(BaseModel):
+    """The model's condensation of one batch of claims, when there are too many to show at once."""
+
+    statements: list[DraftStatement] = Field(min_length=1, max_length=6)
 
 
 # --- the briefing: the JSON contract ---------------------------------------------------------
@@ -242,6 +310,10 @@ class Statement(Frozen):
     clusters: tuple[str, ...] = ()
     corroboration: int = Field(default=1, description="Independent sources behind the statement.")
     composed: bool = Field(default=False, description="Written by the model over clusters.")
+    conflict: ConflictKind | None = Field(
+        default=None, description="For a disagreement: what kind of thing the sources differ on."
+    )
+    when: str | None = Field(default=None, description="For a timeline entry: its ISO date.")
 
 
 class SectionKind(StrEnum):
@@ -249,12 +321,14 @@ class SectionKind(StrEnum):
     developments = "developments"
     disagreements = "disagreements"
     timeline = "timeline"
+    single_source = "single_source"
 
 
 class Section(Frozen):
     heading: str
     kind: SectionKind
     statements: tuple[Statement, ...]
+    note: str = Field(default="", description="What the reader should know about the section.")
 
 
 class SourceInfo(Frozen):
@@ -291,6 +365,11 @@ class Briefing(Frozen):
     sections: tuple[Section, ...]
     usage: Usage
     warnings: tuple[str, ...] = ()
+    clusters: tuple[Cluster, ...] = Field(
+        default=(), description="Every claim cluster, most independent sources first."
+    )
+    conflicts: tuple[Conflict, ...] = ()
+    timeline: tuple[TimelineEntry, ...] = ()
     extracted: tuple[ArticleClaims, ...] = Field(
         default=(),
         description="Per article: every claim with its checks, and the actors, dates and "

@@ -1,7 +1,8 @@
 """The public entry point: sources in, `Briefing` out, with every stage in order.
 
-    read -> clean -> sentences -> summarize (model) -> ground/verify -> merge
-         -> compose (model) -> Briefing -> render
+    read -> clean -> sentences -> summarize (model) -> ground/verify
+         -> merge (clusters, corroboration) -> conflicts -> timeline
+         -> compose (model) + sections -> Briefing -> render
 
 `generate` is what the CLI calls. It starts the embedded model server when no endpoint is
 configured and always stops it again.
@@ -18,16 +19,26 @@ from pathlib import Path
 
 from . import compose, extract, ingest
 from .clean import clean
+from .conflicts import find_conflicts
 from .dedupe import find_duplicates
 from .errors import InputError, ModelOutputError
 from .llm import Endpoint, ModelClient, OutputMode
 from .local_model import EMBEDDED_MODEL, embedded_model_path
 from .local_server import ServerOptions, running_server
-from .merge import cluster_claims
-from .models import Article, ArticleClaims, Briefing, Document, Section, SourceInfo, Usage
+from .merge import Corpus, cluster_claims
+from .models import Article, ArticleClaims, Briefing, Document, SourceInfo, Usage
 from .render import to_json, to_markdown
+from .render_html import to_html
+from .sections import (
+    disagreements_section,
+    single_source_figures,
+    single_source_section,
+    timeline_section,
+)
 from .sentences import segment
 from .settings import Settings
+from .similarity import EmbeddingSimilarity, Similarity
+from .timeline import build_timeline, undated_sources
 
 Progress = Callable[[str], None]
 
@@ -123,12 +134,14 @@ def ensure_writable(out_dir: Path) -> None:
 
 
 def write_outputs(briefing: Briefing, out_dir: Path) -> list[Path]:
-    """Write `briefing.md` and `briefing.json` into `out_dir`, each replaced atomically."""
+    """Write `briefing.md`, `briefing.json` and `briefing.html` into `out_dir`, each replaced
+    atomically."""
     written = []
     with _writing_to(out_dir):
         for name, text in (
             ("briefing.md", to_markdown(briefing)),
             ("briefing.json", to_json(briefing)),
+            ("briefing.html", to_html(briefing)),
         ):
             target = out_dir / name
             partial = target.with_name(f".{name}.partial")
@@ -173,27 +186,32 @@ class _Run:
     def briefing(self, client: ModelClient) -> Briefing:
         unique = [article for article in self.articles if article.id not in self.duplicates]
         extracted = _extract_all(unique, client, self.settings, self.warnings, self.progress)
-        clusters = compose.ranked(cluster_claims(extracted))
+        read = {claims.source for claims in extracted}
+        corpus = Corpus.of([article for article in unique if article.id in read])
+        clusters = cluster_claims(extracted, corpus, self._similarity(client))
         if not clusters:
             raise ModelOutputError(
                 "no claim survived verification, so there is nothing to brief",
                 hint="check the inputs are news articles, or try a larger model",
             )
+        conflicts = find_conflicts(clusters, extracted, corpus)
+        timeline = build_timeline(corpus, extracted)
         self.progress(f"composing the briefing over {len(clusters)} claim clusters")
-        bottom_line = None
-        try:
-            bottom_line = compose.write_bottom_line(clusters, len(unique), client)
-        except ModelOutputError as error:
-            self.warnings.append(compose.fallback_bottom_line_warning(error))
-        summary, summary_warnings = compose.summary_section(bottom_line, clusters)
-        sections: tuple[Section, ...] = (summary, compose.developments_section(clusters))
+        composition = compose.compose(clusters, len(unique), client, self.settings.context_window)
+        shown = {c for s in composition.developments.statements for c in s.clusters}
+        figures = [figure for claims in extracted for figure in claims.figures]
+        texts = {article.id: article.text for article in corpus.articles}
+        sections = (
+            composition.summary,
+            composition.developments,
+            disagreements_section(conflicts),
+            timeline_section(timeline, undated_sources(corpus)),
+            single_source_section(clusters, single_source_figures(figures, texts), shown),
+        )
         usage = Usage(**client.usage.model_dump())
         usage.seconds = round(time.monotonic() - self.started, 2)
-        title = self.settings.title or (
-            bottom_line.title.strip() if bottom_line else unique[0].title
-        )
         return Briefing(
-            title=title,
+            title=self.settings.title or composition.title or unique[0].title,
             generated_at=self.now or datetime.now(UTC),
             model=client.model,
             sources=tuple(
@@ -202,9 +220,18 @@ class _Run:
             ),
             sections=sections,
             usage=usage,
-            warnings=tuple(self.warnings + summary_warnings),
+            warnings=tuple(self.warnings + composition.warnings),
+            clusters=tuple(clusters),
+            conflicts=tuple(conflicts),
+            timeline=tuple(timeline),
             extracted=tuple(extracted),
         )
+
+    def _similarity(self, client: ModelClient) -> Similarity | None:
+        model = self.settings.embedding_model
+        if model is None:
+            return None
+        return EmbeddingSimilarity(lambda texts: client.embed(texts, model))
 
     def _source_info(self, article: Article, extracted: dict[str, ArticleClaims]) -> SourceInfo:
         claims = extracted.get(article.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .models import Briefing, Citation, Section, SourceInfo, Statement
+from .models import Briefing, Citation, Section, SectionKind, SourceInfo, Statement
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
 _LEADING_LIST_MARKER = re.compile(r"^(\d+)([.)])(?=\s|$)|^([-=])")
@@ -16,7 +16,7 @@ def to_json(briefing: Briefing) -> str:
 
 def to_markdown(briefing: Briefing) -> str:
     footnotes = _Footnotes()
-    lines = [f"# {escape(briefing.title)}", "", _byline(briefing), ""]
+    lines = [f"# {escape(briefing.title)}", "", f"*{escape(byline(briefing))}*", ""]
     for section in briefing.sections:
         lines += _section(section, footnotes)
     lines += _sources(briefing.sources)
@@ -49,31 +49,39 @@ class _Footnotes:
         return lines
 
 
-def _byline(briefing: Briefing) -> str:
+def byline(briefing: Briefing) -> str:
+    """When, from how many sources and with which model, as plain text."""
     when = briefing.generated_at.strftime("%Y-%m-%d %H:%M %Z").strip()
     count = len(briefing.sources)
     return (
-        f"*Generated {when} from {count} source{'s' if count != 1 else ''} "
-        f"with {escape(briefing.model)}. Every sentence cites the passages it rests on.*"
+        f"Generated {when} from {count} source{'s' if count != 1 else ''} "
+        f"with {briefing.model}. Every sentence cites the passages it rests on."
     )
 
 
 def _section(section: Section, footnotes: _Footnotes) -> list[str]:
-    if not section.statements:
+    if not section.statements and not section.note:
         return []
     lines = [f"## {escape(section.heading)}", ""]
-    if section.kind.value == "summary":
+    if section.note:
+        lines += [f"*{escape(section.note)}*", ""]
+    if section.kind is SectionKind.summary:
         lines.append(" ".join(escape(s.text) + footnotes.marks(s) for s in section.statements))
     else:
-        lines += [
-            f"- {escape(s.text)}{_corroboration(s)}{footnotes.marks(s)}" for s in section.statements
-        ]
-    return [*lines, ""]
+        lines += [_item(section.kind, s, footnotes) for s in section.statements]
+    return [*lines, ""] if section.statements else lines
 
 
-def _corroboration(statement: Statement) -> str:
+def _item(kind: SectionKind, statement: Statement, footnotes: _Footnotes) -> str:
+    text, marks = escape(statement.text), footnotes.marks(statement)
     count = statement.corroboration
-    return f" *({count} sources)*" if count > 1 else " *(single source)*"
+    if kind is SectionKind.timeline:
+        sources = f" *({count} sources)*" if count > 1 else ""
+        return f"- **{statement.when or 'Undated'}** {text}{sources}{marks}"
+    if kind in {SectionKind.developments, SectionKind.single_source}:
+        sources = f" *({count} sources)*" if count > 1 else " *(single source)*"
+        return f"- {text}{sources}{marks}"
+    return f"- {text}{marks}"
 
 
 def _sources(sources: tuple[SourceInfo, ...]) -> list[str]:

@@ -37,6 +37,9 @@ class Settings(BaseModel):
     strict: bool = Field(False, description="Any source that fails stops the run")
     context_window: int = Field(8192, description="Tokens the endpoint's model can attend to")
     max_chunks: int = Field(8, description="Longest article read, in context-window chunks")
+    embedding_model: str | None = Field(
+        None, description="Cluster claims by this embedding model's vectors; none: lexically"
+    )
     timeout: float = 600.0
     max_reasks: int = 2
     server_startup_timeout: float = 180.0

@@ -109,6 +109,11 @@ def names_in(text: str, known: Iterable[str] = ()) -> set[str]:
     return set(_names(text, known))
 
 
+def names_as_written(text: str, known: Iterable[str] = ()) -> dict[str, str]:
+    """`names_in`, mapping each key to the way `text` writes the name."""
+    return _names(text, known)
+
+
 def _names(text: str, known: Iterable[str] = ()) -> dict[str, str]:
     """Names in `text` by comparable key: capitalised words and acronyms (not role titles),
     with aliases and demonyms folded ("U.S." and "American" are "us"). A text's first word

@@ -47,6 +47,7 @@ def test_generate_writes_briefing_from_files(
     ]
     markdown = (tmp_path / "out" / "briefing.md").read_text()
     assert markdown.startswith("# Alliance watch\n")
+    assert "<h1>Alliance watch</h1>" in (tmp_path / "out" / "briefing.html").read_text()
 
 
 def test_missing_source_is_a_one_line_error(tmp_path: Path) -> None:

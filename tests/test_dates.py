@@ -89,3 +89,9 @@ def test_dates_in_finds_each_date_as_written_longest_first() -> None:
 
 def test_dates_in_finds_nothing_in_a_sentence_without_dates() -> None:
     assert dates_in("The alliance is the cornerstone of regional security.") == []
+
+
+def test_dates_in_skips_words_that_only_look_like_dates() -> None:
+    text = "It may lead to a recalibration of its 70-year-old structure; a year of march drills."
+    assert dates_in(text) == []
+    assert dates_in("Talks resume in May and next year.") == ["May", "next year"]

@@ -192,3 +192,36 @@ def test_schema_is_inlined_and_closed() -> None:
     assert schema["additionalProperties"] is False
     assert schema["properties"]["inner"]["items"]["additionalProperties"] is False
     assert "description" not in schema
+
+
+def embedding(index: int, vector: list[float]) -> dict[str, Any]:
+    return {"object": "embedding", "index": index, "embedding": vector}
+
+
+def test_embeddings_come_back_in_input_order_and_are_counted() -> None:
+    body = {
+        "object": "list",
+        "model": "e",
+        "data": [embedding(1, [0.0, 1.0]), embedding(0, [1.0, 0.0])],
+        "usage": {"prompt_tokens": 7, "total_tokens": 7},
+    }
+    script = Script((200, body))
+    client = client_for(script)
+
+    assert client.embed(["first", "second"], "e") == [[1.0, 0.0], [0.0, 1.0]]
+    assert script.paths == ["/v1/embeddings"]
+    assert script.requests[0]["input"] == ["first", "second"]
+    assert script.requests[0]["model"] == "e"
+    assert (client.usage.llm_calls, client.usage.prompt_tokens) == (1, 7)
+
+
+def test_missing_embeddings_are_an_endpoint_error() -> None:
+    body = {"object": "list", "model": "e", "data": [embedding(0, [1.0])], "usage": None}
+    with pytest.raises(EndpointError, match="returned 1 embeddings for 2 texts"):
+        client_for(Script((200, body))).embed(["a", "b"], "e")
+
+
+def test_an_endpoint_without_embeddings_is_an_endpoint_error() -> None:
+    script = Script((404, {"error": {"message": "no such route"}}))
+    with pytest.raises(EndpointError):
+        client_for(script).embed(["a"], "e")

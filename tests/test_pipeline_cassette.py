@@ -12,7 +12,7 @@ import pytest
 from briefing import Settings, generate, to_json, to_markdown, write_outputs
 from briefing.ingest import read_documents
 from briefing.llm import ModelClient
-from briefing.models import Article, Briefing, SectionKind
+from briefing.models import Article, Briefing, ConflictKind, SectionKind
 from briefing.pipeline import prepare
 
 from .conftest import SEEDS
@@ -55,8 +55,15 @@ def test_seeds_briefing_quotes_only_real_source_text(
             assert articles[citation.source].text[citation.start : citation.end] == citation.quote
 
     kinds = [section.kind for section in briefing.sections]
-    assert kinds == [SectionKind.summary, SectionKind.developments]
+    assert kinds == [
+        SectionKind.summary,
+        SectionKind.developments,
+        SectionKind.disagreements,
+        SectionKind.timeline,
+        SectionKind.single_source,
+    ]
     markdown = to_markdown(briefing)
+    assert_reconciled(briefing, markdown)
     for junk in SEED_BOILERPLATE:
         assert junk not in markdown
     assert [source.published for source in briefing.sources] == [
@@ -84,13 +91,54 @@ def test_seeds_briefing_quotes_only_real_source_text(
     assert_follows_the_json_contract(briefing, tmp_path / "out")
 
 
+def assert_reconciled(briefing: Briefing, markdown: str) -> None:
+    sections = {section.kind: section for section in briefing.sections}
+    # The framing disagreement: S2's "since 1960" against S4's "since WWII" / "1952 treaty".
+    (framing,) = [
+        s
+        for s in sections[SectionKind.disagreements].statements
+        if s.conflict is ConflictKind.framing
+    ]
+    assert "since 1960" in framing.text and "since WWII" in framing.text
+    assert "1952 security treaty" in framing.text
+    assert {c.source for c in framing.citations} == {"S2", "S4"}
+    assert "## Where sources disagree" in markdown
+    # Seed 000's self-contradiction is a disagreement too, quoting both of its passages.
+    (error,) = [
+        s
+        for s in sections[SectionKind.disagreements].statements
+        if s.conflict is ConflictKind.source_error
+    ]
+    assert {c.source for c in error.citations} == {"S1"} and len(error.citations) >= 2
+    # Corroboration counts independent sources: S6 (a copy of S3) is never among them.
+    for cluster in briefing.clusters:
+        assert "S6" not in cluster.sources
+    assert any(len(cluster.sources) > 1 for cluster in briefing.clusters)
+    for statement in sections[SectionKind.developments].statements:
+        assert statement.corroboration > 1
+    for statement in sections[SectionKind.single_source].statements:
+        assert len({c.source for c in statement.citations}) == 1
+    # Timeline: in order, the dated article's "April 10" resolved, undated events kept apart.
+    timeline = sections[SectionKind.timeline]
+    dated = [s.when for s in timeline.statements if s.when]
+    assert dated == sorted(dated) and "2024-04-10" in dated
+    undated = [s for s in timeline.statements if s.when is None]
+    assert {c.source for s in undated for c in s.citations} >= {"S4", "S5"}
+    assert "S1, S4 and S5 give no publication date" in timeline.note
+    assert not any(s.when == "1960" or s.when == "1952" for s in timeline.statements)
+
+
 def assert_follows_the_json_contract(briefing: Briefing, out: Path) -> None:
     written = write_outputs(briefing, out)
 
-    assert [path.name for path in written] == ["briefing.md", "briefing.json"]
+    assert [path.name for path in written] == ["briefing.md", "briefing.json", "briefing.html"]
+    html = (out / "briefing.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and "<script" not in html
     data = json.loads((out / "briefing.json").read_text())
     assert data == json.loads(to_json(briefing))
     assert {"title", "generated_at", "model", "sources", "sections", "usage"} <= data.keys()
+    assert {"clusters", "conflicts", "timeline"} <= data.keys()
+    assert all("sources" in cluster for cluster in data["clusters"])
     assert data["generated_at"].startswith("2026-11-21T07:00:00")
     assert {"id", "path", "title", "published"} <= data["sources"][0].keys()
     assert {"llm_calls", "prompt_tokens", "completion_tokens", "cached_calls", "seconds"} <= data[
@@ -98,7 +146,13 @@ def assert_follows_the_json_contract(briefing: Briefing, out: Path) -> None:
     ].keys()
     source_ids = {source["id"] for source in data["sources"]}
     for section in data["sections"]:
-        assert section["kind"] in {"summary", "developments", "disagreements", "timeline"}
+        assert section["kind"] in {
+            "summary",
+            "developments",
+            "disagreements",
+            "timeline",
+            "single_source",
+        }
         for statement in section["statements"]:
             assert {c["source"] for c in statement["citations"]} <= source_ids
     markdown = (out / "briefing.md").read_text()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from markdown_it import MarkdownIt
@@ -16,9 +16,10 @@ from briefing.models import (
     SectionKind,
     SourceInfo,
     Statement,
-    Usage,
 )
 from briefing.render import escape, to_json, to_markdown
+
+from .builders import briefing as built
 
 HOSTILE = "<script>alert(1)</script> *x* [y](z)"
 
@@ -55,16 +56,9 @@ def briefing(
     *sections: Section,
     title: str = "US and Japan upgrade their alliance",
     sources: tuple[SourceInfo, ...] = (source("s1"), source("s2")),
+    warnings: tuple[str, ...] = ("one bottom-line sentence replaced",),
 ) -> Briefing:
-    return Briefing(
-        title=title,
-        generated_at=datetime(2024, 4, 12, 9, 30, tzinfo=UTC),
-        model="test-model",
-        sources=sources,
-        sections=sections,
-        usage=Usage(llm_calls=3, prompt_tokens=1200, completion_tokens=300, seconds=1.5),
-        warnings=("one bottom-line sentence replaced",),
-    )
+    return built(*sections, title=title, sources=sources, warnings=warnings)
 
 
 def footnote_definitions(markdown: str) -> list[str]:

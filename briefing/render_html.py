@@ -1,0 +1,174 @@
+"""Render a `Briefing` as one self-contained HTML5 page: the Markdown layout, with numbered
+links from every sentence to the exact passages it quotes. Every piece of briefing text is
+HTML-escaped and nothing is fetched (no scripts, fonts or live links). Pure: briefing in,
+string out.
+"""
+
+from __future__ import annotations
+
+from html import escape as _escape
+
+from .models import Briefing, Citation, Section, SectionKind, SourceInfo, SourceIssue, Statement
+from .render import byline
+
+_STYLE = """
+body { font-family: Georgia, serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem;
+       line-height: 1.5; color: #222; }
+.byline, .where { color: #555; font-size: 0.9rem; }
+.sources { color: #555; }
+sup a { text-decoration: none; }
+blockquote { margin: 0.3rem 0; padding-left: 0.8rem; border-left: 3px solid #ccc; }
+code { font-size: 0.85rem; word-break: break-all; }
+""".strip()
+
+
+def to_html(briefing: Briefing) -> str:
+    citations = _Citations()
+    body = [f"<h1>{esc(briefing.title)}</h1>", _byline(briefing)]
+    for section_id, section in _section_ids(briefing.sections):
+        body += _section(section, section_id, citations)
+    body += _sources(briefing.sources)
+    body += citations.passages(briefing.sources)
+    body += _warnings(briefing.warnings)
+    return "\n".join([*_head(briefing.title), *body, "</body>", "</html>"]) + "\n"
+
+
+def esc(text: str) -> str:
+    """Make briefing- or article-supplied text inert in HTML, in text and in attributes."""
+    return _escape(text, quote=True)
+
+
+class _Citations:
+    """Numbers citations in order of first appearance; the same passage keeps its number.
+    Each reference to a passage gets its own anchor id so the passage can link back."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[Citation, int] = {}
+        self._references: dict[int, int] = {}
+
+    def marks(self, statement: Statement) -> str:
+        numbers = [self._numbers.setdefault(c, len(self._numbers) + 1) for c in statement.citations]
+        return "".join(self._mark(number) for number in dict.fromkeys(numbers))
+
+    def _mark(self, number: int) -> str:
+        occurrence = self._references.get(number, 0) + 1
+        self._references[number] = occurrence
+        ref = f"ref-{number}-{occurrence}"
+        return f'<sup><a href="#q{number}" id="{ref}">[{number}]</a></sup>'
+
+    def passages(self, sources: tuple[SourceInfo, ...]) -> list[str]:
+        if not self._numbers:
+            return []
+        titles = {source.id: source.title for source in sources}
+        items = [self._passage(c, n, titles) for c, n in self._numbers.items()]
+        head = ['<section id="quoted-passages">', "<h2>Quoted passages</h2>", "<ol>"]
+        return [*head, *items, "</ol>", "</section>"]
+
+    @staticmethod
+    def _passage(citation: Citation, number: int, titles: dict[str, str]) -> str:
+        title = titles.get(citation.source, citation.source)
+        where = f"{esc(citation.source)}, {esc(title)}, characters {citation.start}–{citation.end}"
+        back = f'<a href="#ref-{number}-1" aria-label="Back to the first reference">↩</a>'
+        return (
+            f'<li id="q{number}"><blockquote>{esc(citation.quote)}</blockquote>'
+            f'<p class="where">{where} {back}</p></li>'
+        )
+
+
+def _head(title: str) -> list[str]:
+    return [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(title)}</title>",
+        f"<style>\n{_STYLE}\n</style>",
+        "</head>",
+        "<body>",
+    ]
+
+
+def _byline(briefing: Briefing) -> str:
+    return f'<p class="byline"><em>{esc(byline(briefing))}</em></p>'
+
+
+def _section_ids(sections: tuple[Section, ...]) -> list[tuple[str, Section]]:
+    """Pair each section with a unique id based on its kind (`timeline`, `timeline-2`, …)."""
+    seen: dict[str, int] = {}
+    paired = []
+    for section in sections:
+        count = seen.get(section.kind.value, 0) + 1
+        seen[section.kind.value] = count
+        suffix = f"-{count}" if count > 1 else ""
+        paired.append((f"{section.kind.value}{suffix}", section))
+    return paired
+
+
+def _section(section: Section, section_id: str, citations: _Citations) -> list[str]:
+    if not section.statements and not section.note:
+        return []
+    lines = [f'<section id="{esc(section_id)}">', f"<h2>{esc(section.heading)}</h2>"]
+    if section.note:
+        lines.append(f'<p class="note"><em>{esc(section.note)}</em></p>')
+    if section.kind is SectionKind.summary and section.statements:
+        lines.append("<p>" + " ".join(_running(s, citations) for s in section.statements) + "</p>")
+    elif section.statements:
+        lines += ["<ul>", *(_item(section.kind, s, citations) for s in section.statements), "</ul>"]
+    return [*lines, "</section>"]
+
+
+def _running(statement: Statement, citations: _Citations) -> str:
+    return esc(statement.text) + citations.marks(statement)
+
+
+def _item(kind: SectionKind, statement: Statement, citations: _Citations) -> str:
+    text, count = esc(statement.text), statement.corroboration
+    if kind is SectionKind.timeline:
+        when = f"<strong>{esc(statement.when or 'Undated')}</strong> "
+        sources = _count(count) if count > 1 else ""
+        return f"<li>{when}{text}{sources}{citations.marks(statement)}</li>"
+    if kind in {SectionKind.developments, SectionKind.single_source}:
+        return f"<li>{text}{_count(count)}{citations.marks(statement)}</li>"
+    return f"<li>{text}{citations.marks(statement)}</li>"
+
+
+def _count(count: int) -> str:
+    label = f"{count} sources" if count > 1 else "single source"
+    return f' <em class="sources">({label})</em>'
+
+
+def _sources(sources: tuple[SourceInfo, ...]) -> list[str]:
+    lines = ['<section id="sources">', "<h2>Sources</h2>", "<ul>"]
+    lines += [_source(source) for source in sources]
+    return [*lines, "</ul>", "</section>"]
+
+
+def _source(source: SourceInfo) -> str:
+    details = [esc(source.outlet)] if source.outlet else []
+    details.append(source.published.isoformat() if source.published else "date unknown")
+    if source.duplicate_of:
+        details.append(f"same story as {esc(source.duplicate_of)}, counted once")
+    line = (
+        f"<strong>{esc(source.id)}</strong> {esc(source.title)}, {', '.join(details)} "
+        f"(<code>{esc(source.path)}</code>)"
+    )
+    if source.possible_errors:
+        issues = "".join(_issue(issue) for issue in source.possible_errors)
+        line += f"<ul>{issues}</ul>"
+    return f"<li>{line}</li>"
+
+
+def _issue(issue: SourceIssue) -> str:
+    return (
+        f"<li><em>Possible error in this source:</em> sentence {issue.sentence} "
+        f"“{esc(issue.quote)}” {esc(issue.problem)}.</li>"
+    )
+
+
+def _warnings(warnings: tuple[str, ...]) -> list[str]:
+    if not warnings:
+        return []
+    items = [f"<li>{esc(warning)}</li>" for warning in warnings]
+    summary = f"<details><summary>Warnings ({len(warnings)})</summary>"
+    return [summary, "<ul>", *items, "</ul>", "</details>"]

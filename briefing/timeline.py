@@ -1,0 +1,163 @@
+"""Put what the sources date in order. Pure.
+
+Every date an article writes is found by the program (`dates.dates_in`), not left to the
+model, and resolved against that article's own publication date. Benchmarks and baselines
+("since 1960") are framing, not events, and are left out; deadlines ("by 2027") are marked
+as targets. A relative date in an undated article stays undated rather than guessed, and so
+does each undated article's lead event.
+
+Two sources' entries become one only when they give the same date, say much the same thing
+and do not name different people: separate meetings stay separate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .dates import dates_in, normalise
+from .merge import Corpus
+from .models import (
+    ActorKind,
+    Article,
+    ArticleClaims,
+    ClaimType,
+    Evidence,
+    Sentence,
+    TimelineEntry,
+)
+from .verify import name_key, word_keys
+
+SAME_EVENT = 0.5
+"""Weighted word overlap above which two sources' entries for one date are one event."""
+
+_TARGET_WORDS = r"(?:by|until|before|no later than)"
+_ROLE_KEYS = frozenset(
+    word_keys("President Prime Minister Secretary Foreign Defense Defence State Chief Minister")
+)
+
+
+def build_timeline(corpus: Corpus, extracted: Sequence[ArticleClaims]) -> list[TimelineEntry]:
+    by_source = {claims.source: claims for claims in extracted}
+    entries: list[TimelineEntry] = []
+    for article in corpus.articles:
+        claims = by_source.get(article.id)
+        if claims is None:
+            continue
+        found = _dated(article, claims, corpus)
+        if article.published is None:
+            found += _lead_event(claims)
+        for entry in found:
+            entries = _merged_into(entries, entry, corpus, extracted)
+    return sorted(entries, key=lambda e: (e.when is None, e.when or "", e.sources))
+
+
+def undated_sources(corpus: Corpus) -> list[str]:
+    return [article.id for article in corpus.articles if article.published is None]
+
+
+def _dated(article: Article, claims: ArticleClaims, corpus: Corpus) -> list[TimelineEntry]:
+    flagged = [issue.sentence for issue in claims.source_issues]
+    entries: list[TimelineEntry] = []
+    for sentence in corpus.citable(article, flagged):
+        for when in dates_in(sentence.text):
+            if _is_baseline(sentence.text, when):
+                continue
+            iso = normalise(when, article.published)
+            entry = TimelineEntry(
+                when=iso,
+                written=(when,),
+                text=_text_for(sentence, claims),
+                target=_is_target(sentence.text, when),
+                sources=(article.id,),
+                evidence=(Evidence.of(article.id, sentence),),
+            )
+            if not any(e.when == iso and e.evidence == entry.evidence for e in entries):
+                entries.append(entry)
+    return entries
+
+
+def _lead_event(claims: ArticleClaims) -> list[TimelineEntry]:
+    """The first event an undated article reports, unless it carries a date of its own."""
+    for claim in claims.verified:
+        if claim.type in {ClaimType.event, ClaimType.decision} and not dates_in(claim.text):
+            return [
+                TimelineEntry(
+                    when=None,
+                    written=(),
+                    text=claim.text,
+                    sources=(claim.source,),
+                    evidence=claim.evidence,
+                )
+            ]
+    return []
+
+
+def _text_for(sentence: Sentence, claims: ArticleClaims) -> str:
+    """A verified claim resting on this sentence alone, else the sentence itself."""
+    for claim in claims.verified:
+        if [e.sentence for e in claim.evidence] == [sentence.number] and dates_in(claim.text):
+            return claim.text
+    return sentence.text
+
+
+def _is_baseline(text: str, when: str) -> bool:
+    """ "since 1960", "since the 1952 treaty": a yardstick, not an event."""
+    if when.lower().startswith("since"):
+        return True
+    return bool(re.search(rf"\bsince\s+the\s+{re.escape(when)}", text, re.IGNORECASE))
+
+
+def _is_target(text: str, when: str) -> bool:
+    if re.match(rf"{_TARGET_WORDS}\b", when, re.IGNORECASE):
+        return True
+    return bool(re.search(rf"\b{_TARGET_WORDS}\s+{re.escape(when)}", text, re.IGNORECASE))
+
+
+def _merged_into(
+    entries: list[TimelineEntry],
+    entry: TimelineEntry,
+    corpus: Corpus,
+    extracted: Sequence[ArticleClaims],
+) -> list[TimelineEntry]:
+    for position, other in enumerate(entries):
+        if _same_event(other, entry, corpus, extracted):
+            entries[position] = other.model_copy(
+                update={
+                    "written": tuple(dict.fromkeys(other.written + entry.written)),
+                    "sources": tuple(dict.fromkeys(other.sources + entry.sources)),
+                    "evidence": tuple(dict.fromkeys(other.evidence + entry.evidence)),
+                }
+            )
+            return entries
+    return [*entries, entry]
+
+
+def _same_event(
+    a: TimelineEntry, b: TimelineEntry, corpus: Corpus, extracted: Sequence[ArticleClaims]
+) -> bool:
+    if a.when is None or a.when != b.when or set(a.sources) & set(b.sources):
+        return False
+    if corpus.weights.overlap(_quoted(a), _quoted(b)) < SAME_EVENT:
+        return False
+    people_a, people_b = _people(a, extracted), _people(b, extracted)
+    return not (people_a and people_b and not people_a & people_b)
+
+
+def _people(entry: TimelineEntry, extracted: Sequence[ArticleClaims]) -> set[str]:
+    """Keys of the people the entry's sources name in its passages."""
+    quoted = word_keys(_quoted(entry))
+    people = {
+        name_key(word)
+        for claims in extracted
+        if claims.source in entry.sources
+        for actor in claims.actors
+        if actor.kind is ActorKind.person
+        for word in actor.name.split()
+        if word[:1].isupper()
+    }
+    return people & quoted - _ROLE_KEYS
+
+
+def _quoted(entry: TimelineEntry) -> str:
+    return " ".join(e.quote for e in entry.evidence)

@@ -1,0 +1,91 @@
+"""Hand-built articles and claims for the pure reconciliation tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+from briefing.clean import clean
+from briefing.merge import Corpus
+from briefing.models import (
+    Actor,
+    ActorKind,
+    Article,
+    ArticleClaims,
+    Briefing,
+    Claim,
+    ClaimType,
+    Document,
+    Evidence,
+    Figure,
+    Section,
+    SourceInfo,
+    Usage,
+)
+from briefing.sentences import segment
+
+
+def article(source: str, *sentences: str, published: date | None = None) -> Article:
+    """An article whose sentences are exactly `sentences`, numbered from 1."""
+    text = " ".join(sentences)
+    made = segment(clean(Document(path=f"{source}.txt", text=text, published=published), source))
+    assert [s.text for s in made.sentences] == list(sentences), "a fixture sentence was split"
+    return made
+
+
+def evidence(article: Article, number: int) -> Evidence:
+    return Evidence.of(article.id, article.sentences[number - 1])
+
+
+def claim(
+    article: Article,
+    text: str,
+    *numbers: int,
+    type: ClaimType = ClaimType.event,
+    verified: bool = True,
+) -> Claim:
+    return Claim(
+        id=f"{article.id}-{text[:12]}",
+        source=article.id,
+        text=text,
+        type=type,
+        evidence=tuple(evidence(article, n) for n in numbers or (1,)),
+        verified=verified,
+    )
+
+
+def claims_of(
+    article: Article,
+    *claims: Claim,
+    people: Sequence[str] = (),
+    figures: Sequence[Figure] = (),
+) -> ArticleClaims:
+    return ArticleClaims(
+        source=article.id,
+        main_event="",
+        claims=claims,
+        actors=tuple(Actor(name=name, kind=ActorKind.person) for name in people),
+        figures=tuple(figures),
+    )
+
+
+def corpus(*articles: Article) -> Corpus:
+    return Corpus.of(articles)
+
+
+def briefing(
+    *sections: Section,
+    title: str = "US and Japan upgrade their alliance",
+    sources: tuple[SourceInfo, ...] = (),
+    warnings: tuple[str, ...] = (),
+) -> Briefing:
+    """A rendered run's result, with fixed time, model and usage."""
+    return Briefing(
+        title=title,
+        generated_at=datetime(2024, 4, 12, 9, 30, tzinfo=UTC),
+        model="test-model",
+        sources=sources,
+        sections=sections,
+        usage=Usage(llm_calls=3, prompt_tokens=1200, completion_tokens=300, seconds=1.5),
+        warnings=warnings,
+    )

@@ -1,0 +1,258 @@
+"""compose: what the model writes over numbered clusters is checked against their passages;
+too many clusters for one prompt are condensed in batches first (scripted endpoint)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import httpx2
+
+from briefing.compose import (
+    COMPOSE_ANSWER_TOKENS,
+    DIGEST_ANSWER_TOKENS,
+    Budget,
+    bottom_line_schema,
+    compose,
+    condensed,
+    developments_section,
+    points_for,
+    summary_section,
+)
+from briefing.llm import Endpoint, ModelClient
+from briefing.merge import ranked
+from briefing.models import Claim, ClaimType, Cluster, DraftStatement, Evidence, SectionKind
+from briefing.sections import statement_for
+from briefing.tokens import counter_for
+
+from .test_llm import Script, client_for, completion
+
+SPENDING = "Japan will spend 2% of GDP on defense by 2027."
+DRONES = "The U.S. will deploy MQ-9 drones to Kanoya Air Base."
+TREATY = "An armed attack in space could trigger Article V of the treaty."
+TALKS = "Officials met in Tokyo on Tuesday."
+
+
+def cluster(id: str, canonical: str, *sources: str) -> Cluster:
+    return Cluster(
+        id=id,
+        canonical=canonical,
+        claims=tuple(
+            Claim(
+                id=f"{source}-{id}",
+                source=source,
+                text=canonical,
+                type=ClaimType.event,
+                evidence=(
+                    Evidence(
+                        source=source, sentence=1, quote=canonical, start=0, end=len(canonical)
+                    ),
+                ),
+                verified=True,
+            )
+            for source in sources
+        ),
+    )
+
+
+C1 = cluster("c1", SPENDING, "a", "b")
+C2 = cluster("c2", DRONES, "b")
+C3 = cluster("c3", TREATY, "c")
+C4 = cluster("c4", TALKS, "a", "b", "c")
+CLUSTERS = [C1, C2, C3, C4]
+POINTS = points_for(CLUSTERS)
+
+
+def drafts(*statements: tuple[str, list[int]]) -> list[DraftStatement]:
+    return [DraftStatement(text=text, clusters=cited) for text, cited in statements]
+
+
+def test_ranked_puts_most_sources_first_and_keeps_ties_in_order() -> None:
+    assert [c.id for c in ranked(CLUSTERS)] == ["c4", "c1", "c2", "c3"]
+
+
+def test_statement_for_cites_every_piece_of_evidence() -> None:
+    statement = statement_for(C1)
+    assert statement.text == SPENDING
+    assert [c.source for c in statement.citations] == ["a", "b"]
+    assert statement.clusters == ("c1",)
+    assert statement.corroboration == 2
+    assert not statement.composed
+
+
+def test_checked_bottom_line_statement_cites_all_its_clusters() -> None:
+    text = "Japan will spend 2% of GDP on defense by 2027 as the U.S. deploys MQ-9 drones."
+    warnings: list[str] = []
+    section = summary_section(drafts((f" {text} ", [1, 2])), POINTS, warnings)
+    assert warnings == []
+    assert section.kind is SectionKind.summary
+    (statement,) = section.statements
+    assert statement.text == text
+    assert statement.composed
+    assert statement.clusters == ("c1", "c2")
+    assert statement.corroboration == 2
+    assert [(c.source, c.quote) for c in statement.citations] == [
+        ("a", SPENDING),
+        ("b", SPENDING),
+        ("b", DRONES),
+    ]
+
+
+def test_statement_with_a_number_not_in_its_cluster_falls_back_to_the_claim() -> None:
+    warnings: list[str] = []
+    section = summary_section(
+        drafts(("Japan will spend 5% of GDP on defense by 2027.", [1])), POINTS, warnings
+    )
+    assert section.statements == (statement_for(C1),)
+    (warning,) = warnings
+    assert "replaced" in warning and "numbers not in the cited text: 5" in warning
+
+
+def test_statement_naming_someone_absent_from_its_passages_falls_back() -> None:
+    warnings: list[str] = []
+    section = summary_section(drafts(("Officials met Kishida in Tokyo.", [4])), POINTS, warnings)
+    assert section.statements == (statement_for(C4),)
+    assert "names not in the cited text: Kishida" in warnings[0]
+
+
+def test_statement_citing_an_unknown_cluster_is_dropped() -> None:
+    warnings: list[str] = []
+    section = summary_section(
+        drafts(("Talks collapsed in Paris.", [7]), ("Officials met in Tokyo.", [4])),
+        POINTS,
+        warnings,
+    )
+    assert [s.text for s in section.statements] == ["Officials met in Tokyo."]
+    assert "citing no known claim" in warnings[0] and "Talks collapsed in Paris." in warnings[0]
+
+
+def test_without_a_bottom_line_the_top_clusters_are_used() -> None:
+    warnings: list[str] = []
+    section = summary_section([], POINTS, warnings)
+    assert warnings == []
+    assert section.statements == tuple(statement_for(c) for c in CLUSTERS[:3])
+
+
+def test_developments_keep_checked_corroborated_sentences_and_add_what_was_left_out() -> None:
+    warnings: list[str] = []
+    section = developments_section(
+        drafts(
+            ("On Tuesday, officials met in Tokyo.", [4]),
+            ("The U.S. will deploy MQ-9 drones.", [2]),  # single source: not a development
+        ),
+        POINTS,
+        CLUSTERS,
+        warnings,
+    )
+    assert section.kind is SectionKind.developments
+    assert [s.clusters for s in section.statements] == [("c4",), ("c1",)]
+    assert section.statements[0].composed and not section.statements[1].composed
+    assert section.statements[1].text == SPENDING
+    assert section.note == ""
+
+
+def test_developments_say_so_when_nothing_is_corroborated() -> None:
+    single = [C2, C3]
+    section = developments_section([], points_for(single), single, [])
+    assert section.statements == ()
+    assert "more than one source" in section.note
+
+
+def test_schema_limits_cited_numbers_to_the_claims_shown() -> None:
+    schema = bottom_line_schema(3)
+    for name in ("statements", "developments"):
+        cited = schema["properties"][name]["items"]["properties"]["clusters"]
+        assert cited["items"] == {"type": "integer", "enum": [1, 2, 3]}
+        assert (cited["minItems"], cited["maxItems"]) == (1, 3)
+
+
+# --- through a scripted endpoint ------------------------------------------------------------------
+
+
+def answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    return 200, completion(json.dumps(body))
+
+
+def test_compose_asks_once_and_checks_what_comes_back() -> None:
+    script = Script(
+        answer(
+            {
+                "title": "Allies meet",
+                "statements": [{"text": "Officials met in Tokyo on Tuesday.", "clusters": [1]}],
+                "developments": [{"text": SPENDING, "clusters": [2]}],
+            }
+        )
+    )
+    composition = compose(ranked(CLUSTERS), 3, client_for(script), context_window=8192)
+    assert composition.title == "Allies meet"
+    assert [s.text for s in composition.summary.statements] == [TALKS]
+    assert [s.clusters for s in composition.developments.statements] == [("c1",), ("c4",)]
+    assert composition.digest_rounds == 0
+    (request,) = script.requests
+    prompt = request["messages"][1]["content"]
+    assert "[1] (3 sources) Officials met in Tokyo on Tuesday." in prompt
+    assert "claims 1, 2" in prompt
+
+
+def many_clusters(count: int) -> list[Cluster]:
+    return [
+        cluster(f"c{n}", f"Ministry number {n} announced project {n} in Region{n}.", f"s{n}")
+        for n in range(1, count + 1)
+    ]
+
+
+def scripted(statement: Any) -> tuple[ModelClient, list[dict[str, Any]]]:
+    """A client whose endpoint answers every digest request with `statement(prompt)`."""
+    requests: list[dict[str, Any]] = []
+
+    def respond(request: httpx2.Request) -> httpx2.Response:
+        body = json.loads(request.content)
+        requests.append(body)
+        answer = {"statements": [statement(body["messages"][1]["content"])]}
+        return httpx2.Response(200, json=completion(json.dumps(answer)))
+
+    client = ModelClient(
+        Endpoint(base_url="http://model.test/v1", model="m", max_retries=0),
+        http_client=httpx2.Client(transport=httpx2.MockTransport(respond)),
+    )
+    return client, requests
+
+
+def first_two(prompt: str) -> dict[str, Any]:
+    first, second = [int(n) for n in re.findall(r"^\[(\d+)\]", prompt, re.MULTILINE)[:2]]
+    return {
+        "text": f"Ministry number {first} and ministry number {second} announced projects.",
+        "clusters": [first, second],
+    }
+
+
+def test_too_many_clusters_for_one_prompt_are_condensed_in_batches_first() -> None:
+    budget = Budget(counter_for("m"), context_window=2400)
+    points = points_for(many_clusters(60))
+    assert not budget.fits("compose", points, 60, COMPOSE_ANSWER_TOKENS)
+    client, requests = scripted(first_two)
+    warnings: list[str] = []
+
+    shorter, rounds = condensed(points, 60, client, budget, warnings)
+
+    assert warnings == []
+    assert rounds == 1
+    assert len(requests) == len(shorter) >= 2  # one digest call per batch, one statement each
+    for request in requests:
+        prompt = "".join(m["content"] for m in request["messages"])
+        assert budget.count(prompt) + DIGEST_ANSWER_TOKENS <= budget.usable
+    assert budget.fits("compose", shorter, 60, COMPOSE_ANSWER_TOKENS)
+    # Each condensed statement leads back to the two clusters it was written over.
+    assert [c.id for c in shorter[0].clusters] == ["c1", "c2"]
+    assert shorter[0].text == "Ministry number 1 and ministry number 2 announced projects."
+
+
+def test_a_condensed_statement_that_does_not_check_out_keeps_its_claims_words() -> None:
+    client, _ = scripted(
+        lambda prompt: {"text": "Ministry number 99 resigned.", "clusters": [1, 2]}
+    )
+    budget = Budget(counter_for("m"), context_window=2400)
+    shorter, _ = condensed(points_for(many_clusters(60)), 60, client, budget, [])
+    assert shorter[0].text == "Ministry number 1 announced project 1 in Region1."
+    assert [c.id for c in shorter[0].clusters] == ["c1", "c2"]

@@ -1,0 +1,171 @@
+"""conflicts: each kind of disagreement is found, typed, and quotes both sides' sources."""
+
+from __future__ import annotations
+
+from briefing.conflicts import benchmarks, find_conflicts
+from briefing.extract import ground
+from briefing.merge import cluster_claims
+from briefing.models import (
+    ArticleClaims,
+    ArticleSummary,
+    Conflict,
+    ConflictKind,
+    Evidence,
+    Figure,
+)
+
+from .builders import article, claim, claims_of, corpus
+
+BACKGROUND = (
+    "The United States and Japan held security talks this week.",
+    "The alliance between the United States and Japan is decades old.",
+)
+
+
+def conflicts_in(*extracted: ArticleClaims, articles: tuple = ()) -> list[Conflict]:  # type: ignore[type-arg]
+    reconciled = corpus(*articles)
+    return find_conflicts(cluster_claims(extracted, reconciled), extracted, reconciled)
+
+
+def only(conflicts: list[Conflict], kind: ConflictKind) -> Conflict:
+    (found,) = [c for c in conflicts if c.kind is kind]
+    return found
+
+
+def assert_quotes_are_real(conflict: Conflict, *articles: object) -> None:
+    texts = {a.id: a.text for a in articles}  # type: ignore[attr-defined]
+    for side in conflict.sides:
+        assert side.sources
+        for e in side.evidence:
+            assert e.source in side.sources
+            assert texts[e.source][e.start : e.end] == e.quote
+
+
+def test_the_same_claim_with_different_numbers_is_a_number_conflict() -> None:
+    a = article("A", "Japan will raise its defense budget to 2% of GDP by 2027.", *BACKGROUND)
+    b = article("B", "Japan will raise its defense budget to 1.5% of GDP by 2027.", *BACKGROUND)
+    conflicts = conflicts_in(
+        claims_of(a, claim(a, a.sentences[0].text, 1)),
+        claims_of(b, claim(b, b.sentences[0].text, 1)),
+        articles=(a, b),
+    )
+    conflict = only(conflicts, ConflictKind.number)
+    assert [side.sources for side in conflict.sides] == [("A",), ("B",)]
+    assert conflict.sides[0].says.startswith("2 — ") and conflict.sides[1].says.startswith("1.5 — ")
+    assert conflict.clusters
+    assert_quotes_are_real(conflict, a, b)
+
+
+def test_the_same_event_on_different_dates_is_a_date_conflict() -> None:
+    a = article("A", "The allies' summit in Tokyo will open on April 10, 2024.", *BACKGROUND)
+    b = article("B", "The allies' summit in Tokyo will open on April 12, 2024.", *BACKGROUND)
+    conflict = only(
+        conflicts_in(
+            claims_of(a, claim(a, a.sentences[0].text, 1)),
+            claims_of(b, claim(b, b.sentences[0].text, 1)),
+            articles=(a, b),
+        ),
+        ConflictKind.date,
+    )
+    assert [side.says.split(" — ")[0] for side in conflict.sides] == ["2024-04-10", "2024-04-12"]
+
+
+def test_the_same_announcement_by_different_people_is_an_actor_conflict() -> None:
+    a = article("A", "Pete Hegseth unveiled the new joint headquarters in Tokyo.", *BACKGROUND)
+    b = article("B", "Lloyd Austin unveiled the new joint headquarters in Tokyo.", *BACKGROUND)
+    conflict = only(
+        conflicts_in(
+            claims_of(a, claim(a, a.sentences[0].text, 1)),
+            claims_of(b, claim(b, b.sentences[0].text, 1)),
+            articles=(a, b),
+        ),
+        ConflictKind.actor,
+    )
+    assert conflict.sides[0].says.startswith("Hegseth — ")
+    assert conflict.sides[1].says.startswith("Austin — ")
+
+
+def test_agreeing_sources_raise_no_conflict() -> None:
+    a = article("A", "Japan will raise its defense budget to 2% of GDP by 2027.", *BACKGROUND)
+    b = article("B", "By 2027 Japan will raise its defense budget to 2% of GDP.", *BACKGROUND)
+    conflicts = conflicts_in(
+        claims_of(a, claim(a, a.sentences[0].text, 1)),
+        claims_of(b, claim(b, b.sentences[0].text, 1)),
+        articles=(a, b),
+    )
+    assert conflicts == []
+
+
+def test_figures_for_the_same_measure_with_different_values_conflict() -> None:
+    a = article("A", "Over 50,000 American troops are based in Japan.", *BACKGROUND)
+    b = article("B", "About 54,000 American troops are based in Japan.", *BACKGROUND)
+
+    def troops(source: object, value: str) -> Figure:
+        return Figure(
+            value=value,
+            unit="troops",
+            measures="US troops based in Japan",
+            evidence=Evidence.of(source.id, source.sentences[0]),  # type: ignore[attr-defined]
+        )
+
+    conflict = only(
+        conflicts_in(
+            claims_of(a, figures=[troops(a, "50,000")]),
+            claims_of(b, figures=[troops(b, "54,000")]),
+            articles=(a, b),
+        ),
+        ConflictKind.number,
+    )
+    assert [side.says for side in conflict.sides] == ["50,000 troops", "54,000 troops"]
+    assert_quotes_are_real(conflict, a, b)
+
+
+def test_different_historical_benchmarks_are_a_framing_conflict_citing_both_sides() -> None:
+    a = article(
+        "A",
+        "The announcement is a historic overhaul, the first of its kind since 1960.",
+        *BACKGROUND,
+    )
+    b = article(
+        "B",
+        "US establishes first joint war-fighting headquarters in Japan since WWII.",
+        "It marks the most significant operational overhaul since the 1952 security treaty.",
+        *BACKGROUND,
+    )
+    conflict = only(conflicts_in(claims_of(a), claims_of(b), articles=(a, b)), ConflictKind.framing)
+    assert [side.sources for side in conflict.sides] == [("A",), ("B",)]
+    assert "since 1960" in conflict.sides[0].says
+    assert "since WWII" in conflict.sides[1].says
+    assert "since the 1952 security treaty" in conflict.sides[1].says
+    assert [e.sentence for e in conflict.sides[1].evidence] == [1, 2]
+    assert_quotes_are_real(conflict, a, b)
+
+
+def test_the_same_benchmark_everywhere_is_no_conflict() -> None:
+    a = article("A", "It is the biggest change since 1960, officials said.", *BACKGROUND)
+    b = article("B", "This is the first such overhaul since 1960.", *BACKGROUND)
+    assert conflicts_in(claims_of(a), claims_of(b), articles=(a, b)) == []
+
+
+def test_benchmarks_are_read_as_written() -> None:
+    (sentence,) = article("A", "It was the largest drill since World War II ended.").sentences
+    assert benchmarks(sentence) == [("the largest drill since World War II ended", "1945")]
+    (plain,) = article("B", "Spending has grown 14% a year since 2020.").sentences
+    assert benchmarks(plain) == []
+
+
+def test_an_article_contradicting_itself_is_a_source_error_with_both_passages() -> None:
+    a = article(
+        "A",
+        "The allies aim to counter China's expanding military.",
+        "In response to the challenges posed by Japan, Japan has committed to double its budget.",
+        "Both nations are concerned about China's assertive posture.",
+        "They want to deter Chinese aggression.",
+    )
+    extracted = ground(a, ArticleSummary(main_event="", claims=[], actors=[], dates=[], figures=[]))
+    conflict = only(conflicts_in(extracted, articles=(a,)), ConflictKind.source_error)
+    flagged, rest = conflict.sides
+    assert [e.sentence for e in flagged.evidence] == [2]
+    assert [e.sentence for e in rest.evidence] == [1, 3, 4]
+    assert "Japan" in conflict.subject
+    assert_quotes_are_real(conflict, a)

@@ -1,0 +1,106 @@
+"""timeline: dates found in the text, resolved against each article's own date, in order;
+the undated stays undated and separate meetings stay separate."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from briefing.timeline import build_timeline, undated_sources
+
+from .builders import article, claim, claims_of, corpus
+
+BACKGROUND = (
+    "The United States and Japan held security talks this week.",
+    "The alliance between the United States and Japan is decades old.",
+)
+MARCH_25 = date(2024, 3, 25)
+
+
+def test_dates_are_resolved_against_publication_and_put_in_order() -> None:
+    a = article(
+        "A",
+        "Japan will double its defense budget by 2027.",
+        "The leaders will meet at the White House on April 10.",
+        "The plan follows a 2019 update to the treaty.",
+        "The overhaul is the first of its kind since 1960.",
+        "It is the largest change since the 1952 security treaty.",
+        published=MARCH_25,
+    )
+    entries = build_timeline(corpus(a), [claims_of(a)])
+    assert [(e.when, e.written, e.target) for e in entries] == [
+        ("2019", ("2019",), False),
+        ("2024-04-10", ("April 10",), False),
+        ("2027", ("by 2027",), True),
+    ]
+    assert all(a.text[e.evidence[0].start : e.evidence[0].end] == e.text for e in entries)
+
+
+def test_a_verified_claim_stating_the_date_is_preferred_to_the_whole_sentence() -> None:
+    a = article(
+        "A",
+        "Officials said the leaders will meet at the White House on April 10.",
+        published=MARCH_25,
+    )
+    meeting = claim(a, "The leaders will meet on April 10.", 1)
+    (entry,) = build_timeline(corpus(a), [claims_of(a, meeting)])
+    assert entry.text == meeting.text
+
+
+def test_an_undated_article_keeps_relative_dates_and_its_lead_event_undated() -> None:
+    a = article(
+        "A",
+        "Defense Secretary Pete Hegseth revealed sweeping reforms during talks in Tokyo.",
+        "The command will be restructured next month.",
+        "Missile production could triple by 2026.",
+    )
+    lead = claim(a, "Pete Hegseth revealed sweeping reforms during talks in Tokyo.", 1)
+    entries = build_timeline(corpus(a), [claims_of(a, lead)])
+    assert [(e.when, e.written) for e in entries] == [
+        ("2026", ("by 2026",)),
+        (None, ("next month",)),
+        (None, ()),
+    ]
+    assert entries[-1].text == lead.text
+    assert undated_sources(corpus(a)) == ["A"]
+
+
+def test_two_sources_reporting_the_same_dated_event_share_one_entry() -> None:
+    a = article(
+        "A",
+        "Biden and Kishida will announce the new command on April 10.",
+        *BACKGROUND,
+        published=MARCH_25,
+    )
+    b = article(
+        "B",
+        "On April 10, Biden and Kishida will announce the new command structure.",
+        *BACKGROUND,
+        published=date(2024, 4, 1),
+    )
+    (entry,) = build_timeline(
+        corpus(a, b),
+        [claims_of(a, people=["Joe Biden"]), claims_of(b, people=["Joe Biden"])],
+    )
+    assert entry.when == "2024-04-10"
+    assert entry.sources == ("A", "B")
+    assert entry.written == ("April 10",)
+    assert [e.source for e in entry.evidence] == ["A", "B"]
+
+
+def test_meetings_on_one_date_with_different_officials_stay_distinct() -> None:
+    a = article(
+        "A", "Lloyd Austin met his counterparts in Washington on January 11, 2023.", *BACKGROUND
+    )
+    b = article("B", "Pete Hegseth met his counterparts in Tokyo on January 11, 2023.", *BACKGROUND)
+    entries = build_timeline(
+        corpus(a, b),
+        [claims_of(a, people=["Lloyd Austin"]), claims_of(b, people=["Pete Hegseth"])],
+    )
+    assert [e.sources for e in entries] == [("A",), ("B",)]
+
+
+def test_the_same_officials_in_different_years_are_different_meetings() -> None:
+    a = article("A", "Austin and Hayashi met in Washington in January 2023.", *BACKGROUND)
+    b = article("B", "Austin and Hayashi met in Washington in January 2024.", *BACKGROUND)
+    entries = build_timeline(corpus(a, b), [claims_of(a), claims_of(b)])
+    assert [(e.when, e.sources) for e in entries] == [("2023-01", ("A",)), ("2024-01", ("B",))]
