@@ -197,7 +197,7 @@ def _write(points: Sequence[Point], source_count: int, client: ModelClient) -> B
         prompts.render("system"),
         _user_prompt("compose", points, source_count),
         BottomLine,
-        _schema(BottomLine, len(points), ("statements", "developments")),
+        bottom_line_schema(points),
         max_tokens=COMPOSE_ANSWER_TOKENS,
     )
 
@@ -216,20 +216,31 @@ def _user_prompt(template: str, points: Sequence[Point], source_count: int) -> s
     )
 
 
-def _schema(
-    model: type[BottomLine] | type[Digest], count: int, lists: Sequence[str]
-) -> dict[str, Any]:
+def _schema(model: type[Digest], count: int, lists: Sequence[str]) -> dict[str, Any]:
     """The model's schema with cited numbers limited to the `count` shown."""
     schema = schema_of(model)
     for name in lists:
-        items = schema["properties"][name]["items"]
-        cited = items["properties"]["clusters"]
-        cited["items"] = {"type": "integer", "enum": list(range(1, count + 1))}
+        _cite_only(schema, name, list(range(1, count + 1)))
     return schema
 
 
-def bottom_line_schema(count: int) -> dict[str, Any]:
-    return _schema(BottomLine, count, ("statements", "developments"))
+def bottom_line_schema(points: Sequence[Point]) -> dict[str, Any]:
+    """At least two bottom-line sentences over any claim shown; developments only over the
+    claims with two or more sources, and none when there are none."""
+    schema = schema_of(BottomLine)
+    _cite_only(schema, "statements", list(range(1, len(points) + 1)))
+    schema["properties"]["statements"]["minItems"] = min(2, len(points))
+    corroborated = [n for n, point in enumerate(points, start=1) if len(point.sources) > 1]
+    if corroborated:
+        _cite_only(schema, "developments", corroborated)
+    else:
+        schema["properties"]["developments"]["maxItems"] = 0
+    return schema
+
+
+def _cite_only(schema: dict[str, Any], name: str, numbers: list[int]) -> None:
+    cited = schema["properties"][name]["items"]["properties"]["clusters"]
+    cited["items"] = {"type": "integer", "enum": numbers}
 
 
 # --- checking what the model wrote -------------------------------------------------------------

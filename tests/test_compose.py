@@ -160,11 +160,20 @@ def test_developments_say_so_when_nothing_is_corroborated() -> None:
 
 
 def test_schema_limits_cited_numbers_to_the_claims_shown() -> None:
-    schema = bottom_line_schema(3)
-    for name in ("statements", "developments"):
-        cited = schema["properties"][name]["items"]["properties"]["clusters"]
-        assert cited["items"] == {"type": "integer", "enum": [1, 2, 3]}
-        assert (cited["minItems"], cited["maxItems"]) == (1, 3)
+    schema = bottom_line_schema(POINTS)
+    statements = schema["properties"]["statements"]
+    cited = statements["items"]["properties"]["clusters"]
+    assert cited["items"] == {"type": "integer", "enum": [1, 2, 3, 4]}
+    assert (cited["minItems"], cited["maxItems"]) == (1, 3)
+    assert statements["minItems"] == 2
+    developments = schema["properties"]["developments"]["items"]["properties"]["clusters"]
+    assert developments["items"]["enum"] == [1, 4]  # only the claims with 2+ sources
+
+
+def test_schema_allows_no_developments_when_nothing_is_corroborated() -> None:
+    schema = bottom_line_schema(points_for([C2]))
+    assert schema["properties"]["developments"]["maxItems"] == 0
+    assert schema["properties"]["statements"]["minItems"] == 1
 
 
 # --- through a scripted endpoint ------------------------------------------------------------------
