@@ -24,7 +24,7 @@ from .llm import ModelClient, schema_of
 from .models import BottomLine, Cluster, Digest, DraftStatement, Section, SectionKind, Statement
 from .sections import citations, statement_for
 from .tokens import Counter, counter_for
-from .verify import evidence_problems
+from .verify import evidence_problems, names_in, numbers_in, word_keys
 
 COMPOSE_ANSWER_TOKENS = 1100
 DIGEST_ANSWER_TOKENS = 500
@@ -47,8 +47,10 @@ class Point:
     clusters: tuple[Cluster, ...]
 
     @property
-    def sources(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(s for cluster in self.clusters for s in cluster.sources))
+    def corroboration(self) -> int:
+        """Independent sources behind every fact the point combines (the fewest of them):
+        joining a fact from A to a fact from B corroborates neither."""
+        return min(len(cluster.sources) for cluster in self.clusters)
 
 
 @dataclass
@@ -81,8 +83,21 @@ def compose(
     developments = developments_section(
         written.developments if written else [], points, clusters, warnings
     )
-    title = written.title.strip() if written and written.title.strip() else None
+    title = _checked_title(written.title, points, warnings) if written else None
     return Composition(title, summary, developments, warnings, rounds)
+
+
+def _checked_title(title: str, points: Sequence[Point], warnings: list[str]) -> str | None:
+    """The model's headline, unless it names someone or gives a number no claim shown has."""
+    title = " ".join(title.split())
+    if not title:
+        return None
+    shown = " ".join(_evidence_texts(points))
+    missing = (numbers_in(title) - numbers_in(shown)) | (names_in(title) - word_keys(shown))
+    if missing:
+        warnings.append(f"the model's title was not used (not in the claims: {title!r})")
+        return None
+    return title
 
 
 # --- fitting the prompt into the window ----------------------------------------------------------
@@ -129,7 +144,7 @@ def condensed(
 
 
 def ranked_points(points: Sequence[Point]) -> list[Point]:
-    return sorted(points, key=lambda point: -len(point.sources))
+    return sorted(points, key=lambda point: -point.corroboration)
 
 
 def _batches(points: Sequence[Point], source_count: int, budget: Budget) -> list[list[Point]]:
@@ -207,10 +222,10 @@ def _user_prompt(template: str, points: Sequence[Point], source_count: int) -> s
         template,
         source_count=source_count,
         claims=[
-            {"number": number, "sources": len(point.sources), "text": point.text}
+            {"number": number, "sources": point.corroboration, "text": point.text}
             for number, point in enumerate(points, start=1)
         ],
-        corroborated=[n for n, p in enumerate(points, start=1) if len(p.sources) > 1],
+        corroborated=[n for n, p in enumerate(points, start=1) if p.corroboration > 1],
         max_developments=MAX_DEVELOPMENTS,
         digest_statements=DIGEST_STATEMENTS,
     )
@@ -230,7 +245,7 @@ def bottom_line_schema(points: Sequence[Point]) -> dict[str, Any]:
     schema = schema_of(BottomLine)
     _cite_only(schema, "statements", list(range(1, len(points) + 1)))
     schema["properties"]["statements"]["minItems"] = min(2, len(points))
-    corroborated = [n for n, point in enumerate(points, start=1) if len(point.sources) > 1]
+    corroborated = [n for n, point in enumerate(points, start=1) if point.corroboration > 1]
     if corroborated:
         _cite_only(schema, "developments", corroborated)
     else:
@@ -315,7 +330,7 @@ def _statement(point: Point, composed: bool = False) -> Statement:
         text=point.text,
         citations=citations(e for cluster in point.clusters for e in cluster.evidence),
         clusters=tuple(cluster.id for cluster in point.clusters),
-        corroboration=len(point.sources),
+        corroboration=point.corroboration,
         composed=composed,
     )
 

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date
+from dataclasses import dataclass
 from itertools import combinations
 
 from rapidfuzz import fuzz
 
 from .article_checks import contradicting
-from .dates import dates_in, normalise
-from .merge import Corpus
+from .dates import dates_agree, isos_in
+from .merge import Corpus, differing_amounts
 from .models import (
     ArticleClaims,
     Claim,
@@ -35,10 +35,12 @@ from .models import (
     Figure,
     Sentence,
 )
-from .verify import content_stems, names_as_written, numbers_in, word_keys
+from .verify import content_stems, evidence_problems, names_as_written, numbers_in, word_keys
 
 SAME_MEASURE = 80.0
 """rapidfuzz score above which two figures measure the same thing."""
+SAME_SUBJECT = 0.1
+"""Weighted overlap of two benchmark sentences (benchmark words aside) that links them."""
 SAME_FRAME = 0.7
 """Weighted overlap of two claims' words, names and numbers aside, that makes them one claim."""
 MIN_FRAME_WORDS = 3
@@ -52,6 +54,7 @@ _BENCHMARK = re.compile(
     r"(?P<anchor>[^.,;:!?()]{1,40}?)(?=[.,;:!?)]|\s+(?:and|but|when|as|which|while)\b|$)",
     re.IGNORECASE,
 )
+_BENCHMARK_WORDS = re.compile(rf"\b(?:{_SUPERLATIVE}|since|first|kind)\b", re.IGNORECASE)
 _SECOND_WORLD_WAR = re.compile(
     r"^(?:the\s+)?(?:end\s+of\s+)?(?:ww\s?ii|ww2|world\s+war\s+(?:ii|2|two)|second\s+world\s+war)\b",
     re.IGNORECASE,
@@ -71,7 +74,7 @@ def find_conflicts(
 ) -> list[Conflict]:
     conflicts = _told_differently(clusters, corpus)
     conflicts += _figure_conflicts(extracted)
-    conflicts += _framing_conflicts(corpus, extracted)
+    conflicts += _framing_conflicts(corpus)
     conflicts += _source_errors(corpus, extracted)
     return conflicts
 
@@ -82,28 +85,22 @@ def find_conflicts(
 def _told_differently(clusters: Sequence[Cluster], corpus: Corpus) -> list[Conflict]:
     """Pairs of claims from different sources that say the same thing in the same words
     (leaving names, numbers and dates aside) but differ in a name, number or date."""
-    published = {article.id: article.published for article in corpus.articles}
     cluster_of = {claim.id: cluster for cluster in clusters for claim in cluster.claims}
     claims = [claim for cluster in clusters for claim in cluster.claims]
-    frames = {claim.id: _frame(claim.text) for claim in claims}
+    frames = {claim.id: " ".join(_frame(claim.text)) for claim in claims}
     found: list[Conflict] = []
-    seen: set[tuple[ConflictKind, frozenset[str]]] = set()
     for a, b in combinations(claims, 2):
         if a.source == b.source or not _same_frame(frames[a.id], frames[b.id], corpus):
             continue
-        for kind, says_a, says_b in _differences(a, b, corpus.names, published):
-            key = (kind, frozenset({a.id, b.id}))
-            if key in seen:
-                continue
-            seen.add(key)
-            found.append(
-                Conflict(
-                    kind=kind,
-                    subject=cluster_of[a.id].canonical,
-                    sides=(_claim_side(a, says_a), _claim_side(b, says_b)),
-                    clusters=tuple(dict.fromkeys((cluster_of[a.id].id, cluster_of[b.id].id))),
-                )
+        found += [
+            Conflict(
+                kind=kind,
+                subject=cluster_of[a.id].canonical,
+                sides=(_claim_side(a, says_a), _claim_side(b, says_b)),
+                clusters=tuple(dict.fromkeys((cluster_of[a.id].id, cluster_of[b.id].id))),
             )
+            for kind, says_a, says_b in _differences(a, b, corpus)
+        ]
     return found
 
 
@@ -114,45 +111,43 @@ def _frame(text: str) -> set[str]:
     return content_stems(lowercase) - _MONTH_KEYS
 
 
-def _same_frame(a: set[str], b: set[str], corpus: Corpus) -> bool:
-    if min(len(a), len(b)) < MIN_FRAME_WORDS:
+def _same_frame(a: str, b: str, corpus: Corpus) -> bool:
+    if min(len(a.split()), len(b.split())) < MIN_FRAME_WORDS:
         return False
-    return corpus.weights.overlap(" ".join(a), " ".join(b)) >= SAME_FRAME
+    return corpus.weights.overlap(a, b) >= SAME_FRAME
 
 
-def _differences(
-    a: Claim, b: Claim, known: frozenset[str], published: dict[str, date | None]
-) -> list[tuple[ConflictKind, str, str]]:
-    cited_a, cited_b = _cited(a), _cited(b)
+def _differences(a: Claim, b: Claim, corpus: Corpus) -> list[tuple[ConflictKind, str, str]]:
     found = []
-    numbers_a = _plain_numbers(a.text) - numbers_in(cited_b)
-    numbers_b = _plain_numbers(b.text) - numbers_in(cited_a)
-    if numbers_a and numbers_b:
-        found.append((ConflictKind.number, _listed(numbers_a), _listed(numbers_b)))
-    dates_a = _dates(a.text, published[a.source])
-    dates_b = _dates(b.text, published[b.source])
-    if dates_a and dates_b and not dates_a & dates_b:
+    amounts = differing_amounts(a.text, b.text)
+    if amounts:
+        found.append(
+            (
+                ConflictKind.number,
+                _listed(_amount(v, unit) for unit, (values, _) in amounts.items() for v in values),
+                _listed(_amount(v, unit) for unit, (_, values) in amounts.items() for v in values),
+            )
+        )
+    dates_a = isos_in(a.text, corpus.published(a.source))
+    dates_b = isos_in(b.text, corpus.published(b.source))
+    if not dates_agree(dates_a, dates_b):
         found.append((ConflictKind.date, _listed(dates_a), _listed(dates_b)))
-    actors_a = _actors(a.text, known, without=word_keys(cited_b))
-    actors_b = _actors(b.text, known, without=word_keys(cited_a))
+    cited_a, cited_b = _cited(a), _cited(b)
+    actors_a = _actors(a.text, corpus.names, without=word_keys(cited_b))
+    actors_b = _actors(b.text, corpus.names, without=word_keys(cited_a))
     if actors_a and actors_b:
         found.append((ConflictKind.actor, _listed(actors_a), _listed(actors_b)))
     return found
+
+
+def _amount(value: str, unit: str) -> str:
+    return f"{value}%" if unit == "%" else value
 
 
 def _claim_side(claim: Claim, says: str) -> ConflictSide:
     return ConflictSide(
         says=f"{says} — {claim.text}", sources=(claim.source,), evidence=claim.evidence
     )
-
-
-def _plain_numbers(text: str) -> set[str]:
-    """Numbers that are not years (those are compared as dates)."""
-    return {n for n in numbers_in(text) if not _YEAR.fullmatch(n)}
-
-
-def _dates(text: str, published: date | None) -> set[str]:
-    return {iso for when in dates_in(text) if (iso := normalise(when, published))}
 
 
 def _actors(text: str, known: frozenset[str], without: set[str]) -> set[str]:
@@ -174,37 +169,52 @@ def _listed(values: Iterable[str]) -> str:
 
 def _figure_conflicts(extracted: Sequence[ArticleClaims]) -> list[Conflict]:
     figures = [(a.source, f) for a in extracted for f in a.figures]
-    found: list[Conflict] = []
+    values = {a.source: set().union(*(numbers_in(f.value) for f in a.figures)) for a in extracted}
+    found: dict[tuple[str, str, str], Conflict] = {}
     for (source_a, a), (source_b, b) in combinations(figures, 2):
-        if source_a == source_b or not _same_measure(a, b):
+        if source_a == source_b or not _same_measure(a, b) or not numbers_in(a.value):
             continue
-        if numbers_in(a.value) & numbers_in(b.value) or not numbers_in(a.value):
-            continue
-        found.append(
+        if numbers_in(a.value) & values[source_b] or numbers_in(b.value) & values[source_a]:
+            continue  # each source also gives the other's value: no disagreement
+        key = (a.measures.lower(), source_a, source_b)
+        found.setdefault(
+            key,
             Conflict(
                 kind=ConflictKind.number,
-                subject=a.measures,
+                subject=_measure(a, b),
                 sides=(_figure_side(source_a, a), _figure_side(source_b, b)),
-            )
+            ),
         )
-    return found
+    return list(found.values())
 
 
 def _same_measure(a: Figure, b: Figure) -> bool:
-    units_agree = a.unit.strip().lower() == b.unit.strip().lower()
-    return (
-        units_agree and fuzz.token_set_ratio(a.measures.lower(), b.measures.lower()) >= SAME_MEASURE
-    )
+    if a.unit.strip().lower() != b.unit.strip().lower():
+        return False
+    return fuzz.token_sort_ratio(a.measures.lower(), b.measures.lower()) >= SAME_MEASURE
+
+
+def _measure(a: Figure, b: Figure) -> str:
+    """What the figures measure, in the model's words only if both passages bear them out."""
+    quotes = [a.evidence.quote, b.evidence.quote]
+    if all(not evidence_problems(a.measures, [quote]) for quote in quotes):
+        return a.measures
+    return "the same measure"
 
 
 def _figure_side(source: str, figure: Figure) -> ConflictSide:
-    unit = f" {figure.unit}" if figure.unit and figure.unit not in figure.value else ""
-    return ConflictSide(
-        says=f"{figure.value}{unit}", sources=(source,), evidence=(figure.evidence,)
-    )
+    return ConflictSide(says=figure.value, sources=(source,), evidence=(figure.evidence,))
 
 
 # --- different historical benchmarks ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Benchmark:
+    phrase: str
+    anchor: str
+    subject: str
+    evidence: Evidence
 
 
 def benchmarks(sentence: Sentence) -> list[tuple[str, str]]:
@@ -221,46 +231,69 @@ def _anchor_key(anchor: str) -> str:
         return "1945"
     if year := _YEAR.search(anchor):
         return year[0]
-    return re.sub(r"^the\s+", "", anchor.lower())
+    words = re.sub(r"\b(?:the|end|ended|of)\b", " ", anchor.lower())
+    return " ".join(sorted(words.split()))
 
 
-def _framing_conflicts(corpus: Corpus, extracted: Sequence[ArticleClaims]) -> list[Conflict]:
-    flagged = _flagged(extracted)
-    sides: dict[str, list[tuple[str, str, Evidence]]] = {}
-    for article in corpus.articles:
-        for sentence in corpus.citable(article, flagged.get(article.id, ())):
-            for phrase, anchor in benchmarks(sentence):
-                sides.setdefault(anchor, []).append(
-                    (phrase, article.id, Evidence.of(article.id, sentence))
-                )
-    sources = {source for mentions in sides.values() for _, source, _ in mentions}
-    if len(sides) < 2 or len(sources) < 2:
-        return []
-    # One side per set of sources: S4's two benchmarks stand together against S2's one.
-    by_sources: dict[tuple[str, ...], list[tuple[str, str, Evidence]]] = {}
-    for _, mentions in sorted(sides.items(), key=lambda item: _first_position(item[1])):
-        sources_here = tuple(dict.fromkeys(source for _, source, _ in mentions))
-        by_sources.setdefault(sources_here, []).extend(mentions)
-    if len(by_sources) < 2:
-        return []
-    return [
-        Conflict(
-            kind=ConflictKind.framing,
-            subject="what the development is the first or biggest since",
-            sides=tuple(
-                ConflictSide(
-                    says=" and ".join(dict.fromkeys(f"“{phrase}”" for phrase, _, _ in mentions)),
-                    sources=sources_here,
-                    evidence=tuple(dict.fromkeys(evidence for _, _, evidence in mentions)),
-                )
-                for sources_here, mentions in by_sources.items()
-            ),
-        )
+def _framing_conflicts(corpus: Corpus) -> list[Conflict]:
+    """Benchmarks about the same subject (their sentences share weighty words, through any
+    chain of them) with different anchors, from two or more sources."""
+    found = [
+        _Benchmark(phrase, anchor, _subject(sentence.text), Evidence.of(article.id, sentence))
+        for article in corpus.articles
+        for sentence in corpus.citable(article)
+        for phrase, anchor in benchmarks(sentence)
     ]
+    conflicts = []
+    for group in _linked(found, corpus):
+        conflict = _framing_conflict(group)
+        if conflict is not None:
+            conflicts.append(conflict)
+    return conflicts
 
 
-def _first_position(mentions: list[tuple[str, str, Evidence]]) -> tuple[str, int]:
-    return min((evidence.source, evidence.start) for _, _, evidence in mentions)
+def _subject(sentence: str) -> str:
+    """The sentence without its benchmark words: what is being measured against history."""
+    return _BENCHMARK_WORDS.sub(" ", sentence)
+
+
+def _linked(found: list[_Benchmark], corpus: Corpus) -> list[list[_Benchmark]]:
+    groups: list[list[_Benchmark]] = []
+    for benchmark in found:
+        joined = [
+            g
+            for g in groups
+            if any(corpus.weights.overlap(benchmark.subject, o.subject) >= SAME_SUBJECT for o in g)
+        ]
+        merged = [m for g in joined for m in g] + [benchmark]
+        groups = [g for g in groups if g not in joined] + [merged]
+    return groups
+
+
+def _framing_conflict(group: list[_Benchmark]) -> Conflict | None:
+    # One side per set of sources giving an anchor: S4's two benchmarks stand together
+    # against S2's one.
+    by_anchor: dict[str, list[_Benchmark]] = {}
+    for benchmark in sorted(group, key=lambda b: (b.evidence.source, b.evidence.start)):
+        by_anchor.setdefault(benchmark.anchor, []).append(benchmark)
+    by_sources: dict[tuple[str, ...], list[_Benchmark]] = {}
+    for mentions in by_anchor.values():
+        sources = tuple(dict.fromkeys(m.evidence.source for m in mentions))
+        by_sources.setdefault(sources, []).extend(mentions)
+    if len(by_anchor) < 2 or len(by_sources) < 2:
+        return None
+    return Conflict(
+        kind=ConflictKind.framing,
+        subject="what the development is the first or biggest since",
+        sides=tuple(
+            ConflictSide(
+                says=" and ".join(dict.fromkeys(f"“{m.phrase}”" for m in mentions)),
+                sources=sources,
+                evidence=tuple(dict.fromkeys(m.evidence for m in mentions)),
+            )
+            for sources, mentions in by_sources.items()
+        ),
+    )
 
 
 # --- an article against itself ----------------------------------------------------------------
@@ -299,11 +332,3 @@ def _source_errors(corpus: Corpus, extracted: Sequence[ArticleClaims]) -> list[C
                 )
             )
     return found
-
-
-def _flagged(extracted: Sequence[ArticleClaims]) -> dict[str, list[int]]:
-    flagged: dict[str, list[int]] = {}
-    for claims in extracted:
-        for issue in claims.source_issues:
-            flagged.setdefault(issue.source, []).append(issue.sentence)
-    return flagged

@@ -20,7 +20,7 @@ _MONTHS["sept"] = 9
 _WEEKDAYS = {calendar.day_name[number].lower(): number for number in range(7)}
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
-_YEAR = r"(?P<year>1[89]\d\d|2\d\d\d)"
+_YEAR = r"(?P<year>1[89]\d\d|20\d\d|21\d\d)"
 
 _ABSOLUTE = (
     re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"),
@@ -50,6 +50,17 @@ def dates_in(text: str) -> list[str]:
                 found = [f for f in found if not (span[0] <= f[0] and f[1] <= span[1])]
                 found.append(span)
     return [text[start:end] for start, end in sorted(found)]
+
+
+def isos_in(text: str, published: date | None) -> set[str]:
+    """Every date in `text` that can be placed, as ISO."""
+    return {iso for when in dates_in(text) if (iso := normalise(when, published))}
+
+
+def dates_agree(a: set[str], b: set[str]) -> bool:
+    """Two sets of ISO dates agree when either is empty or some pair is the same date at
+    the coarser precision ("2024-04" and "2024-04-10" agree)."""
+    return not a or not b or any(x.startswith(y) or y.startswith(x) for x in a for y in b)
 
 
 def _reads_as_date(match: re.Match[str]) -> bool:

@@ -12,13 +12,15 @@ Pure. Two steps:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
 
 from .article_checks import addressed_to_model
+from .dates import dates_agree, dates_in, isos_in
 from .models import Article, ArticleClaims, Claim, ClaimType, Cluster, Evidence, Sentence
 from .similarity import LexicalSimilarity, Similarity, StemWeights
-from .verify import evidence_problems, names_in
+from .verify import amounts, evidence_problems, names_in
 
 SUPPORT_COVERAGE = 0.6
 """Share of a claim's word weight another article's sentence must carry to corroborate it."""
@@ -40,17 +42,50 @@ class Corpus:
     articles: tuple[Article, ...]
     weights: StemWeights
     names: frozenset[str]
+    flagged: frozenset[tuple[str, int]] = frozenset()
+    _citable: dict[str, list[Sentence]] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def of(cls, articles: Sequence[Article]) -> Corpus:
+    def of(cls, articles: Sequence[Article], extracted: Sequence[ArticleClaims] = ()) -> Corpus:
         sentences = [s.text for article in articles for s in article.sentences]
         names = frozenset().union(*(names_in(text) for text in sentences))
-        return cls(tuple(articles), StemWeights(sentences), names)
+        flagged = frozenset(
+            (issue.source, issue.sentence) for claims in extracted for issue in claims.source_issues
+        )
+        return cls(tuple(articles), StemWeights(sentences), names, flagged)
 
-    def citable(self, article: Article, skip: Iterable[int] = ()) -> list[Sentence]:
-        """Sentences a passage may be quoted from: not addressed to a model, not flagged."""
-        withheld = addressed_to_model(article.sentences) | set(skip)
-        return [s for s in article.sentences if s.number not in withheld]
+    def citable(self, article: Article) -> list[Sentence]:
+        """Sentences a passage may be quoted from: not addressed to a model, and not a
+        passage the article contradicts itself on."""
+        if article.id not in self._citable:
+            withheld = addressed_to_model(article.sentences)
+            self._citable[article.id] = [
+                s
+                for s in article.sentences
+                if s.number not in withheld and (article.id, s.number) not in self.flagged
+            ]
+        return self._citable[article.id]
+
+    def published(self, source: str) -> date | None:
+        return next((a.published for a in self.articles if a.id == source), None)
+
+
+def values_differ(a: Claim, b: Claim, corpus: Corpus) -> bool:
+    """The claims count something in the same unit differently, or date it differently."""
+    dates_a = isos_in(a.text, corpus.published(a.source))
+    dates_b = isos_in(b.text, corpus.published(b.source))
+    return bool(differing_amounts(a.text, b.text)) or not dates_agree(dates_a, dates_b)
+
+
+def differing_amounts(a: str, b: str) -> dict[str, tuple[set[str], set[str]]]:
+    """Units both texts count in, with no value in common: {"troop": ({"400"}, {"500"})}."""
+    amounts_a = amounts(a, skip=dates_in(a))
+    amounts_b = amounts(b, skip=dates_in(b))
+    return {
+        unit: (amounts_a[unit], amounts_b[unit])
+        for unit in amounts_a.keys() & amounts_b.keys()
+        if not amounts_a[unit] & amounts_b[unit]
+    }
 
 
 def cluster_claims(
@@ -64,18 +99,17 @@ def cluster_claims(
     groups: list[list[Claim]] = []
     for article in extracted:
         for claim in article.verified:
-            best, score = _closest_group(claim, groups, similarity)
-            if best is not None and score >= similarity.same_claim:
+            best = _closest_group(claim, groups, similarity, corpus)
+            if best is not None:
                 best.append(claim)
             else:
                 groups.append([claim])
-    flagged = {(issue.source, issue.sentence) for a in extracted for issue in a.source_issues}
     clusters = [
         Cluster(
             id=f"c{number}",
             canonical=_canonical(group, similarity).text,
             claims=tuple(group),
-            support=tuple(_support(group, corpus, flagged)),
+            support=tuple(_support(group, corpus)),
         )
         for number, group in enumerate(groups, start=1)
     ]
@@ -103,14 +137,13 @@ def supporting_passage(
     return best
 
 
-def _support(group: list[Claim], corpus: Corpus, flagged: set[tuple[str, int]]) -> list[Evidence]:
+def _support(group: list[Claim], corpus: Corpus) -> list[Evidence]:
     claimed = {claim.source for claim in group}
     found: list[Evidence] = []
     for article in corpus.articles:
         if article.id in claimed:
             continue
-        skip = [number for source, number in flagged if source == article.id]
-        sentences = corpus.citable(article, skip)
+        sentences = corpus.citable(article)
         for claim in group:
             passage = supporting_passage(claim.text, sentences, corpus)
             if passage is not None:
@@ -120,17 +153,22 @@ def _support(group: list[Claim], corpus: Corpus, flagged: set[tuple[str, int]]) 
 
 
 def _closest_group(
-    claim: Claim, groups: list[list[Claim]], similarity: Similarity
-) -> tuple[list[Claim] | None, float]:
-    best: list[Claim] | None = None
-    best_score = 0.0
-    for group in groups:
-        if any(member.source == claim.source for member in group):
-            continue  # one article saying a thing twice is still one source
-        score = max(similarity(claim, member) for member in group)
-        if score > best_score:
-            best, best_score = group, score
-    return best, best_score
+    claim: Claim, groups: list[list[Claim]], similarity: Similarity, corpus: Corpus
+) -> list[Claim] | None:
+    """The most similar group that takes the claim: none of its members is from the same
+    article (one article saying a thing twice is still one source) or gives a different
+    figure or date (sources that disagree do not corroborate each other)."""
+    scored = [
+        (max(similarity(claim, member) for member in group), position)
+        for position, group in enumerate(groups)
+        if all(member.source != claim.source for member in group)
+    ]
+    for score, position in sorted(scored, key=lambda item: (-item[0], item[1])):
+        if score < similarity.same_claim:
+            break
+        if not any(values_differ(claim, member, corpus) for member in groups[position]):
+            return groups[position]
+    return None
 
 
 def _canonical(group: list[Claim], similarity: Similarity) -> Claim:

@@ -187,7 +187,7 @@ class _Run:
         unique = [article for article in self.articles if article.id not in self.duplicates]
         extracted = _extract_all(unique, client, self.settings, self.warnings, self.progress)
         read = {claims.source for claims in extracted}
-        corpus = Corpus.of([article for article in unique if article.id in read])
+        corpus = Corpus.of([article for article in unique if article.id in read], extracted)
         clusters = cluster_claims(extracted, corpus, self._similarity(client))
         if not clusters:
             raise ModelOutputError(

@@ -35,9 +35,10 @@ _CONFLICT_LABELS = {
 }
 
 
-def statement_for(cluster: Cluster, text: str | None = None, composed: bool = False) -> Statement:
+def statement_for(cluster: Cluster, composed: bool = False) -> Statement:
+    """The cluster's own claim, citing every passage behind it."""
     return Statement(
-        text=text or cluster.canonical,
+        text=cluster.canonical,
         citations=citations(cluster.evidence),
         clusters=(cluster.id,),
         corroboration=len(cluster.sources),

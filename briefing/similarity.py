@@ -45,25 +45,41 @@ class StemWeights:
             counts.update(content_stems(sentence))
         self._counts = counts
         self._total = total
+        self._stems: dict[str, frozenset[str]] = {}
+        self._weights: dict[str, float] = {}
 
     def weight(self, stem: str) -> float:
-        return math.log((self._total + 1) / (self._counts.get(stem, 0) + 1))
+        if stem not in self._weights:
+            self._weights[stem] = math.log((self._total + 1) / (self._counts.get(stem, 0) + 1))
+        return self._weights[stem]
+
+    def stems(self, text: str) -> frozenset[str]:
+        """`content_stems`, computed once per text: clustering compares each text often."""
+        if text not in self._stems:
+            self._stems[text] = frozenset(content_stems(text))
+        return self._stems[text]
 
     def overlap(self, a: str, b: str) -> float:
         """Weight of the stems `a` and `b` share, over the weight of the lighter of the two."""
-        stems_a, stems_b = content_stems(a), content_stems(b)
+        stems_a, stems_b = self.stems(a), self.stems(b)
         lighter = min(self._total_weight(stems_a), self._total_weight(stems_b))
         if lighter <= 0:
             return 0.0
         return min(1.0, self._total_weight(stems_a & stems_b) / lighter)
 
+    def jaccard(self, a: str, b: str) -> float:
+        """Weight of the stems `a` and `b` share, over the weight of all their stems."""
+        stems_a, stems_b = self.stems(a), self.stems(b)
+        union = self._total_weight(stems_a | stems_b)
+        return self._total_weight(stems_a & stems_b) / union if union > 0 else 0.0
+
     def coverage(self, claim: str, passage: str) -> float:
         """Share of the claim's weight that the passage carries."""
-        stems = content_stems(claim)
+        stems = self.stems(claim)
         weight = self._total_weight(stems)
         if weight <= 0:
             return 0.0
-        return self._total_weight(stems & content_stems(passage)) / weight
+        return self._total_weight(stems & self.stems(passage)) / weight
 
     def _total_weight(self, stems: Iterable[str]) -> float:
         return sum(self.weight(stem) for stem in stems)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .dates import dates_in, normalise
+from .dates import dates_in, isos_in, normalise
 from .merge import Corpus
 from .models import (
     ActorKind,
@@ -28,8 +28,9 @@ from .models import (
 )
 from .verify import name_key, word_keys
 
-SAME_EVENT = 0.5
-"""Weighted word overlap above which two sources' entries for one date are one event."""
+SAME_EVENT = 0.4
+"""Weighted share of words (of all in both passages) from which two sources' entries for
+one date are one event."""
 
 _TARGET_WORDS = r"(?:by|until|before|no later than)"
 _ROLE_KEYS = frozenset(
@@ -57,9 +58,8 @@ def undated_sources(corpus: Corpus) -> list[str]:
 
 
 def _dated(article: Article, claims: ArticleClaims, corpus: Corpus) -> list[TimelineEntry]:
-    flagged = [issue.sentence for issue in claims.source_issues]
     entries: list[TimelineEntry] = []
-    for sentence in corpus.citable(article, flagged):
+    for sentence in corpus.citable(article):
         for when in dates_in(sentence.text):
             if _is_baseline(sentence.text, when):
                 continue
@@ -67,7 +67,7 @@ def _dated(article: Article, claims: ArticleClaims, corpus: Corpus) -> list[Time
             entry = TimelineEntry(
                 when=iso,
                 written=(when,),
-                text=_text_for(sentence, claims),
+                text=_text_for(sentence, iso, claims, article),
                 target=_is_target(sentence.text, when),
                 sources=(article.id,),
                 evidence=(Evidence.of(article.id, sentence),),
@@ -93,10 +93,13 @@ def _lead_event(claims: ArticleClaims) -> list[TimelineEntry]:
     return []
 
 
-def _text_for(sentence: Sentence, claims: ArticleClaims) -> str:
-    """A verified claim resting on this sentence alone, else the sentence itself."""
+def _text_for(sentence: Sentence, iso: str | None, claims: ArticleClaims, article: Article) -> str:
+    """A verified claim resting on this sentence alone and giving this date, else the
+    sentence itself."""
     for claim in claims.verified:
-        if [e.sentence for e in claim.evidence] == [sentence.number] and dates_in(claim.text):
+        if [e.sentence for e in claim.evidence] != [sentence.number]:
+            continue
+        if iso is not None and iso in isos_in(claim.text, article.published):
             return claim.text
     return sentence.text
 
@@ -105,7 +108,7 @@ def _is_baseline(text: str, when: str) -> bool:
     """ "since 1960", "since the 1952 treaty": a yardstick, not an event."""
     if when.lower().startswith("since"):
         return True
-    return bool(re.search(rf"\bsince\s+the\s+{re.escape(when)}", text, re.IGNORECASE))
+    return bool(re.search(rf"\bsince\s+(?:the\s+)?{re.escape(when)}", text, re.IGNORECASE))
 
 
 def _is_target(text: str, when: str) -> bool:
@@ -138,7 +141,7 @@ def _same_event(
 ) -> bool:
     if a.when is None or a.when != b.when or set(a.sources) & set(b.sources):
         return False
-    if corpus.weights.overlap(_quoted(a), _quoted(b)) < SAME_EVENT:
+    if corpus.weights.jaccard(_quoted(a), _quoted(b)) < SAME_EVENT:
         return False
     people_a, people_b = _people(a, extracted), _people(b, extracted)
     return not (people_a and people_b and not people_a & people_b)

@@ -92,6 +92,31 @@ def _numbers(text: str) -> dict[str, str]:
     return found
 
 
+_AMOUNT = re.compile(
+    rf"(?:{_NUMBER.pattern}|{_NUMBER_WORD})(?:[\s-]+(?:{'|'.join(_SCALES)})\b)?"
+    r"\s*(?P<unit>%|per\s?cent\b|[A-Za-z][A-Za-z-]*)",
+    re.IGNORECASE,
+)
+
+
+def amounts(text: str, skip: Iterable[str] = ()) -> dict[str, set[str]]:
+    """Numbers by what they count: "50,000 troops" and "fifty thousand troops" give
+    {"troop": {"50000"}}, "2% of GDP" gives {"%": {"2"}}. Passages in `skip` (dates, say) are
+    left out, and so are numbers followed by a stopword, which name no unit."""
+    for passage in skip:
+        text = text.replace(passage, " ")
+    found: dict[str, set[str]] = {}
+    for match in _AMOUNT.finditer(text):
+        unit = match["unit"].lower()
+        if unit in _STOPWORDS or unit in _NUMERIC_WORDS:
+            continue
+        key = "%" if unit == "%" or unit.startswith("per") else unit.rstrip("s")[:_STEM_LENGTH]
+        found.setdefault(key, set()).update(
+            numbers_in(match[0][: match.start("unit") - match.start()])
+        )
+    return {unit: values for unit, values in found.items() if values}
+
+
 def is_stopword(word: str) -> bool:
     return word.lower() in _STOPWORDS
 

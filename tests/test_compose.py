@@ -91,7 +91,9 @@ def test_checked_bottom_line_statement_cites_all_its_clusters() -> None:
     assert statement.text == text
     assert statement.composed
     assert statement.clusters == ("c1", "c2")
-    assert statement.corroboration == 2
+    assert (
+        statement.corroboration == 1
+    )  # the drones have one source: joining facts corroborates none
     assert [(c.source, c.quote) for c in statement.citations] == [
         ("a", SPENDING),
         ("b", SPENDING),
@@ -150,6 +152,31 @@ def test_developments_keep_checked_corroborated_sentences_and_add_what_was_left_
     assert section.statements[0].composed and not section.statements[1].composed
     assert section.statements[1].text == SPENDING
     assert section.note == ""
+
+
+def test_a_development_joining_two_single_source_facts_is_not_corroborated() -> None:
+    warnings: list[str] = []
+    both = "The U.S. will deploy MQ-9 drones as an armed attack in space could trigger Article V."
+    section = developments_section(drafts((both, [2, 3])), POINTS, CLUSTERS, warnings)
+    assert both not in [s.text for s in section.statements]
+
+
+def test_a_title_naming_what_no_claim_says_is_not_used() -> None:
+    script = Script(
+        answer(
+            {
+                "title": "Kishida and Biden agree on 5 bases",
+                "statements": [
+                    {"text": TALKS, "clusters": [1]},
+                    {"text": SPENDING, "clusters": [2]},
+                ],
+                "developments": [],
+            }
+        )
+    )
+    composition = compose(ranked(CLUSTERS), 3, client_for(script), context_window=8192)
+    assert composition.title is None
+    assert any("title was not used" in w for w in composition.warnings)
 
 
 def test_developments_say_so_when_nothing_is_corroborated() -> None:

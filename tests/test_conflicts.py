@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from briefing.conflicts import benchmarks, find_conflicts
 from briefing.extract import ground
 from briefing.merge import cluster_claims
@@ -51,7 +53,9 @@ def test_the_same_claim_with_different_numbers_is_a_number_conflict() -> None:
     )
     conflict = only(conflicts, ConflictKind.number)
     assert [side.sources for side in conflict.sides] == [("A",), ("B",)]
-    assert conflict.sides[0].says.startswith("2 — ") and conflict.sides[1].says.startswith("1.5 — ")
+    assert conflict.sides[0].says.startswith("2% — ") and conflict.sides[1].says.startswith(
+        "1.5% — "
+    )
     assert conflict.clusters
     assert_quotes_are_real(conflict, a, b)
 
@@ -116,7 +120,8 @@ def test_figures_for_the_same_measure_with_different_values_conflict() -> None:
         ),
         ConflictKind.number,
     )
-    assert [side.says for side in conflict.sides] == ["50,000 troops", "54,000 troops"]
+    assert [side.says for side in conflict.sides] == ["50,000", "54,000"]
+    assert conflict.subject == "US troops based in Japan"  # both passages bear it out
     assert_quotes_are_real(conflict, a, b)
 
 
@@ -129,7 +134,7 @@ def test_different_historical_benchmarks_are_a_framing_conflict_citing_both_side
     b = article(
         "B",
         "US establishes first joint war-fighting headquarters in Japan since WWII.",
-        "It marks the most significant operational overhaul since the 1952 security treaty.",
+        "Its war-fighting command is the most significant overhaul since the 1952 security treaty.",
         *BACKGROUND,
     )
     conflict = only(conflicts_in(claims_of(a), claims_of(b), articles=(a, b)), ConflictKind.framing)
@@ -169,3 +174,92 @@ def test_an_article_contradicting_itself_is_a_source_error_with_both_passages() 
     assert [e.sentence for e in rest.evidence] == [1, 3, 4]
     assert "Japan" in conflict.subject
     assert_quotes_are_real(conflict, a)
+
+
+# --- agreement is not disagreement --------------------------------------------------------------
+
+
+def pair(first: str, second: str, *, published: date | None = None) -> list[Conflict]:
+    a = article("A", first, *BACKGROUND, published=published)
+    b = article("B", second, *BACKGROUND, published=published)
+    return conflicts_in(
+        claims_of(a, claim(a, first, 1)), claims_of(b, claim(b, second, 1)), articles=(a, b)
+    )
+
+
+def test_numbers_that_count_different_things_do_not_conflict() -> None:
+    assert (
+        pair(
+            "The two leaders signed the trade pact in Nairobi.",
+            "The leaders signed the trade pact with 70 clauses in Nairobi.",
+        )
+        == []
+    )
+
+
+def test_a_month_and_a_day_in_it_agree() -> None:
+    assert (
+        pair(
+            "The trade pact will be signed in Nairobi in April.",
+            "The trade pact will be signed in Nairobi on April 10.",
+            published=date(2024, 3, 1),
+        )
+        == []
+    )
+
+
+def test_a_different_day_is_one_date_conflict_and_not_also_a_number_conflict() -> None:
+    conflicts = pair(
+        "The trade pact will be signed in Nairobi on April 9.",
+        "The trade pact will be signed in Nairobi on April 10.",
+        published=date(2024, 3, 1),
+    )
+    assert [c.kind for c in conflicts] == [ConflictKind.date]
+
+
+def test_different_counts_of_the_same_thing_conflict_and_do_not_corroborate() -> None:
+    a = article("A", "Britain will station 1,800 troops at the base in Kenya.", *BACKGROUND)
+    b = article("B", "Britain will station 2,000 troops at the base in Kenya.", *BACKGROUND)
+    extracted = [
+        claims_of(a, claim(a, a.sentences[0].text, 1)),
+        claims_of(b, claim(b, b.sentences[0].text, 1)),
+    ]
+    reconciled = corpus(a, b)
+    clusters = cluster_claims(extracted, reconciled)
+    assert [c.sources for c in clusters] == [("A",), ("B",)]
+    conflict = only(find_conflicts(clusters, extracted, reconciled), ConflictKind.number)
+    assert [side.says.split(" — ")[0] for side in conflict.sides] == ["1800", "2000"]
+
+
+def test_a_figure_both_sources_give_is_no_conflict() -> None:
+    a = article("A", "The deal covers 400 missiles.", *BACKGROUND)
+    b = article("B", "The deal covers 400 missiles and 90 launchers.", *BACKGROUND)
+
+    def missiles(source: object, value: str, measures: str) -> Figure:
+        evidence = Evidence.of(source.id, source.sentences[0])  # type: ignore[attr-defined]
+        return Figure(value=value, unit="", measures=measures, evidence=evidence)
+
+    conflicts = conflicts_in(
+        claims_of(a, figures=[missiles(a, "400", "missiles in the deal")]),
+        claims_of(
+            b,
+            figures=[
+                missiles(b, "400", "missiles in the deal"),
+                missiles(b, "90", "missiles in the deal"),
+            ],
+        ),
+        articles=(a, b),
+    )
+    assert conflicts == []
+
+
+def test_benchmarks_about_unrelated_things_do_not_conflict() -> None:
+    a = article("A", "Interest rates rose to the highest level since 2008.", *BACKGROUND)
+    b = article("B", "It was the biggest walkout since the miners' strike.", *BACKGROUND)
+    assert conflicts_in(claims_of(a), claims_of(b), articles=(a, b)) == []
+
+
+def test_the_same_benchmark_in_other_words_is_no_conflict() -> None:
+    a = article("A", "It is the largest troop deployment since the end of the Cold War.")
+    b = article("B", "The troop deployment is the largest since the Cold War ended.")
+    assert conflicts_in(claims_of(a), claims_of(b), articles=(a, b)) == []

@@ -104,3 +104,36 @@ def test_the_same_officials_in_different_years_are_different_meetings() -> None:
     b = article("B", "Austin and Hayashi met in Washington in January 2024.", *BACKGROUND)
     entries = build_timeline(corpus(a, b), [claims_of(a), claims_of(b)])
     assert [(e.when, e.sources) for e in entries] == [("2023-01", ("A",)), ("2024-01", ("B",))]
+
+
+def test_a_baseline_month_is_not_an_event() -> None:
+    a = article("A", "Prices reached the highest level since March 2020.", published=MARCH_25)
+    assert build_timeline(corpus(a), [claims_of(a)]) == []
+
+
+def test_an_entry_takes_a_claim_only_when_the_claim_gives_its_date() -> None:
+    a = article("A", "The talks began on June 3 and ended on June 5.", published=MARCH_25)
+    ended = claim(a, "The talks ended on June 5.", 1)
+    entries = build_timeline(corpus(a), [claims_of(a, ended)])
+    assert [(e.when, e.text) for e in entries] == [
+        ("2024-06-03", a.sentences[0].text),
+        ("2024-06-05", ended.text),
+    ]
+
+
+def test_different_events_on_one_day_stay_apart() -> None:
+    a = article(
+        "A", "On April 10 the parliament passed the budget.", *BACKGROUND, published=MARCH_25
+    )
+    b = article(
+        "B",
+        "On April 10 thousands of protesters marched on parliament against the budget cuts "
+        "and the new tax on fuel.",
+        *BACKGROUND,
+        published=MARCH_25,
+    )
+    entries = build_timeline(corpus(a, b), [claims_of(a), claims_of(b)])
+    assert [(e.when, e.sources) for e in entries] == [
+        ("2024-04-10", ("A",)),
+        ("2024-04-10", ("B",)),
+    ]
