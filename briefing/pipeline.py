@@ -21,12 +21,12 @@ from . import compose, extract, ingest
 from .clean import clean
 from .conflicts import find_conflicts
 from .dedupe import find_duplicates
-from .errors import InputError, ModelOutputError
+from .errors import EndpointError, InputError, ModelOutputError
 from .llm import Endpoint, ModelClient, OutputMode
 from .local_model import EMBEDDED_MODEL, embedded_model_path
 from .local_server import ServerOptions, running_server
 from .merge import Corpus, cluster_claims
-from .models import Article, ArticleClaims, Briefing, Document, SourceInfo, Usage
+from .models import Article, ArticleClaims, Briefing, Cluster, Document, SourceInfo, Usage
 from .render import to_json, to_markdown
 from .render_html import to_html
 from .sections import (
@@ -37,7 +37,7 @@ from .sections import (
 )
 from .sentences import segment
 from .settings import Settings
-from .similarity import EmbeddingSimilarity, Similarity
+from .similarity import EmbeddingSimilarity
 from .timeline import build_timeline, undated_sources
 
 Progress = Callable[[str], None]
@@ -188,7 +188,7 @@ class _Run:
         extracted = _extract_all(unique, client, self.settings, self.warnings, self.progress)
         read = {claims.source for claims in extracted}
         corpus = Corpus.of([article for article in unique if article.id in read], extracted)
-        clusters = cluster_claims(extracted, corpus, self._similarity(client))
+        clusters = self._clusters(extracted, corpus, client)
         if not clusters:
             raise ModelOutputError(
                 "no claim survived verification, so there is nothing to brief",
@@ -227,11 +227,18 @@ class _Run:
             extracted=tuple(extracted),
         )
 
-    def _similarity(self, client: ModelClient) -> Similarity | None:
+    def _clusters(
+        self, extracted: list[ArticleClaims], corpus: Corpus, client: ModelClient
+    ) -> list[Cluster]:
         model = self.settings.embedding_model
         if model is None:
-            return None
-        return EmbeddingSimilarity(lambda texts: client.embed(texts, model))
+            return cluster_claims(extracted, corpus)
+        try:
+            embedded = EmbeddingSimilarity(lambda texts: client.embed(texts, model))
+            return cluster_claims(extracted, corpus, embedded)
+        except EndpointError as error:
+            self.warnings.append(f"{error.message}; clustered claims by their words instead")
+            return cluster_claims(extracted, corpus)
 
     def _source_info(self, article: Article, extracted: dict[str, ArticleClaims]) -> SourceInfo:
         claims = extracted.get(article.id)

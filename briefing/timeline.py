@@ -26,16 +26,14 @@ from .models import (
     Sentence,
     TimelineEntry,
 )
-from .verify import name_key, word_keys
+from .verify import TITLE_WORDS, name_key, word_keys
 
 SAME_EVENT = 0.4
 """Weighted share of words (of all in both passages) from which two sources' entries for
 one date are one event."""
 
 _TARGET_WORDS = r"(?:by|until|before|no later than)"
-_ROLE_KEYS = frozenset(
-    word_keys("President Prime Minister Secretary Foreign Defense Defence State Chief Minister")
-)
+_ROLE_KEYS = frozenset(name_key(word) for word in TITLE_WORDS)
 
 
 def build_timeline(corpus: Corpus, extracted: Sequence[ArticleClaims]) -> list[TimelineEntry]:

@@ -52,7 +52,7 @@ _DEMONYMS = {
     "canadian": "canada", "mexican": "mexico", "brazilian": "brazil", "pakistani": "pakistan",
 }  # fmt: skip
 # Role words are capitalised before a name but are not names themselves.
-_TITLE_WORDS = frozenset(
+TITLE_WORDS = frozenset(
     """president prime minister secretary general chief foreign defense defence state
     ambassador chancellor premier senator governor mayor admiral commander minister's
     vice deputy mr mrs ms dr""".split()
@@ -149,7 +149,7 @@ def _names(text: str, known: Iterable[str] = ()) -> dict[str, str]:
     keys: dict[str, str] = {}
     for position, match in enumerate(_NAME_TOKEN.finditer(text)):
         word = match[0].rstrip(".")
-        if not word[0].isupper() or word.lower() in _TITLE_WORDS:
+        if not word[0].isupper() or word.lower() in TITLE_WORDS:
             continue
         key = name_key(word)
         first = position == 0 or text[: match.start()].rstrip().endswith((".", ":", "!", "?"))

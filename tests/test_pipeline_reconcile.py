@@ -38,6 +38,8 @@ class ScriptedEndpoint:
         self.paths.append(request.url.path)
         body = json.loads(request.content)
         if request.url.path.endswith("/embeddings"):
+            if not self.vectors:
+                return httpx2.Response(404, json={"error": {"message": "no embeddings here"}})
             data = [
                 {"object": "embedding", "index": i, "embedding": self.vectors[text]}
                 for i, text in enumerate(body["input"])
@@ -108,3 +110,15 @@ def test_an_embedding_model_clusters_paraphrases_the_words_miss(tmp_path: Path) 
     assert {c.source for c in development.citations} == {"S1", "S2"}
     timeline = {s.kind: s for s in briefing.sections}[SectionKind.timeline]
     assert [s.when for s in timeline.statements] == ["2024-03-25", "2027", "2027"]
+
+
+def test_an_endpoint_without_embeddings_falls_back_to_words_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    script = ScriptedEndpoint({})
+    settings = Settings(cache_dir=tmp_path, embedding_model="e")
+    briefing = run(tmp_path, settings, script)
+
+    assert "/v1/embeddings" in script.paths
+    assert [c.sources for c in briefing.clusters] == [("S1",), ("S2",)]
+    assert any("clustered claims by their words instead" in w for w in briefing.warnings)
