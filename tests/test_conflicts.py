@@ -43,6 +43,14 @@ def assert_quotes_are_real(conflict: Conflict, *articles: object) -> None:
             assert texts[e.source][e.start : e.end] == e.quote
 
 
+def pair(first: str, second: str, *, published: date | None = None) -> list[Conflict]:
+    a = article("A", first, *BACKGROUND, published=published)
+    b = article("B", second, *BACKGROUND, published=published)
+    return conflicts_in(
+        claims_of(a, claim(a, first, 1)), claims_of(b, claim(b, second, 1)), articles=(a, b)
+    )
+
+
 def test_the_same_claim_with_different_numbers_is_a_number_conflict() -> None:
     a = article("A", "Japan will raise its defense budget to 2% of GDP by 2027.", *BACKGROUND)
     b = article("B", "Japan will raise its defense budget to 1.5% of GDP by 2027.", *BACKGROUND)
@@ -61,13 +69,10 @@ def test_the_same_claim_with_different_numbers_is_a_number_conflict() -> None:
 
 
 def test_the_same_event_on_different_dates_is_a_date_conflict() -> None:
-    a = article("A", "The allies' summit in Tokyo will open on April 10, 2024.", *BACKGROUND)
-    b = article("B", "The allies' summit in Tokyo will open on April 12, 2024.", *BACKGROUND)
     conflict = only(
-        conflicts_in(
-            claims_of(a, claim(a, a.sentences[0].text, 1)),
-            claims_of(b, claim(b, b.sentences[0].text, 1)),
-            articles=(a, b),
+        pair(
+            "The allies' summit in Tokyo will open on April 10, 2024.",
+            "The allies' summit in Tokyo will open on April 12, 2024.",
         ),
         ConflictKind.date,
     )
@@ -75,13 +80,10 @@ def test_the_same_event_on_different_dates_is_a_date_conflict() -> None:
 
 
 def test_the_same_announcement_by_different_people_is_an_actor_conflict() -> None:
-    a = article("A", "Pete Hegseth unveiled the new joint headquarters in Tokyo.", *BACKGROUND)
-    b = article("B", "Lloyd Austin unveiled the new joint headquarters in Tokyo.", *BACKGROUND)
     conflict = only(
-        conflicts_in(
-            claims_of(a, claim(a, a.sentences[0].text, 1)),
-            claims_of(b, claim(b, b.sentences[0].text, 1)),
-            articles=(a, b),
+        pair(
+            "Pete Hegseth unveiled the new joint headquarters in Tokyo.",
+            "Lloyd Austin unveiled the new joint headquarters in Tokyo.",
         ),
         ConflictKind.actor,
     )
@@ -90,14 +92,13 @@ def test_the_same_announcement_by_different_people_is_an_actor_conflict() -> Non
 
 
 def test_agreeing_sources_raise_no_conflict() -> None:
-    a = article("A", "Japan will raise its defense budget to 2% of GDP by 2027.", *BACKGROUND)
-    b = article("B", "By 2027 Japan will raise its defense budget to 2% of GDP.", *BACKGROUND)
-    conflicts = conflicts_in(
-        claims_of(a, claim(a, a.sentences[0].text, 1)),
-        claims_of(b, claim(b, b.sentences[0].text, 1)),
-        articles=(a, b),
+    assert (
+        pair(
+            "Japan will raise its defense budget to 2% of GDP by 2027.",
+            "By 2027 Japan will raise its defense budget to 2% of GDP.",
+        )
+        == []
     )
-    assert conflicts == []
 
 
 def test_figures_for_the_same_measure_with_different_values_conflict() -> None:
@@ -177,14 +178,6 @@ def test_an_article_contradicting_itself_is_a_source_error_with_both_passages() 
 
 
 # --- agreement is not disagreement --------------------------------------------------------------
-
-
-def pair(first: str, second: str, *, published: date | None = None) -> list[Conflict]:
-    a = article("A", first, *BACKGROUND, published=published)
-    b = article("B", second, *BACKGROUND, published=published)
-    return conflicts_in(
-        claims_of(a, claim(a, first, 1)), claims_of(b, claim(b, second, 1)), articles=(a, b)
-    )
 
 
 def test_numbers_that_count_different_things_do_not_conflict() -> None:
