@@ -44,6 +44,7 @@ class Corpus:
     names: frozenset[str]
     flagged: frozenset[tuple[str, int]] = frozenset()
     _citable: dict[str, list[Sentence]] = field(default_factory=dict, compare=False)
+    _published: dict[str, date | None] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, articles: Sequence[Article], extracted: Sequence[ArticleClaims] = ()) -> Corpus:
@@ -67,7 +68,9 @@ class Corpus:
         return self._citable[article.id]
 
     def published(self, source: str) -> date | None:
-        return next((a.published for a in self.articles if a.id == source), None)
+        if not self._published:
+            self._published.update({a.id: a.published for a in self.articles})
+        return self._published.get(source)
 
 
 def values_differ(a: Claim, b: Claim, corpus: Corpus) -> bool:

@@ -198,6 +198,11 @@ class _Run:
         timeline = build_timeline(corpus, extracted)
         self.progress(f"composing the briefing over {len(clusters)} claim clusters")
         composition = compose.compose(clusters, len(unique), client, self.settings.context_window)
+        if composition.digest_rounds:
+            self.progress(
+                f"condensed the claims in {composition.digest_rounds} round(s) "
+                "to fit the context window"
+            )
         shown = {c for s in composition.developments.statements for c in s.clusters}
         figures = [figure for claims in extracted for figure in claims.figures]
         texts = {article.id: article.text for article in corpus.articles}
