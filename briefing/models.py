@@ -349,12 +349,28 @@ class SourceInfo(Frozen):
     )
 
 
+class StageUsage(BaseModel):
+    """Model work for one stage of a run (extract, digest, compose, embed)."""
+
+    llm_calls: int = 0
+    cached_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+
+
 class Usage(BaseModel):
+    """Model work for a whole run. Tokens and seconds are the model's work in this run, so an
+    answer served from the cache adds to `cached_calls` only. `cost` is in US dollars, None when
+    the model's price is unknown."""
+
     llm_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_calls: int = 0
     seconds: float = 0.0
+    stages: dict[str, StageUsage] = Field(default_factory=dict)
+    cost: float | None = None
 
 
 class Briefing(Frozen):
