@@ -188,6 +188,7 @@ def _digest(
             Digest,
             _schema(Digest, len(batch), ("statements",)),
             max_tokens=DIGEST_ANSWER_TOKENS,
+            stage="digest",
         )
     except ModelOutputError as error:
         warnings.append(f"could not condense {len(batch)} claims ({error.message}); kept the top")
@@ -214,6 +215,7 @@ def _write(points: Sequence[Point], source_count: int, client: ModelClient) -> B
         BottomLine,
         bottom_line_schema(points),
         max_tokens=COMPOSE_ANSWER_TOKENS,
+        stage="compose",
     )
 
 

@@ -5,10 +5,13 @@
     │   └── SourceError        one source failed (404, timeout, binary, empty feed, ...)
     ├── ModelSetupError        the embedded model cannot be assembled, found or served
     ├── EndpointError          the model endpoint refused, failed or could not be reached
-    └── ModelOutputError       the model's answer stayed invalid after the capped re-asks
+    ├── ModelOutputError       the model's answer stayed invalid after the capped re-asks
+    ├── BudgetError            the next model call would pass --max-cost
+    └── BusyError              another run is writing the same output folder
 
-The CLI prints `message` and `hint` on one line and exits non-zero; it never shows a
-traceback for these.
+The CLI prints `message` and `hint` on one line and exits with the error's `exit_code`; it
+never shows a traceback for these. Exit codes: 0 ok, 1 user error, 2 partial (some sources or
+a delivery failed, or the budget ran out; what was done is kept), 3 model or endpoint failure.
 """
 
 from __future__ import annotations
@@ -52,3 +55,13 @@ class ModelOutputError(BriefingError):
     """The model kept answering with output that does not fit the schema."""
 
     exit_code = 3
+
+
+class BudgetError(BriefingError):
+    """The next model call could pass the run's cost limit; the calls made so far are cached."""
+
+    exit_code = 2
+
+
+class BusyError(BriefingError):
+    """Another `briefing run` holds the output folder's lock."""

@@ -147,6 +147,7 @@ def summarize(
         ArticleSummary,
         summary_schema([s.number for s in sentences]),
         max_tokens=ANSWER_TOKENS,
+        stage="extract",
     )
 
 

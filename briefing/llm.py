@@ -2,15 +2,23 @@
 
 It owns three things: error mapping (SDK errors become `EndpointError`s that say what to do),
 the structured-output ladder (detected once per endpoint, see DESIGN.md), and re-asking with
-the validation error when an answer does not fit its schema. HTTP failures (429, 5xx,
-timeouts) are retried by the SDK; invalid answers by tenacity. Never both for one failure.
+the validation error when an answer does not fit its schema. HTTP failures (429 with its
+Retry-After, 5xx, timeouts) are retried by the SDK; invalid answers by tenacity. Never both
+for one failure.
+
+Every answer goes through the `CallCache` when one is given, and is accounted per stage in
+`usage` (with its cost when the model's price is known). A client may be shared by threads:
+accounting and ladder detection are locked, and an endpoint that has to be started first (the
+embedded model's server) is started by the first call that misses the cache.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -22,13 +30,17 @@ from pydantic import BaseModel, ValidationError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from . import prompts
-from .errors import EndpointError, ModelOutputError
-from .models import Usage
+from .cache import CachedAnswer, CallCache, call_key, digest
+from .costs import Price
+from .errors import BudgetError, EndpointError, ModelOutputError
+from .models import StageUsage, Usage
+from .tokens import counter_for
 
 T = TypeVar("T", bound=BaseModel)
 
 SEED = 42
 NO_KEY = "sk-no-key-needed"  # local servers ignore the key, the SDK insists on one
+_log = logging.getLogger(__name__)
 
 
 class OutputMode(StrEnum):
@@ -48,6 +60,25 @@ class Endpoint:
     api_key_env: str = "OPENAI_API_KEY"
     timeout: float = 600.0
     max_retries: int = 2
+    identity: str | None = None  # names the endpoint in cache keys; default: `base_url`
+
+
+@dataclass(frozen=True)
+class Spending:
+    """What calls cost and how much a run may spend (`limit` None: no limit)."""
+
+    price: Price | None = None
+    limit: float | None = None
+
+
+@dataclass(frozen=True)
+class _Call:
+    """What one structured call asks for, besides the conversation."""
+
+    name: str
+    schema: dict[str, Any]
+    max_tokens: int
+    stage: str
 
 
 class _InvalidAnswer(Exception):
@@ -68,19 +99,44 @@ class ModelClient:
         http_client: httpx2.Client | None = None,
         max_reasks: int = 2,
         mode: OutputMode | None = None,
+        cache: CallCache | None = None,
+        spending: Spending | None = None,
+        start: Callable[[], str] | None = None,
     ) -> None:
+        """`start`, when given, is called once before the first request that needs the
+        endpoint and returns its base URL (it starts a server); `endpoint.base_url` stands in
+        until then."""
         self.endpoint = endpoint
         self.usage = Usage()
         self.mode = mode
+        self.cache = cache
+        self.spending = spending or Spending()
         self._max_reasks = max_reasks
-        self._client = openai.OpenAI(
-            base_url=endpoint.base_url,
-            api_key=endpoint.api_key or NO_KEY,
-            timeout=endpoint.timeout,
-            max_retries=endpoint.max_retries,
-            http_client=http_client,
-        )
+        self._http_client = http_client
+        self._start = start
+        self._sdk: openai.OpenAI | None = None
         self._model = endpoint.model
+        self._connecting = threading.Lock()
+        self._detecting = threading.Lock()
+        self._accounting = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        return str(self._sdk.base_url).rstrip("/") if self._sdk else self.endpoint.base_url
+
+    @property
+    def _client(self) -> openai.OpenAI:
+        with self._connecting:
+            if self._sdk is None:
+                base_url = self._start() if self._start else self.endpoint.base_url
+                self._sdk = openai.OpenAI(
+                    base_url=base_url,
+                    api_key=self.endpoint.api_key or NO_KEY,
+                    timeout=self.endpoint.timeout,
+                    max_retries=self.endpoint.max_retries,
+                    http_client=self._http_client,
+                )
+            return self._sdk
 
     @property
     def model(self) -> str:
@@ -104,8 +160,10 @@ class ModelClient:
         schema: dict[str, Any],
         *,
         max_tokens: int,
+        stage: str = "other",
     ) -> T:
-        """Ask for one JSON object matching `schema` and return it validated as `output`."""
+        """Ask for one JSON object matching `schema` and return it validated as `output`;
+        `stage` names the part of the run the call's usage is counted under."""
         conversation: list[ChatCompletionMessageParam] = [
             {"role": "system", "content": system},
             {"role": "user", "content": user},
@@ -115,12 +173,11 @@ class ModelClient:
             retry=retry_if_exception_type(_InvalidAnswer),
             reraise=True,
         )
+        call = _Call(output.__name__, schema, max_tokens, stage)
         try:
             for attempt in retrying:
                 with attempt:
-                    answer, finish_reason = self._complete(
-                        conversation, schema, output.__name__, max_tokens
-                    )
+                    answer, finish_reason = self._complete(conversation, call)
                     try:
                         return _validated(answer, finish_reason, output)
                     except _InvalidAnswer as invalid:
@@ -141,26 +198,67 @@ class ModelClient:
             ) from None
         raise AssertionError("unreachable: tenacity either returns or raises")
 
-    # --- one completion, through the ladder ------------------------------------------------
+    def chat_key(self, conversation: Sequence[ChatCompletionMessageParam], call: _Call) -> str:
+        """The cache key of one chat completion (public so a dry run can look answers up)."""
+        return call_key(
+            "chat",
+            {
+                "endpoint": self.endpoint.identity or self.endpoint.base_url,
+                "model": self.model,
+                "templates": prompts.fingerprint(),
+                "output": call.name,
+                "schema": digest(call.schema),
+                "parameters": {"temperature": 0, "seed": SEED, "max_tokens": call.max_tokens},
+                "messages": list(conversation),
+            },
+        )
+
+    # --- one completion: from the cache, or through the ladder -----------------------------
 
     def _complete(
-        self,
-        conversation: list[ChatCompletionMessageParam],
-        schema: dict[str, Any],
-        name: str,
-        max_tokens: int,
+        self, conversation: list[ChatCompletionMessageParam], call: _Call
     ) -> tuple[str, str | None]:
-        if self.mode is not None:
-            return self._request(self.mode, conversation, schema, name, max_tokens)
+        key = self.chat_key(conversation, call) if self.cache else ""
+        if self.cache and (cached := self.cache.get(key)):
+            self._record(call.stage, cached, from_cache=True)
+            return cached.text, cached.finish_reason
+        self._check_budget(conversation, call)
+        completion, seconds = self._completion(conversation, call)
+        answer, finish_reason = _answer_text(completion)
+        tokens = completion.usage
+        made = CachedAnswer(
+            text=answer,
+            finish_reason=finish_reason,
+            prompt_tokens=tokens.prompt_tokens if tokens else 0,
+            completion_tokens=tokens.completion_tokens if tokens else 0,
+            seconds=round(seconds, 3),
+        )
+        self._record(call.stage, made, from_cache=False)
+        if self.cache:
+            self.cache.put(key, made)
+        return answer, finish_reason
+
+    def _completion(
+        self, conversation: list[ChatCompletionMessageParam], call: _Call
+    ) -> tuple[ChatCompletion, float]:
+        if self.mode is None:
+            with self._detecting:  # one thread walks the ladder; the others wait for its rung
+                if self.mode is None:
+                    return self._detect_mode(conversation, call)
+        return self._request(self.mode, conversation, call)
+
+    def _detect_mode(
+        self, conversation: list[ChatCompletionMessageParam], call: _Call
+    ) -> tuple[ChatCompletion, float]:
         for mode in OutputMode:
             try:
-                answer = self._request(mode, conversation, schema, name, max_tokens, probing=True)
+                answer = self._request(mode, conversation, call, probing=True)
             except _Unsupported:
                 continue
             self.mode = mode
             return answer
         raise EndpointError(
-            f"the endpoint at {self.endpoint.base_url} rejected every request format",
+            f"the endpoint at {self.base_url} rejected every request format",
             hint="check that it serves OpenAI-compatible chat completions",
         )
 
@@ -168,13 +266,11 @@ class ModelClient:
         self,
         mode: OutputMode,
         conversation: list[ChatCompletionMessageParam],
-        schema: dict[str, Any],
-        name: str,
-        max_tokens: int,
+        call: _Call,
         *,
         probing: bool = False,
-    ) -> tuple[str, str | None]:
-        messages, response_format = _shape_request(mode, conversation, schema, name)
+    ) -> tuple[ChatCompletion, float]:
+        messages, response_format = _shape_request(mode, conversation, call.schema, call.name)
         client = self._client.with_options(max_retries=0) if probing else self._client
         extra: dict[str, Any] = {}
         if response_format is not None:
@@ -186,7 +282,7 @@ class ModelClient:
                 messages=messages,
                 temperature=0,
                 seed=SEED,
-                max_tokens=max_tokens,
+                max_tokens=call.max_tokens,
                 **extra,
             )
         except (openai.BadRequestError, openai.UnprocessableEntityError) as error:
@@ -199,35 +295,81 @@ class ModelClient:
             raise self._endpoint_error(error) from None
         except openai.APIError as error:
             raise self._endpoint_error(error) from None
-        self._account(completion, time.monotonic() - started)
-        return _answer_text(completion)
+        return completion, time.monotonic() - started
 
     def embed(self, texts: Sequence[str], model: str) -> list[list[float]]:
         """Embeddings of `texts` from the endpoint's embeddings API, in order."""
+        key = call_key(
+            "embeddings",
+            {"endpoint": self.endpoint.identity or self.endpoint.base_url, "model": model,
+             "input": list(texts)},
+        )  # fmt: skip
+        if self.cache and (cached := self.cache.get(key)) and cached.vectors is not None:
+            self._record("embed", cached, from_cache=True)
+            return cached.vectors
         started = time.monotonic()
         try:
             response = self._client.embeddings.create(model=model, input=list(texts))
         except openai.APIError as error:
             raise self._endpoint_error(error) from None
-        self.usage.llm_calls += 1
-        self.usage.seconds += time.monotonic() - started
-        if response.usage is not None:
-            self.usage.prompt_tokens += response.usage.prompt_tokens
         ordered = sorted(response.data, key=lambda item: item.index)
         if len(ordered) != len(texts):
             raise EndpointError(
-                f"the endpoint at {self.endpoint.base_url} returned {len(ordered)} embeddings "
+                f"the endpoint at {self.base_url} returned {len(ordered)} embeddings "
                 f"for {len(texts)} texts",
                 hint="check the embedding model, or leave --embedding-model out",
             )
-        return [list(item.embedding) for item in ordered]
+        made = CachedAnswer(
+            vectors=[list(item.embedding) for item in ordered],
+            prompt_tokens=response.usage.prompt_tokens if response.usage else 0,
+            seconds=round(time.monotonic() - started, 3),
+        )
+        self._record("embed", made, from_cache=False)
+        if self.cache:
+            self.cache.put(key, made)
+        return made.vectors or []
 
-    def _account(self, completion: ChatCompletion, seconds: float) -> None:
-        self.usage.llm_calls += 1
-        self.usage.seconds += seconds
-        if completion.usage is not None:
-            self.usage.prompt_tokens += completion.usage.prompt_tokens
-            self.usage.completion_tokens += completion.usage.completion_tokens
+    # --- accounting and the budget -----------------------------------------------------------
+
+    def _record(self, stage: str, answer: CachedAnswer, *, from_cache: bool) -> None:
+        with self._accounting:
+            for usage in (self.usage, self.usage.stages.setdefault(stage, StageUsage())):
+                if from_cache:
+                    usage.cached_calls += 1
+                    continue
+                usage.llm_calls += 1
+                usage.prompt_tokens += answer.prompt_tokens
+                usage.completion_tokens += answer.completion_tokens
+                usage.seconds += answer.seconds
+            if not from_cache and self.spending.price is not None:
+                cost = self.spending.price.of(answer.prompt_tokens, answer.completion_tokens)
+                self.usage.cost = (self.usage.cost or 0.0) + cost
+        _log.debug(
+            "%s %s: %d prompt + %d completion tokens, %.1f s",
+            stage,
+            "answer from the cache" if from_cache else "model call",
+            answer.prompt_tokens,
+            answer.completion_tokens,
+            answer.seconds,
+        )
+
+    def _check_budget(self, conversation: list[ChatCompletionMessageParam], call: _Call) -> None:
+        """Refuse a call that could take the run past its limit, counting the whole answer
+        budget, before anything is sent."""
+        price, limit = self.spending.price, self.spending.limit
+        if price is None or limit is None:
+            return
+        count = counter_for(self.model)
+        prompt = sum(count(str(message.get("content", ""))) for message in conversation)
+        prompt += count(json.dumps(call.schema))
+        with self._accounting:
+            spent = self.usage.cost or 0.0
+        if spent + price.of(prompt, call.max_tokens) > limit:
+            raise BudgetError(
+                f"stopped before a {call.stage} call that could take the cost past "
+                f"${limit:g} (spent ${spent:.4f} so far)",
+                hint="the answers so far are cached; raise --max-cost and run again to go on",
+            )
 
     def _first_served_model(self) -> str:
         try:
@@ -237,12 +379,12 @@ class ModelClient:
         for served in listing:
             return served.id
         raise EndpointError(
-            f"the endpoint at {self.endpoint.base_url} serves no models",
+            f"the endpoint at {self.base_url} serves no models",
             hint="pass --model or set BRIEFING_MODEL",
         )
 
     def _endpoint_error(self, error: openai.APIError) -> EndpointError:
-        where = self.endpoint.base_url
+        where = self.base_url
         if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
             return EndpointError(
                 f"the endpoint at {where} rejected the API key",

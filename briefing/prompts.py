@@ -13,6 +13,8 @@ from typing import Any
 
 import jinja2
 
+from .cache import digest
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _FENCE_TAG = re.compile(r"<(/?)(article|claims)\b", re.I)
 
@@ -44,3 +46,10 @@ def _environment() -> jinja2.Environment:
 
 def render(name: str, **values: Any) -> str:
     return _environment().get_template(f"{name}.j2").render(**values).strip()
+
+
+@cache
+def fingerprint() -> str:
+    """A hash of every template's source: part of each cached answer's key."""
+    sources = {path.name: path.read_text(encoding="utf-8") for path in prompt_dir().glob("*.j2")}
+    return digest(sources)
