@@ -66,6 +66,26 @@ def extract(
 
     Raises `ModelOutputError` only when no chunk of the article got a valid answer.
     """
+    chunks, warnings = plan(article, client.model, context_window, max_chunks)
+    parts: list[ArticleClaims] = []
+    failures: list[str] = []
+    for number, chunk in enumerate(chunks, start=1):
+        try:
+            summary = summarize(article, chunk, client, part=number, parts=len(chunks))
+        except ModelOutputError as error:
+            failures.append(f"{article.id} sentences {_span(chunk)}: {error.message}")
+            continue
+        parts.append(ground(article, summary, shown={s.number for s in chunk}))
+    if not parts:
+        raise ModelOutputError(failures[-1], hint="try a larger model with --model-path or --model")
+    return combine(parts), warnings + failures
+
+
+def plan(
+    article: Article, model: str | None, context_window: int, max_chunks: int
+) -> tuple[list[tuple[Sentence, ...]], list[str]]:
+    """The chunks of `article` the model will read, and what to warn about: sentences
+    withheld as instructions to a model, chunks past `max_chunks`."""
     warnings: list[str] = []
     withheld = addressed_to_model(article.sentences)
     if withheld:
@@ -80,7 +100,7 @@ def extract(
             "every sentence reads as instructions to an AI model; nothing was sent",
             hint="check the source is a news article",
         )
-    chunks = plan_chunks(article, shown, client.model, context_window)
+    chunks = plan_chunks(article, shown, model, context_window)
     if len(chunks) > max_chunks:
         unread = chunks[max_chunks][0].number
         warnings.append(
@@ -88,18 +108,7 @@ def extract(
             f"{unread} onwards skipped (raise max_chunks to read more)"
         )
         chunks = chunks[:max_chunks]
-    parts: list[ArticleClaims] = []
-    failures: list[str] = []
-    for number, chunk in enumerate(chunks, start=1):
-        try:
-            summary = summarize(article, chunk, client, part=number, parts=len(chunks))
-        except ModelOutputError as error:
-            failures.append(f"{article.id} sentences {_span(chunk)}: {error.message}")
-            continue
-        parts.append(ground(article, summary, shown={s.number for s in chunk}))
-    if not parts:
-        raise ModelOutputError(failures[-1], hint="try a larger model with --model-path or --model")
-    return combine(parts), warnings + failures
+    return chunks, warnings
 
 
 def plan_chunks(
@@ -141,13 +150,20 @@ def summarize(
     part: int = 1,
     parts: int = 1,
 ) -> ArticleSummary:
+    system, user, schema = summary_request(article, sentences, part, parts)
     return client.structured(
+        system, user, ArticleSummary, schema, max_tokens=ANSWER_TOKENS, stage="extract"
+    )
+
+
+def summary_request(
+    article: Article, sentences: Sequence[Sentence], part: int = 1, parts: int = 1
+) -> tuple[str, str, dict[str, Any]]:
+    """The system prompt, user prompt and schema of one chunk's summary request."""
+    return (
         prompts.render("system"),
         _user_prompt(article, sentences, part, parts),
-        ArticleSummary,
         summary_schema([s.number for s in sentences]),
-        max_tokens=ANSWER_TOKENS,
-        stage="extract",
     )
 
 

@@ -36,6 +36,17 @@ def read_documents(
     client: httpx2.Client | None = None,
 ) -> tuple[list[Document], list[str]]:
     """All documents the sources name, in order, and a warning for each source skipped."""
+    documents, warnings, _ = read_sources(sources, strict=strict, client=client)
+    return documents, warnings
+
+
+def read_sources(
+    sources: Sequence[str | Path],
+    *,
+    strict: bool = False,
+    client: httpx2.Client | None = None,
+) -> tuple[list[Document], list[str], list[str]]:
+    """Like `read_documents`, plus one line for each source that failed."""
     if not sources:
         raise InputError("no sources given", hint="name article files, folders, URLs or feeds")
     reader = _Reader(strict, client)
@@ -51,7 +62,7 @@ def read_documents(
             "none of the sources holds any article text",
             hint="; ".join(str(failure) for failure in reader.failures) or "check them",
         )
-    return reader.documents, reader.warnings
+    return reader.documents, reader.warnings, [str(failure) for failure in reader.failures]
 
 
 def sources_from_file(path: Path) -> list[str]:

@@ -18,7 +18,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -198,19 +198,14 @@ class ModelClient:
             ) from None
         raise AssertionError("unreachable: tenacity either returns or raises")
 
-    def chat_key(self, conversation: Sequence[ChatCompletionMessageParam], call: _Call) -> str:
-        """The cache key of one chat completion (public so a dry run can look answers up)."""
-        return call_key(
-            "chat",
-            {
-                "endpoint": self.endpoint.identity or self.endpoint.base_url,
-                "model": self.model,
-                "templates": prompts.fingerprint(),
-                "output": call.name,
-                "schema": digest(call.schema),
-                "parameters": {"temperature": 0, "seed": SEED, "max_tokens": call.max_tokens},
-                "messages": list(conversation),
-            },
+    def _key(self, conversation: Sequence[ChatCompletionMessageParam], call: _Call) -> str:
+        return chat_key(
+            self.endpoint.identity or self.endpoint.base_url,
+            self.model,
+            conversation,
+            output=call.name,
+            schema=call.schema,
+            max_tokens=call.max_tokens,
         )
 
     # --- one completion: from the cache, or through the ladder -----------------------------
@@ -218,7 +213,7 @@ class ModelClient:
     def _complete(
         self, conversation: list[ChatCompletionMessageParam], call: _Call
     ) -> tuple[str, str | None]:
-        key = self.chat_key(conversation, call) if self.cache else ""
+        key = self._key(conversation, call) if self.cache else ""
         if self.cache and (cached := self.cache.get(key)):
             self._record(call.stage, cached, from_cache=True)
             return cached.text, cached.finish_reason
@@ -412,6 +407,30 @@ class ModelClient:
                 hint="check the server's log",
             )
         return EndpointError(f"the endpoint at {where} failed: {_first_line(str(error))}")
+
+
+def chat_key(
+    endpoint: str,
+    model: str,
+    conversation: Sequence[Mapping[str, object]],
+    *,
+    output: str,
+    schema: dict[str, Any],
+    max_tokens: int,
+) -> str:
+    """The cache key of one structured chat completion (a dry run looks answers up by it)."""
+    return call_key(
+        "chat",
+        {
+            "endpoint": endpoint,
+            "model": model,
+            "templates": prompts.fingerprint(),
+            "output": output,
+            "schema": digest(schema),
+            "parameters": {"temperature": 0, "seed": SEED, "max_tokens": max_tokens},
+            "messages": list(conversation),
+        },
+    )
 
 
 class _Unsupported(Exception):

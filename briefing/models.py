@@ -304,6 +304,14 @@ class Citation(Frozen):
     end: int
 
 
+class ChangeKind(StrEnum):
+    """How an item stands against the previous briefing (`SinceLast`)."""
+
+    new = "new"
+    changed = "changed"
+    dropped = "dropped"
+
+
 class Statement(Frozen):
     text: str
     citations: tuple[Citation, ...] = Field(min_length=1)
@@ -314,11 +322,18 @@ class Statement(Frozen):
         default=None, description="For a disagreement: what kind of thing the sources differ on."
     )
     when: str | None = Field(default=None, description="For a timeline entry: its ISO date.")
+    change: ChangeKind | None = Field(
+        default=None, description="In the since-last section: new or changed since the last run."
+    )
+    previously: str | None = Field(
+        default=None, description="For a changed item: what the previous briefing said."
+    )
 
 
 class SectionKind(StrEnum):
     summary = "summary"
     developments = "developments"
+    since_last = "since_last"
     disagreements = "disagreements"
     timeline = "timeline"
     single_source = "single_source"
@@ -373,6 +388,46 @@ class Usage(BaseModel):
     cost: float | None = None
 
 
+class Change(Frozen):
+    """One item of today's clusters against the previous briefing's. Source ids are per run,
+    so the previous briefing's sources are named by their path or URL."""
+
+    kind: ChangeKind
+    text: str = Field(description="Today's claim; for a dropped item, the previous briefing's.")
+    cluster: str | None = Field(default=None, description="Today's cluster; None when dropped.")
+    previous_cluster: str | None = Field(
+        default=None, description="The previous briefing's cluster; None when new."
+    )
+    corroboration: int = Field(default=0, description="Independent sources today.")
+    previous_corroboration: int = Field(
+        default=0, description="Independent sources in the previous briefing."
+    )
+    values_differ: bool = Field(
+        default=False, description="A figure or date differs from the previous briefing's."
+    )
+    previously: str | None = Field(
+        default=None,
+        description='For a changed item: what the previous briefing said, such as "“Japan will '
+        'send 1,800 troops.” (1 source)" or "1 source".',
+    )
+    previous_sources: tuple[str, ...] = Field(
+        default=(), description="Paths or URLs of the previous briefing's sources for it."
+    )
+
+
+class SinceLast(Frozen):
+    """Today's clusters compared with the previous briefing's: what is new, what changed (a
+    figure, a date or the number of independent sources) and what is no longer reported.
+    Unchanged items are only counted."""
+
+    previous_generated_at: datetime
+    previous_title: str
+    new: tuple[Change, ...] = ()
+    changed: tuple[Change, ...] = ()
+    dropped: tuple[Change, ...] = ()
+    unchanged: int = 0
+
+
 class Briefing(Frozen):
     title: str
     generated_at: datetime
@@ -381,11 +436,20 @@ class Briefing(Frozen):
     sections: tuple[Section, ...]
     usage: Usage
     warnings: tuple[str, ...] = ()
+    failures: tuple[str, ...] = Field(
+        default=(),
+        description="Sources that could not be read and articles the model could not summarise; "
+        "the briefing was made without them.",
+    )
     clusters: tuple[Cluster, ...] = Field(
         default=(), description="Every claim cluster, most independent sources first."
     )
     conflicts: tuple[Conflict, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
+    since_last: SinceLast | None = Field(
+        default=None,
+        description="What changed since the previous briefing; None when there was none.",
+    )
     extracted: tuple[ArticleClaims, ...] = Field(
         default=(),
         description="Per article: every claim with its checks, and the actors, dates and "

@@ -4,29 +4,36 @@
          -> merge (clusters, corroboration) -> conflicts -> timeline
          -> compose (model) + sections -> Briefing -> render
 
-`generate` is what the CLI calls. It starts the embedded model server when no endpoint is
-configured and always stops it again.
+`generate` is what the CLI calls. Model answers come from the cache when they can; the
+embedded model's server is started only when one does not, and always stopped again.
+Articles are read `settings.concurrency` at a time at a remote endpoint, one at a time by the
+embedded model.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from . import compose, extract, ingest
+from .cache import CallCache
 from .clean import clean
 from .conflicts import find_conflicts
+from .costs import Price, price_for
 from .dedupe import find_duplicates
-from .errors import EndpointError, InputError, ModelOutputError
-from .llm import Endpoint, ModelClient, OutputMode
+from .errors import BriefingError, BudgetError, EndpointError, InputError, ModelOutputError
+from .llm import Endpoint, ModelClient, OutputMode, Spending
 from .local_model import EMBEDDED_MODEL, embedded_model_path
 from .local_server import ServerOptions, running_server
 from .merge import Corpus, cluster_claims
-from .models import Article, ArticleClaims, Briefing, Cluster, Document, SourceInfo, Usage
+from .models import Article, ArticleClaims, Briefing, Cluster, Document, SourceInfo
+from .progress import Progress, silent
 from .render import to_json, to_markdown
 from .render_html import to_html
 from .sections import (
@@ -40,11 +47,8 @@ from .settings import Settings
 from .similarity import EmbeddingSimilarity
 from .timeline import build_timeline, undated_sources
 
-Progress = Callable[[str], None]
-
-
-def silent(_: str) -> None:
-    return None
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def generate(
@@ -61,20 +65,41 @@ def generate(
     """
     started = time.monotonic()
     settings = settings or Settings.from_env()
-    extract.sentence_budget(settings.model, settings.context_window)  # fail before any model work
-    documents, warnings = ingest.read_documents(sources, strict=settings.strict)
-    articles, skipped = prepare(documents)
-    warnings += skipped
-    duplicates = find_duplicates(articles)
-    warnings += [
-        f"{copy} repeats {original} ({similarity:.0%} the same text); counted once"
-        for copy, (original, similarity) in duplicates.items()
-    ]
-    run = _Run(articles, duplicates, settings, warnings, started, now, progress)
+    reading = read(sources, settings)
+    run = _Run(reading, settings, started, now, progress)
     if client is not None:
         return run.briefing(client)
     with connect(settings, progress) as connected:
         return run.briefing(connected)
+
+
+@dataclass
+class Reading:
+    """The sources, read and cleaned: everything a run needs before the model."""
+
+    articles: list[Article]
+    duplicates: dict[str, tuple[str, float]]
+    warnings: list[str]
+    failures: list[str]
+
+    @property
+    def unique(self) -> list[Article]:
+        return [article for article in self.articles if article.id not in self.duplicates]
+
+
+def read(sources: Sequence[str | Path], settings: Settings) -> Reading:
+    """Read, clean, number and de-duplicate the sources; fails before any model work when
+    the context window cannot hold a prompt."""
+    extract.sentence_budget(settings.model, settings.context_window)
+    documents, warnings, failures = ingest.read_sources(sources, strict=settings.strict)
+    articles, skipped = prepare(documents)
+    duplicates = find_duplicates(articles)
+    warnings += skipped
+    warnings += [
+        f"{copy} repeats {original} ({similarity:.0%} the same text); counted once"
+        for copy, (original, similarity) in duplicates.items()
+    ]
+    return Reading(articles, duplicates, warnings, failures + skipped)
 
 
 def prepare(documents: Sequence[Document]) -> tuple[list[Article], list[str]]:
@@ -94,31 +119,63 @@ def prepare(documents: Sequence[Document]) -> tuple[list[Article], list[str]]:
 
 @contextmanager
 def connect(settings: Settings, progress: Progress = silent) -> Iterator[ModelClient]:
-    """A client for the configured endpoint, or for the embedded model served on loopback."""
+    """A client for the configured endpoint, or for the embedded model, served on loopback
+    from the first call the cache cannot answer until the block ends."""
+    cache = CallCache(settings.calls_dir) if settings.use_cache else None
     if settings.base_url:
-        yield ModelClient(
-            _endpoint(settings, settings.base_url, settings.model), max_reasks=settings.max_reasks
+        client = ModelClient(
+            _endpoint(settings, settings.base_url, settings.model),
+            max_reasks=settings.max_reasks,
+            cache=cache,
         )
+        client.spending = spending(settings, client.model, settings.base_url)
+        yield client
         return
-    options = server_options(settings, progress)
-    progress(f"starting the model server for {options.model_path.name}")
-    with running_server(options) as base_url:
+    alias = _served_alias(settings)
+    with ExitStack() as stack:
+
+        def start() -> str:
+            options = server_options(settings, progress)
+            progress(f"starting the model server for {options.model_path.name}")
+            return stack.enter_context(running_server(options))
+
         yield ModelClient(
-            _endpoint(settings, base_url, options.alias),
+            _endpoint(settings, "http://127.0.0.1 (not started yet)", alias, f"local:{alias}"),
             max_reasks=settings.max_reasks,
             mode=OutputMode.json_object_schema,  # llama-cpp-python's server: known, no probing
+            cache=cache,
+            spending=spending(settings, alias, None),
+            start=start,
         )
+
+
+def spending(settings: Settings, model: str, base_url: str | None) -> Spending:
+    """The model's price and the run's limit; refuses a limit on a model of unknown price."""
+    price: Price | None = price_for(model, base_url, settings.prices)
+    if settings.max_cost is not None and price is None:
+        raise InputError(
+            f"no price is known for the model {model!r}, so --max-cost cannot be kept",
+            hint=f'add [prices."{model}"] with input and output (US$ per million tokens) '
+            "to the config",
+        )
+    return Spending(price=price, limit=settings.max_cost)
+
+
+def _served_alias(settings: Settings) -> str:
+    if settings.model_path is not None:
+        return settings.model_path.stem
+    return EMBEDDED_MODEL.name
 
 
 def server_options(settings: Settings, progress: Progress = silent) -> ServerOptions:
     if settings.model_path is not None:
-        model_path, alias = settings.model_path, settings.model_path.stem
+        model_path = settings.model_path
     else:
         progress("checking the embedded model (assembled once, then reused)")
-        model_path, alias = embedded_model_path(settings.cache_dir), EMBEDDED_MODEL.name
+        model_path = embedded_model_path(settings.cache_dir)
     return ServerOptions(
         model_path=model_path,
-        alias=alias,
+        alias=_served_alias(settings),
         log_path=settings.cache_dir / "server.log",
         context_window=settings.context_window,
         startup_timeout=settings.server_startup_timeout,
@@ -163,32 +220,35 @@ def _writing_to(out_dir: Path) -> Iterator[None]:
         ) from None
 
 
-def _endpoint(settings: Settings, base_url: str, model: str | None) -> Endpoint:
+def _endpoint(
+    settings: Settings, base_url: str, model: str | None, identity: str | None = None
+) -> Endpoint:
     return Endpoint(
         base_url=base_url,
         model=model,
         api_key=settings.api_key,
         api_key_env=settings.api_key_env,
         timeout=settings.timeout,
+        max_retries=settings.max_retries,
+        identity=identity,
     )
 
 
 @dataclass
 class _Run:
-    articles: list[Article]
-    duplicates: dict[str, tuple[str, float]]
+    reading: Reading
     settings: Settings
-    warnings: list[str]
     started: float
     now: datetime | None
     progress: Progress
 
     def briefing(self, client: ModelClient) -> Briefing:
-        unique = [article for article in self.articles if article.id not in self.duplicates]
-        extracted = _extract_all(unique, client, self.settings, self.warnings, self.progress)
+        unique = self.reading.unique
+        warnings, failures = list(self.reading.warnings), list(self.reading.failures)
+        extracted = self._extract_all(unique, client, warnings, failures)
         read = {claims.source for claims in extracted}
         corpus = Corpus.of([article for article in unique if article.id in read], extracted)
-        clusters = self._clusters(extracted, corpus, client)
+        clusters = self._clusters(extracted, corpus, client, warnings)
         if not clusters:
             raise ModelOutputError(
                 "no claim survived verification, so there is nothing to brief",
@@ -196,8 +256,9 @@ class _Run:
             )
         conflicts = find_conflicts(clusters, extracted, corpus)
         timeline = build_timeline(corpus, extracted)
-        self.progress(f"composing the briefing over {len(clusters)} claim clusters")
+        self.progress.stage("composing the briefing", total=1)
         composition = compose.compose(clusters, len(unique), client, self.settings.context_window)
+        self.progress.advance(f"written over {len(clusters)} claim clusters", client.usage)
         if composition.digest_rounds:
             self.progress(
                 f"condensed the claims in {composition.digest_rounds} round(s) "
@@ -213,27 +274,86 @@ class _Run:
             timeline_section(timeline, undated_sources(corpus)),
             single_source_section(clusters, single_source_figures(figures, texts), shown),
         )
-        usage = Usage(**client.usage.model_dump())
+        usage = client.usage.model_copy(deep=True)
         usage.seconds = round(time.monotonic() - self.started, 2)
+        usage.cost = round(usage.cost, 6) if usage.cost is not None else None
         return Briefing(
             title=self.settings.title or composition.title or unique[0].title,
             generated_at=self.now or datetime.now(UTC),
             model=client.model,
             sources=tuple(
                 self._source_info(article, {found.source: found for found in extracted})
-                for article in self.articles
+                for article in self.reading.articles
             ),
             sections=sections,
             usage=usage,
-            warnings=tuple(self.warnings + composition.warnings),
+            warnings=tuple(warnings + composition.warnings),
+            failures=tuple(failures),
             clusters=tuple(clusters),
             conflicts=tuple(conflicts),
             timeline=tuple(timeline),
             extracted=tuple(extracted),
         )
 
+    def _extract_all(
+        self,
+        articles: list[Article],
+        client: ModelClient,
+        warnings: list[str],
+        failures: list[str],
+    ) -> list[ArticleClaims]:
+        """Each article's claims, in order; an article the model fails on, or that the budget
+        does not reach, is left out and counted as a failure."""
+        self.progress.stage(f"reading {len(articles)} articles", total=len(articles))
+        outcomes = _bounded_map(
+            lambda article: self._extract_one(article, client),
+            articles,
+            workers=self.settings.concurrency if self.settings.base_url else 1,
+        )
+        extracted: list[ArticleClaims] = []
+        for article, outcome in zip(articles, outcomes, strict=True):
+            if isinstance(outcome, BriefingError):
+                failures.append(f"{article.id} ({article.path}): {outcome.message}")
+                warnings.append(failures[-1])
+                continue
+            claims, article_warnings = outcome
+            warnings += article_warnings
+            warnings += [
+                f"{issue.source} sentence {issue.sentence} may be an error in the source: "
+                f"it {issue.problem}"
+                for issue in claims.source_issues
+            ]
+            extracted.append(claims)
+        if not extracted and outcomes and isinstance(outcomes[0], BudgetError):
+            raise outcomes[0]
+        return extracted
+
+    def _extract_one(
+        self, article: Article, client: ModelClient
+    ) -> tuple[ArticleClaims, list[str]] | BriefingError:
+        try:
+            claims, warnings = extract.extract(
+                article,
+                client,
+                context_window=self.settings.context_window,
+                max_chunks=self.settings.max_chunks,
+            )
+        except (ModelOutputError, BudgetError) as error:
+            self.progress.advance(f"{article.id}: not read ({error.message})", client.usage)
+            return error
+        self.progress.advance(
+            f"{article.id} {article.title}: {len(claims.verified)} of {len(claims.claims)} "
+            "claims verified",
+            client.usage,
+        )
+        return claims, warnings
+
     def _clusters(
-        self, extracted: list[ArticleClaims], corpus: Corpus, client: ModelClient
+        self,
+        extracted: list[ArticleClaims],
+        corpus: Corpus,
+        client: ModelClient,
+        warnings: list[str],
     ) -> list[Cluster]:
         model = self.settings.embedding_model
         if model is None:
@@ -242,12 +362,12 @@ class _Run:
             embedded = EmbeddingSimilarity(lambda texts: client.embed(texts, model))
             return cluster_claims(extracted, corpus, embedded)
         except EndpointError as error:
-            self.warnings.append(f"{error.message}; clustered claims by their words instead")
+            warnings.append(f"{error.message}; clustered claims by their words instead")
             return cluster_claims(extracted, corpus)
 
     def _source_info(self, article: Article, extracted: dict[str, ArticleClaims]) -> SourceInfo:
         claims = extracted.get(article.id)
-        original = self.duplicates.get(article.id)
+        original = self.reading.duplicates.get(article.id)
         return SourceInfo(
             id=article.id,
             path=article.path,
@@ -263,38 +383,16 @@ class _Run:
         )
 
 
-def _extract_all(
-    articles: list[Article],
-    client: ModelClient,
-    settings: Settings,
-    warnings: list[str],
-    progress: Progress,
-) -> list[ArticleClaims]:
-    extracted: list[ArticleClaims] = []
-    for position, article in enumerate(articles, start=1):
-        sentences = len(article.sentences)
-        progress(
-            f"[{position}/{len(articles)}] {article.id} {article.title} ({sentences} sentences)"
-        )
-        try:
-            claims, article_warnings = extract.extract(
-                article,
-                client,
-                context_window=settings.context_window,
-                max_chunks=settings.max_chunks,
-            )
-        except ModelOutputError as error:
-            warnings.append(f"{article.id} ({article.path}): {error.message}")
-            continue
-        warnings += article_warnings
-        warnings += [
-            f"{issue.source} sentence {issue.sentence} may be an error in the source: "
-            f"it {issue.problem}"
-            for issue in claims.source_issues
-        ]
-        extracted.append(claims)
-        progress(f"      {len(claims.verified)} of {len(claims.claims)} claims verified")
-    return extracted
+def _bounded_map(function: Callable[[T], R], items: Sequence[T], *, workers: int) -> list[R]:
+    """`function` over `items`, in order, with at most `workers` running at once. One worker
+    runs inline, so Ctrl-C and SIGTERM stop it at once."""
+    if workers <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(items)))
+    try:
+        return list(pool.map(function, items))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 __all__ = [

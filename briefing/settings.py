@@ -1,4 +1,5 @@
-"""Run settings: defaults, overridden by the environment, overridden by explicit values."""
+"""Run settings: defaults, overridden by the environment, then by a config file (`config`),
+then by explicit values (command-line flags)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .costs import Price
 from .local_model import default_cache_dir
 
 # environment variable -> setting, first match wins for a setting
@@ -40,18 +42,43 @@ class Settings(BaseModel):
     embedding_model: str | None = Field(
         None, description="Cluster claims by this embedding model's vectors; none: lexically"
     )
-    timeout: float = 600.0
+    timeout: float = Field(600.0, gt=0, description="Seconds to wait for one model answer")
+    max_retries: int = Field(
+        3, ge=0, description="Retries of a failed request (429 honours Retry-After, 5xx, timeouts)"
+    )
     max_reasks: int = 2
     server_startup_timeout: float = 180.0
+    concurrency: int = Field(
+        4, ge=1, le=64, description="Requests in flight at a remote endpoint; the embedded one: 1"
+    )
+    use_cache: bool = Field(True, description="Reuse and store model answers in cache_dir/calls")
+    max_cost: float | None = Field(None, ge=0, description="US dollars a run may spend")
+    prices: dict[str, Price] = Field(
+        default_factory=dict, description="US dollars per million tokens, by model name"
+    )
+
+    @property
+    def calls_dir(self) -> Path:
+        return self.cache_dir / "calls"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **explicit: Any) -> Settings:
-        """Settings from `environ` (default: the process environment), then `explicit` values
-        that are not None."""
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        file: Mapping[str, Any] | None = None,
+        **explicit: Any,
+    ) -> Settings:
+        """Settings from `environ` (default: the process environment), then a config `file`'s
+        values, then `explicit` values that are not None. The API key is read from the
+        variable `api_key_env` names, unless given explicitly."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for variable, setting in ENVIRONMENT:
             if environ.get(variable) and setting not in values:
                 values[setting] = environ[variable]
+        values.update(file or {})
         values.update({key: value for key, value in explicit.items() if value is not None})
+        key_variable = values.get("api_key_env")
+        if key_variable and explicit.get("api_key") is None:
+            values["api_key"] = environ.get(key_variable) or None
         return cls(**values)
