@@ -391,23 +391,24 @@ def _statement(change: Change, clusters: dict[str, Cluster]) -> Statement:
 
 def _note(since: SinceLast) -> str:
     when = since.previous_generated_at.strftime("%Y-%m-%d %H:%M %Z").strip()
-    if not since.new and not since.changed and not since.dropped:
-        return f"Nothing is new since the briefing of {when}."
-    counts = [
-        f"{len(since.changed)} changed" if since.changed else "",
-        f"{len(since.new)} new" if since.new else "",
-        f"{len(since.dropped)} no longer reported" if since.dropped else "",
-        f"{since.unchanged} unchanged" if since.unchanged else "",
-    ]
-    parts = [f"Since the briefing of {when}: {', '.join(c for c in counts if c)}."]
     if not since.new and not since.changed:
-        parts.append("Nothing is new or changed.")
+        nothing = "new" if not since.dropped else "new or changed"
+        parts = [f"Nothing is {nothing} since the briefing of {when}."]
+    else:
+        counts = [
+            (len(since.changed), "changed"),
+            (len(since.new), "new"),
+            (len(since.dropped), "no longer reported"),
+            (since.unchanged, "unchanged"),
+        ]
+        said = [f"{count} {what}" for count, what in counts if count]
+        parts = [f"{_listed(said)} since the briefing of {when}."]
     more = [
         f"{left} more changed" if (left := len(since.changed) - MAX_CHANGED) > 0 else "",
         f"{left} more new" if (left := len(since.new) - MAX_NEW) > 0 else "",
     ]
     if any(more):
-        parts.append(f"{' and '.join(m for m in more if m)} items are in briefing.json.")
+        parts.append(f"{_listed([m for m in more if m])} items are in briefing.json.")
     if since.dropped:
         parts.append(_dropped_note(since.dropped))
     return " ".join(parts)
@@ -429,3 +430,7 @@ def _shortened(text: str) -> str:
 
 def _sources(count: int) -> str:
     return f"{count} source{'s' if count != 1 else ''}"
+
+
+def _listed(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

@@ -1,24 +1,45 @@
-"""The `briefing` command. Turns `BriefingError`s into one-line messages and exit codes."""
+"""The `briefing` command. Turns `BriefingError`s into one-line messages and exit codes.
+
+Exit codes: 0 ok; 1 a user error (bad input, config, flags; another run holds the folder);
+2 partial: the briefing was written but some sources failed, a delivery failed, or the budget
+ran out (what was done is kept); 3 the model or its endpoint failed.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import logging
+import shutil
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
-from .errors import BriefingError
+from . import config as config_file
+from . import runs, schedule
+from .cache import CallCache
+from .changes import compare, load_previous, since_last_section
+from .config import FORMATS, Format, Loaded
+from .costs import dollars, price_for
+from .deliver import deliver
+from .errors import BriefingError, InputError
+from .estimate import Estimate, estimate
 from .ingest import sources_from_file
 from .local_server import LOOPBACK, run_in_foreground
-from .models import Briefing
-from .pipeline import ensure_writable, server_options, silent, write_outputs
+from .models import Briefing, Usage
+from .pipeline import ensure_writable, read, server_options, write_outputs
 from .pipeline import generate as generate_briefing
+from .progress import Progress, logging_to
+from .render import to_markdown
+from .render_html import to_html
 from .settings import Settings
 
 app = typer.Typer(
@@ -27,9 +48,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Turn news articles on one topic into one sourced Markdown briefing.",
 )
+cache_app = typer.Typer(no_args_is_help=True, help="Inspect or empty the cache of model answers.")
+app.add_typer(cache_app, name="cache")
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
-T = TypeVar("T")
 
+Sources = Annotated[
+    list[str] | None,
+    typer.Argument(help="Article files (.txt .md .html), folders, article URLs, RSS/Atom feeds"),
+]
+SourcesFile = Annotated[
+    Path | None,
+    typer.Option("--sources-file", "-f", help="A file listing sources, one per line (# comments)"),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="A briefing.toml (env BRIEFING_CONFIG; default: "
+                 "./briefing.toml if present). Flags override it"),
+]  # fmt: skip
+Strict = Annotated[bool | None, typer.Option("--strict", help="Stop when any source fails")]
+Title = Annotated[str | None, typer.Option(help="Title instead of the model's headline")]
 BaseUrl = Annotated[
     str | None,
     typer.Option(help="OpenAI-compatible endpoint (env BRIEFING_BASE_URL, OPENAI_BASE_URL); "
@@ -37,76 +74,294 @@ BaseUrl = Annotated[
 ]  # fmt: skip
 Model = Annotated[str | None, typer.Option(help="Model name at the endpoint (env BRIEFING_MODEL)")]
 ApiKey = Annotated[
-    str | None, typer.Option(help="API key (env OPENAI_API_KEY)", show_default=False)
-]
+    str | None,
+    typer.Option(help="API key (default: the variable endpoint.api_key_env names, "
+                 "OPENAI_API_KEY)", show_default=False),
+]  # fmt: skip
 ModelPath = Annotated[
     Path | None, typer.Option(help="A GGUF file to serve instead of the embedded model")
 ]
 ContextWindow = Annotated[
     int | None,
-    typer.Option(
-        min=512,
-        help="Tokens the model attends to; longer articles are read in chunks [default: 8192]",
-        show_default=False,
-    ),
-]
+    typer.Option(min=512, show_default=False,
+                 help="Tokens the model attends to; longer articles are read in chunks "
+                 "[default: 8192]"),
+]  # fmt: skip
+EmbeddingModel = Annotated[
+    str | None,
+    typer.Option(help="Cluster claims by this model's embeddings at the endpoint; "
+                 "default: lexically"),
+]  # fmt: skip
 CacheDir = Annotated[
     Path | None,
-    typer.Option(help="Where the assembled model and server log live (env BRIEFING_CACHE_DIR)"),
+    typer.Option(help="Where the model, its server log and cached answers live "
+                 "(env BRIEFING_CACHE_DIR)"),
+]  # fmt: skip
+NoCache = Annotated[bool, typer.Option("--no-cache", help="Neither reuse nor store model answers")]
+Concurrency = Annotated[
+    int | None,
+    typer.Option(min=1, max=64, show_default=False,
+                 help="Requests in flight at a remote endpoint [default: 4]; the embedded "
+                 "model takes one at a time"),
+]  # fmt: skip
+MaxCost = Annotated[
+    float | None,
+    typer.Option(min=0, help="US dollars this run may spend; it stops before a call that "
+                 "could pass it, keeping what was done"),
+]  # fmt: skip
+DryRun = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Estimate calls, tokens and cost; call no model, write nothing"),
 ]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings and the result")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Also log every model call")]
+LogFile = Annotated[Path | None, typer.Option(help="Append the run's log to this file")]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Job:
+    """What one `generate` or `run` invocation was asked to do, flags over config."""
+
+    loaded: Loaded
+    settings: Settings
+    sources: list[str]
+    formats: tuple[Format, ...]
+    dry_run: bool
+
+
+def _job(
+    config: Path | None,
+    sources: Sequence[str],
+    sources_file: Path | None,
+    dry_run: bool,
+    no_cache: bool,
+    **flags: Any,
+) -> _Job:
+    loaded = config_file.load(config_file.config_path(config))
+    settings = Settings.from_env(
+        file=loaded.settings_values(), use_cache=False if no_cache else None, **flags
+    )
+    named = [*sources, *(sources_from_file(sources_file) if sources_file else [])]
+    named = named or loaded.sources()
+    if not named:
+        raise InputError(
+            "no sources given",
+            hint="name article files, folders, URLs or feeds, or list them under [sources] "
+            "in briefing.toml",
+        )
+    return _Job(loaded, settings, named, loaded.config.output.formats, dry_run)
 
 
 @app.command()
 def generate(
-    sources: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Article files (.txt .md .html), folders, article URLs, RSS/Atom feeds"
-        ),
-    ] = None,
-    sources_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--sources-file", "-f", help="A file listing sources, one per line (# comments)"
-        ),
-    ] = None,
-    strict: Annotated[bool, typer.Option(help="Stop when any source fails")] = False,
+    sources: Sources = None,
+    sources_file: SourcesFile = None,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for briefing.md, .json and .html")
-    ] = Path("out"),
-    title: Annotated[str | None, typer.Option(help="Title instead of the model's headline")] = None,
+        Path | None,
+        typer.Option("--out", "-o", help="Folder for briefing.md, .json and .html [default: out]"),
+    ] = None,
+    config: ConfigOption = None,
+    strict: Strict = None,
+    title: Title = None,
     base_url: BaseUrl = None,
     model: Model = None,
     api_key: ApiKey = None,
     model_path: ModelPath = None,
     context_window: ContextWindow = None,
-    embedding_model: Annotated[
-        str | None,
-        typer.Option(
-            help="Cluster claims by this model's embeddings at the endpoint; default: lexically"
-        ),
-    ] = None,
+    embedding_model: EmbeddingModel = None,
     cache_dir: CacheDir = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the result")] = False,
+    no_cache: NoCache = False,
+    concurrency: Concurrency = None,
+    max_cost: MaxCost = None,
+    dry_run: DryRun = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    log_file: LogFile = None,
 ) -> None:
     """Write OUT/briefing.md, OUT/briefing.json and OUT/briefing.html from SOURCES."""
 
-    def run() -> None:
-        settings = Settings.from_env(
-            base_url=base_url, model=model, api_key=api_key, model_path=model_path,
-            cache_dir=cache_dir, title=title, strict=strict, context_window=context_window,
-            embedding_model=embedding_model,
+    def job() -> int:
+        run = _job(
+            config, sources or [], sources_file, dry_run, no_cache,
+            strict=strict, title=title, base_url=base_url, model=model, api_key=api_key,
+            model_path=model_path, context_window=context_window,
+            embedding_model=embedding_model, cache_dir=cache_dir, concurrency=concurrency,
+            max_cost=max_cost,
         )  # fmt: skip
-        progress = silent if quiet else _progress
-        named = [*(sources or []), *(sources_from_file(sources_file) if sources_file else [])]
-        ensure_writable(out)
-        briefing = generate_briefing(named, settings, progress=progress)
-        written = write_outputs(briefing, out)
-        for warning in briefing.warnings:
-            _err.print(f"warning: {warning}", markup=False)
-        typer.echo(_summary_line(briefing, written))
+        if run.dry_run:
+            return _dry_run(run)
+        target = out or Path("out")
+        ensure_writable(target)
+        with _progress(quiet, verbose, log_file) as progress:
+            briefing = generate_briefing(run.sources, run.settings, progress=progress)
+        written = write_outputs(briefing, target, run.formats)
+        return _report(briefing, written, problems=[])
 
-    _guarded(run)
+    _guarded(job)
+
+
+@app.command(name="run")
+def daily_run(
+    sources: Sources = None,
+    sources_file: SourcesFile = None,
+    config: ConfigOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Folder of dated runs [default: the config's output.dir]"),
+    ] = None,
+    day: Annotated[
+        str | None,
+        typer.Option("--date", help="File the run under this day, YYYY-MM-DD [default: today]"),
+    ] = None,
+    deliver_it: Annotated[
+        bool, typer.Option("--deliver/--no-deliver", help="Send to the config's [delivery]")
+    ] = True,
+    strict: Strict = None,
+    title: Title = None,
+    base_url: BaseUrl = None,
+    model: Model = None,
+    api_key: ApiKey = None,
+    model_path: ModelPath = None,
+    context_window: ContextWindow = None,
+    embedding_model: EmbeddingModel = None,
+    cache_dir: CacheDir = None,
+    no_cache: NoCache = False,
+    concurrency: Concurrency = None,
+    max_cost: MaxCost = None,
+    dry_run: DryRun = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    log_file: LogFile = None,
+) -> None:
+    """The daily job: write OUT/YYYY-MM-DD/briefing.*, point OUT/latest at it, list what is
+    new since the last run, and deliver it. Re-running a day replaces that day's files."""
+
+    def job() -> int:
+        run = _job(
+            config, sources or [], sources_file, dry_run, no_cache,
+            strict=strict, title=title, base_url=base_url, model=model, api_key=api_key,
+            model_path=model_path, context_window=context_window,
+            embedding_model=embedding_model, cache_dir=cache_dir, concurrency=concurrency,
+            max_cost=max_cost,
+        )  # fmt: skip
+        when = _day(day)
+        if run.dry_run:
+            return _dry_run(run)
+        root = out or run.loaded.out_dir
+        with runs.locked(root):
+            folder = runs.day_folder(root, when)
+            ensure_writable(folder)
+            with _progress(quiet, verbose, log_file) as progress:
+                briefing = generate_briefing(run.sources, run.settings, progress=progress)
+            briefing = _with_changes(briefing, runs.previous_briefing(root, when))
+            written = write_outputs(briefing, folder, run.formats)
+            runs.point_latest(root, folder)
+        problems = _delivered(briefing, folder, run) if deliver_it else []
+        return _report(briefing, written, problems)
+
+    _guarded(job)
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write it")] = Path("briefing.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file")] = False,
+) -> None:
+    """Write a commented example briefing.toml to start from."""
+
+    def job() -> int:
+        if path.exists() and not force:
+            raise InputError(f"{path} already exists", hint="pass --force to replace it")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(config_file.EXAMPLE, encoding="utf-8")
+        except OSError as error:
+            raise InputError(
+                f"cannot write {path}: {error.strerror}", hint="check the path"
+            ) from None
+        typer.echo(f"Wrote {path}. Edit [sources], then: briefing run --config {path}")
+        return 0
+
+    _guarded(job)
+
+
+@app.command(name="schedule")
+def schedule_command(
+    at: Annotated[str, typer.Option(help="Time of day to run, HH:MM (24-hour, local time)")],
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="The briefing.toml the daily run reads")
+    ] = Path("briefing.toml"),
+    install: Annotated[
+        str | None,
+        typer.Option(help="Install it: 'systemd' (user timer) or 'cron' (user crontab)"),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing unit files")] = False,
+    log: Annotated[
+        Path | None, typer.Option(help="cron: append the run's output to this file")
+    ] = None,
+) -> None:
+    """Print (or --install) a crontab line and a systemd user timer for a daily run."""
+
+    def job() -> int:
+        when = schedule.parse_time(at)
+        command = schedule.daily_command(_executable(), config)
+        units = schedule.systemd_units(when, command, working_directory=config.resolve().parent)
+        line = schedule.crontab_line(when, command, log=log.resolve() if log else None)
+        if install == "systemd":
+            import os
+
+            written = schedule.install_systemd(
+                units, schedule.systemd_user_dir(os.environ), replace=force
+            )
+            typer.echo(f"Wrote {', '.join(str(path) for path in written)}")
+            typer.echo("Enable it: systemctl --user daemon-reload && "
+                       "systemctl --user enable --now briefing.timer")  # fmt: skip
+            return 0
+        if install == "cron":
+            added = schedule.install_crontab(line)
+            typer.echo("Added to your crontab:" if added else "Already in your crontab:")
+            typer.echo(line)
+            return 0
+        if install is not None:
+            raise InputError(f"--install {install!r} is not known", hint="use systemd or cron")
+        typer.echo("# crontab (crontab -e), or run this command with --install cron:")
+        typer.echo(line)
+        for name, text in units.items():
+            typer.echo(f"\n# ~/.config/systemd/user/{name} (or --install systemd):")
+            typer.echo(text.rstrip())
+        return 0
+
+    _guarded(job)
+
+
+@cache_app.command("stats")
+def cache_stats(config: ConfigOption = None, cache_dir: CacheDir = None) -> None:
+    """How many model answers are cached, and how much space they take."""
+
+    def job() -> int:
+        stats = CallCache(_cache_settings(config, cache_dir).calls_dir).stats()
+        typer.echo(f"{stats.entries:,} cached answers, {stats.bytes / 1e6:.1f} MB in "
+                   f"{stats.directory}")  # fmt: skip
+        if stats.oldest and stats.newest:
+            typer.echo(
+                f"oldest {stats.oldest:%Y-%m-%d %H:%M}, newest {stats.newest:%Y-%m-%d %H:%M} UTC"
+            )
+        return 0
+
+    _guarded(job)
+
+
+@cache_app.command("clear")
+def cache_clear(config: ConfigOption = None, cache_dir: CacheDir = None) -> None:
+    """Delete every cached model answer (the assembled embedded model stays)."""
+
+    def job() -> int:
+        cache = CallCache(_cache_settings(config, cache_dir).calls_dir)
+        removed = cache.clear()
+        typer.echo(f"Removed {removed:,} cached answers from {cache.directory}")
+        return 0
+
+    _guarded(job)
 
 
 @app.command()
@@ -118,24 +373,25 @@ def serve(
 ) -> None:
     """Serve the embedded model (or --model-path) on 127.0.0.1 until Ctrl-C, to reuse it."""
 
-    def run() -> None:
+    def job() -> int:
         settings = Settings.from_env(
             model_path=model_path, cache_dir=cache_dir, context_window=context_window
         )
-        options = server_options(settings, _progress)
+        options = server_options(settings, _note)
         options = dataclasses.replace(options, port=port)
 
         def ready(base_url: str) -> None:
             typer.echo(f"Serving {options.alias} at {base_url} (Ctrl-C stops it)")
             typer.echo(f"Use it: briefing generate SOURCES --base-url {base_url}")
 
-        _err.print(f"starting the model server on {LOOPBACK}:{port}", markup=False)
+        _note(f"starting the model server on {LOOPBACK}:{port}")
         try:
             run_in_foreground(options, ready)
         except KeyboardInterrupt:
-            _err.print("model server stopped", markup=False)
+            _note("model server stopped")
+        return 0
 
-    _guarded(run)
+    _guarded(job)
 
 
 def main() -> None:
@@ -143,23 +399,83 @@ def main() -> None:
     app()
 
 
-def _guarded(run: Callable[[], None]) -> None:
+# --- the parts of a run -------------------------------------------------------------------------
+
+
+def _dry_run(run: _Job) -> int:
+    settings = run.settings
+    reading = read(run.sources, settings)
+    model = settings.model or (
+        settings.model_path.stem if settings.model_path else "qwen2.5-coder-1.5b-instruct"
+    )
+    found = estimate(
+        reading.unique,
+        model=model,
+        endpoint=settings.base_url or f"local:{model}",
+        context_window=settings.context_window,
+        max_chunks=settings.max_chunks,
+        price=price_for(model, settings.base_url, settings.prices),
+        cache=CallCache(settings.calls_dir) if settings.use_cache else None,
+    )
+    for warning in reading.warnings:
+        _err.print(f"warning: {warning}", markup=False)
+    Console(highlight=False).print(_estimate_table(found))
+    typer.echo(
+        f"Dry run: {found.articles} articles, at most {found.calls} model calls "
+        f"({found.cached_calls} more answered by the cache), at most "
+        f"{sum(s.prompt_tokens for s in found.stages):,} prompt + "
+        f"{sum(s.completion_tokens for s in found.stages):,} completion tokens, "
+        f"at most {dollars(found.cost)}. Nothing was sent or written."
+    )
+    return 0
+
+
+def _estimate_table(found: Estimate) -> Table:
+    table = Table(title=f"Dry run with {found.model} (upper bounds)", title_justify="left")
+    for column in ("stage", "calls", "cached", "prompt tokens", "completion tokens", "cost"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for stage in found.stages:
+        table.add_row(
+            stage.stage, f"{stage.calls:,}", f"{stage.cached_calls:,}",
+            f"{stage.prompt_tokens:,}", f"{stage.completion_tokens:,}", dollars(stage.cost),
+        )  # fmt: skip
+    return table
+
+
+def _with_changes(briefing: Briefing, previous: Path | None) -> Briefing:
+    """`briefing` with a "new since the last briefing" section when a previous run exists."""
+    if previous is None:
+        return briefing
     try:
-        run()
-    except BriefingError as error:
-        _err.print(f"error: {error}", markup=False)
-        raise typer.Exit(error.exit_code) from None
-    except KeyboardInterrupt:
-        _err.print("interrupted", markup=False)
-        raise typer.Exit(130) from None
+        earlier = load_previous(previous.read_text(encoding="utf-8"))
+    except (OSError, BriefingError) as error:
+        warning = f"could not compare with {previous}: {error}; no 'new since' section"
+        return briefing.model_copy(update={"warnings": (*briefing.warnings, warning)})
+    since = compare(briefing.clusters, briefing.sources, earlier)
+    section = since_last_section(since, briefing.clusters)
+    sections = list(briefing.sections)
+    sections.insert(2, section)  # after the bottom line and the key developments
+    return briefing.model_copy(update={"sections": tuple(sections), "since_last": since})
 
 
-def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    sys.exit(128 + signum)  # unwinds the stack, so the model server is stopped on the way out
+def _delivered(briefing: Briefing, folder: Path, run: _Job) -> list[str]:
+    delivery = run.loaded.config.delivery
+    if delivery.webhook is None and delivery.email is None:
+        return []
+    import os
+
+    where = str(folder / "briefing.html" if "html" in run.formats else folder / "briefing.md")
+    return deliver(briefing, to_markdown(briefing), to_html(briefing), where, delivery, os.environ)
 
 
-def _progress(message: str) -> None:
-    _err.print(message, markup=False)
+def _report(briefing: Briefing, written: list[Path], problems: list[str]) -> int:
+    """Print the warnings and the one-line summary; the exit code: 2 when something failed."""
+    for warning in briefing.warnings:
+        _err.print(f"warning: {warning}", markup=False)
+    for problem in problems:
+        _err.print(f"error: {problem}", markup=False)
+    typer.echo(_summary_line(briefing, written))
+    return 2 if briefing.failures or problems else 0
 
 
 def _summary_line(briefing: Briefing, written: list[Path]) -> str:
@@ -168,6 +484,74 @@ def _summary_line(briefing: Briefing, written: list[Path]) -> str:
     files = " and ".join(str(path) for path in written)
     return (
         f"Wrote {files}: {statements} statements from {len(briefing.sources)} sources; "
-        f"{usage.llm_calls} model calls, {usage.prompt_tokens:,} prompt + "
-        f"{usage.completion_tokens:,} completion tokens, {usage.seconds:.1f} s."
+        f"{_usage_line(usage)}, {usage.seconds:.1f} s."
     )
+
+
+def _usage_line(usage: Usage) -> str:
+    cached = f" ({usage.cached_calls} answered by the cache)" if usage.cached_calls else ""
+    cost = f", {dollars(usage.cost)}" if usage.cost else ""
+    return (
+        f"{usage.llm_calls} model calls{cached}, {usage.prompt_tokens:,} prompt + "
+        f"{usage.completion_tokens:,} completion tokens{cost}"
+    )
+
+
+# --- plumbing -----------------------------------------------------------------------------------
+
+
+def _day(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--date {text!r} is not a date", hint="use YYYY-MM-DD") from None
+
+
+def _cache_settings(config: Path | None, cache_dir: Path | None) -> Settings:
+    loaded = config_file.load(config_file.config_path(config))
+    return Settings.from_env(file=loaded.settings_values(), cache_dir=cache_dir)
+
+
+def _executable() -> str:
+    found = shutil.which("briefing")
+    return found or str(Path(sys.argv[0]).resolve())
+
+
+@contextmanager
+def _progress(quiet: bool, verbose: bool, log_file: Path | None) -> Iterator[Progress]:
+    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    console = _err if _err.is_terminal and not quiet else None
+    try:
+        handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else None
+    except OSError as error:
+        raise InputError(
+            f"cannot write the log file {log_file}: {error.strerror}", hint="check --log-file"
+        ) from None
+    with logging_to(console, level=level, log_file=handler), Progress(console) as progress:
+        yield progress
+
+
+def _guarded(job: Callable[[], int]) -> None:
+    try:
+        code = job()
+    except BriefingError as error:
+        _err.print(f"error: {error}", markup=False)
+        raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:
+        _err.print("interrupted", markup=False)
+        raise typer.Exit(130) from None
+    if code:
+        raise typer.Exit(code)
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    sys.exit(128 + signum)  # unwinds the stack, so the model server is stopped on the way out
+
+
+def _note(message: str) -> None:
+    _err.print(message, markup=False)
+
+
+__all__ = ["FORMATS", "app", "main"]

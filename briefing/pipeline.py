@@ -167,7 +167,7 @@ def _served_alias(settings: Settings) -> str:
     return EMBEDDED_MODEL.name
 
 
-def server_options(settings: Settings, progress: Progress = silent) -> ServerOptions:
+def server_options(settings: Settings, progress: Callable[[str], None] = silent) -> ServerOptions:
     if settings.model_path is not None:
         model_path = settings.model_path
     else:
@@ -190,19 +190,18 @@ def ensure_writable(out_dir: Path) -> None:
         probe.unlink()
 
 
-def write_outputs(briefing: Briefing, out_dir: Path) -> list[Path]:
-    """Write `briefing.md`, `briefing.json` and `briefing.html` into `out_dir`, each replaced
-    atomically."""
+def write_outputs(
+    briefing: Briefing, out_dir: Path, formats: Sequence[str] = ("md", "json", "html")
+) -> list[Path]:
+    """Write `briefing.md`, `briefing.json` and `briefing.html` (those `formats` name) into
+    `out_dir`, each replaced atomically."""
+    renderers = {"md": to_markdown, "json": to_json, "html": to_html}
     written = []
     with _writing_to(out_dir):
-        for name, text in (
-            ("briefing.md", to_markdown(briefing)),
-            ("briefing.json", to_json(briefing)),
-            ("briefing.html", to_html(briefing)),
-        ):
-            target = out_dir / name
-            partial = target.with_name(f".{name}.partial")
-            partial.write_text(text, encoding="utf-8")
+        for suffix in formats:
+            target = out_dir / f"briefing.{suffix}"
+            partial = target.with_name(f".{target.name}.partial")
+            partial.write_text(renderers[suffix](briefing), encoding="utf-8")
             partial.replace(target)
             written.append(target)
     return written

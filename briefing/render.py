@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import re
 
-from .models import Briefing, Citation, Section, SectionKind, SourceInfo, Statement
+from .models import Briefing, ChangeKind, Citation, Section, SectionKind, SourceInfo, Statement
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
 _LEADING_LIST_MARKER = re.compile(r"^(\d+)([.)])(?=\s|$)|^([-=])")
+
+CHANGE_LABELS = {
+    ChangeKind.new: "New",
+    ChangeKind.changed: "Changed",
+    ChangeKind.dropped: "No longer reported",
+}
 
 
 def to_json(briefing: Briefing) -> str:
@@ -81,6 +87,11 @@ def _item(kind: SectionKind, statement: Statement, footnotes: _Footnotes) -> str
     if kind in {SectionKind.developments, SectionKind.single_source}:
         sources = f" *({count} sources)*" if count > 1 else " *(single source)*"
         return f"- {text}{sources}{marks}"
+    if kind is SectionKind.since_last:
+        label = f"**{CHANGE_LABELS[statement.change]}:** " if statement.change else ""
+        sources = f" *({count} sources)*" if count > 1 else " *(single source)*"
+        was = f" *was: {escape(statement.previously)}*" if statement.previously else ""
+        return f"- {label}{text}{sources}{marks}{was}"
     return f"- {text}{marks}"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape as _escape
 
 from .models import Briefing, Citation, Section, SectionKind, SourceInfo, SourceIssue, Statement
-from .render import byline
+from .render import CHANGE_LABELS, byline
 
 _STYLE = """
 body { font-family: Georgia, serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem;
@@ -130,6 +130,11 @@ def _item(kind: SectionKind, statement: Statement, citations: _Citations) -> str
         return f"<li>{when}{text}{sources}{citations.marks(statement)}</li>"
     if kind in {SectionKind.developments, SectionKind.single_source}:
         return f"<li>{text}{_count(count)}{citations.marks(statement)}</li>"
+    if kind is SectionKind.since_last:
+        change, previously = statement.change, statement.previously
+        label = f"<strong>{CHANGE_LABELS[change]}:</strong> " if change else ""
+        was = f' <em class="was">was: {esc(previously)}</em>' if previously else ""
+        return f"<li>{label}{text}{_count(count)}{citations.marks(statement)}{was}</li>"
     return f"<li>{text}{citations.marks(statement)}</li>"
 
 

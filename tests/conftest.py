@@ -81,6 +81,16 @@ def loopback() -> None:
 
 
 @pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test caches model answers in its own folder, so no test is answered by another's
+    (or a user's) cache instead of its cassette. The embedded model for recording is found
+    before this applies (`model_base_url` is session-scoped)."""
+    folder = tmp_path / "briefing-cache"
+    monkeypatch.setenv("BRIEFING_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture(autouse=True)
 def network_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     allow_loopback = request.node.get_closest_marker("loopback") is not None or (
         RECORDING and request.node.get_closest_marker("real_model") is not None

@@ -1,0 +1,93 @@
+"""The daily run's folder: `OUT/YYYY-MM-DD/` per day, `OUT/latest` pointing at the newest,
+and a lock so two runs never write the same folder at once.
+
+An edge: only file-system work. Re-running a day replaces that day's files (each atomically);
+the previous day's `briefing.json` is what "new since the last briefing" compares against.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+from .errors import BusyError, InputError
+
+LOCK_NAME = ".briefing.lock"
+LATEST = "latest"
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def day_folder(out_root: Path, day: date) -> Path:
+    return out_root / day.isoformat()
+
+
+@contextmanager
+def locked(out_root: Path) -> Iterator[None]:
+    """Hold `out_root`'s lock for the block; raise `BusyError` if another run holds it.
+
+    The lock is an OS file lock, so a run that dies releases it; the file stays behind and
+    names the last holder."""
+    path = out_root / LOCK_NAME
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+", encoding="utf-8")
+    except OSError as error:
+        raise InputError(
+            f"cannot write to {out_root}: {error.strerror}", hint="choose another output folder"
+        ) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise BusyError(
+                f"another briefing run is writing to {out_root} ({holder})",
+                hint="wait for it to finish; runs of the same folder never overlap",
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, started {datetime.now().isoformat(timespec='seconds')}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def previous_briefing(out_root: Path, day: date) -> Path | None:
+    """The `briefing.json` of the newest day before `day`, if any."""
+    if not out_root.is_dir():
+        return None
+    earlier = sorted(
+        entry
+        for entry in out_root.iterdir()
+        if _DAY.match(entry.name) and entry.name < day.isoformat() and not entry.is_symlink()
+    )
+    for folder in reversed(earlier):
+        if (folder / "briefing.json").is_file():
+            return folder / "briefing.json"
+    return None
+
+
+def point_latest(out_root: Path, folder: Path) -> Path:
+    """Make `out_root/latest` a relative symlink to `folder`, replaced atomically; where
+    symlinks are not allowed, a copy of the folder stands in."""
+    latest = out_root / LATEST
+    staged = out_root / f".{LATEST}.partial"
+    try:
+        staged.unlink(missing_ok=True)
+        staged.symlink_to(folder.name, target_is_directory=True)
+        os.replace(staged, latest)
+    except OSError:
+        staged.unlink(missing_ok=True)
+        if latest.is_symlink() or latest.is_file():
+            latest.unlink()
+        shutil.copytree(folder, latest, dirs_exist_ok=True)
+    return latest
