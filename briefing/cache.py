@@ -47,7 +47,7 @@ class CacheStats(BaseModel):
 def call_key(kind: str, request: Mapping[str, Any]) -> str:
     """The cache key of one call: sha256 over its kind and its canonical JSON request."""
     canonical = json.dumps(
-        {"format": FORMAT, "kind": kind, **request},
+        {"format": FORMAT, "kind": kind, "request": request},
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),

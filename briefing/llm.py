@@ -264,7 +264,11 @@ class ModelClient:
         call: _Call,
         *,
         probing: bool = False,
+        rate_limited: int = 0,
     ) -> tuple[ChatCompletion, float]:
+        """One completion in `mode`. A probe is not retried by the SDK, since a 400 or 500
+        there means "try the next rung"; a 429 says nothing of the format, so the probe
+        waits as the server says and asks again, as the SDK would."""
         messages, response_format = _shape_request(mode, conversation, call.schema, call.name)
         client = self._client.with_options(max_retries=0) if probing else self._client
         extra: dict[str, Any] = {}
@@ -288,6 +292,13 @@ class ModelClient:
             if probing and mode is not OutputMode.prompt:
                 raise _Unsupported from error
             raise self._endpoint_error(error) from None
+        except openai.RateLimitError as error:
+            if not probing or rate_limited >= self.endpoint.max_retries:
+                raise self._endpoint_error(error) from None
+            time.sleep(_retry_after(error.response.headers.get("retry-after")))
+            return self._request(
+                mode, conversation, call, probing=True, rate_limited=rate_limited + 1
+            )
         except openai.APIError as error:
             raise self._endpoint_error(error) from None
         return completion, time.monotonic() - started
@@ -361,8 +372,8 @@ class ModelClient:
             spent = self.usage.cost or 0.0
         if spent + price.of(prompt, call.max_tokens) > limit:
             raise BudgetError(
-                f"stopped before a {call.stage} call that could take the cost past "
-                f"${limit:g} (spent ${spent:.4f} so far)",
+                f"stopped before a model call ({call.stage}) that could take the cost past "
+                f"${limit:g}: ${spent:.4f} spent so far",
                 hint="the answers so far are cached; raise --max-cost and run again to go on",
             )
 
@@ -389,6 +400,12 @@ class ModelClient:
             return EndpointError(
                 f"the endpoint at {where} has no model {self._model!r} or no chat API",
                 hint="pass --model or set BRIEFING_MODEL to a model it serves",
+            )
+        if isinstance(error, openai.RateLimitError):
+            return EndpointError(
+                f"the endpoint at {where} kept refusing requests as too many (HTTP 429) after "
+                f"{self.endpoint.max_retries} retries",
+                hint="lower --concurrency, raise endpoint.max_retries, or try again later",
             )
         if isinstance(error, openai.APITimeoutError):
             return EndpointError(
@@ -457,6 +474,15 @@ def _shape_request(
     }
     messages = [*conversation[:first_user], with_schema, *conversation[first_user + 1 :]]
     return messages, ({"type": "json_object"} if mode is OutputMode.json_object else None)
+
+
+def _retry_after(header: str | None, default: float = 1.0, longest: float = 60.0) -> float:
+    """Seconds a 429's Retry-After asks for (a number of seconds), within reason."""
+    try:
+        seconds = float(header) if header else default
+    except ValueError:
+        seconds = default
+    return min(max(seconds, 0.0), longest)
 
 
 def _answer_text(completion: ChatCompletion) -> tuple[str, str | None]:

@@ -223,22 +223,34 @@ def test_a_paraphrase_from_another_article_is_the_same_item() -> None:
     assert nothing_reported(since)
 
 
-def test_a_looser_paraphrase_is_the_same_item_only_when_it_rests_on_the_same_passage() -> None:
-    loose = "Japan plans to double defense spending by 2027."
-    same_passage = cluster("c1", claim(A, loose, 3))
-    previous = previous_of([cluster("c1", BUDGET), *BEFORE[1:]], SOURCES)
-    assert nothing_reported(compare([same_passage, *BEFORE[1:]], SOURCES, previous))
+TAIWAN = (
+    "Japan's evolving security strategy also includes reinforcing ties with Taiwan, a decision "
+    "that has elicited a sharp reaction from Beijing."
+)
 
-    c = article("S3", "Japan plans to double defense spending by 2027, a minister said.")
-    elsewhere = cluster("c1", claim(c, loose, 1))
-    since = compare([elsewhere, *BEFORE[1:]], [*SOURCES, info(c, NHK)], previous)
-    assert [change.text for change in since.new] == [loose]
-    assert [change.text for change in since.dropped] == [BUDGET.text]
+
+def test_a_looser_paraphrase_is_the_same_item_only_when_it_rests_on_the_same_passage() -> None:
+    """Two recorded runs on the seeds cut these claims from the same sentence; their own
+    words share under half their weight, which alone would not make them the same item."""
+    c = article("S3", TAIWAN)
+    d = article("S4", "Taiwan is being reinforced as part of the alliance, officials said.")
+    sources = [*SOURCES, info(c, NHK), info(d, "d.txt")]
+    ties = claim(c, "Japan's evolving security strategy includes reinforcing ties with Taiwan.", 1)
+    today = [*BEFORE, cluster("c7", ties)]
+    before = claim(c, "Taiwan is being reinforced as part of the alliance.", 1)
+    same_passage = previous_of([*BEFORE, cluster("c7", before)], sources)
+    assert nothing_reported(compare(today, sources, same_passage))
+
+    elsewhere = claim(d, before.text, 1)
+    since = compare(today, sources, previous_of([*BEFORE, cluster("c7", elsewhere)], sources))
+    assert [change.cluster for change in since.new] == ["c7"]
+    assert [change.text for change in since.dropped] == [before.text]
 
 
 def test_two_facts_cut_from_one_sentence_are_not_the_same_item() -> None:
-    a = article("S1", "Japan will double its defense budget and the U.S. will deploy drones to Kanoya.")
-    previous = previous_of([cluster("c1", claim(a, "Japan will double its defense budget.", 1))], [])
+    a = article("S1", "Japan will double its budget and the U.S. will deploy drones to Kanoya.")
+    budget = claim(a, "Japan will double its defense budget.", 1)
+    previous = previous_of([cluster("c1", budget)], [])
     today = [cluster("c1", claim(a, "The U.S. will deploy drones to Kanoya.", 1))]
     since = compare(today, [], previous)
     assert [change.text for change in since.new] == ["The U.S. will deploy drones to Kanoya."]
@@ -247,7 +259,8 @@ def test_two_facts_cut_from_one_sentence_are_not_the_same_item() -> None:
 
 def test_claims_sharing_only_topic_words_are_not_the_same_item() -> None:
     c = article("S3", "The U.S.-Japan alliance will expand to include Australia, officials said.")
-    australia = cluster("c7", claim(c, "The U.S.-Japan alliance will expand to include Australia.", 1))
+    expand = claim(c, "The U.S.-Japan alliance will expand to include Australia.", 1)
+    australia = cluster("c7", expand)
     today = [c for c in BEFORE if c.id != "c6"] + [australia]
     since = compare(today, [*SOURCES, info(c, NHK)], PREVIOUS)
     assert [change.cluster for change in since.new] == ["c7"]
@@ -376,9 +389,7 @@ picks = st.lists(
 def clustered(picked: list[list[str]]) -> tuple[list[Cluster], list[SourceInfo]]:
     """A run over articles made of the picked sentences, one claim per sentence."""
     articles = [article(f"S{n}", *texts) for n, texts in enumerate(picked, start=1)]
-    extracted = [
-        claims_of(a, *(claim(a, s.text, s.number) for s in a.sentences)) for a in articles
-    ]
+    extracted = [claims_of(a, *(claim(a, s.text, s.number) for s in a.sentences)) for a in articles]
     paths = [info(a, f"feeds/{'-'.join(s.text[:9] for s in a.sentences)}") for a in articles]
     return cluster_claims(extracted, corpus(*articles)), paths
 
@@ -420,7 +431,8 @@ def test_each_statement_cites_todays_passages_and_says_what_it_was() -> None:
     drones = cluster("c3", DRONES, support=[evidence(c, 1)])
     today = [c if c.id != "c3" else drones for c in BEFORE]
     section = since_last_section(compare(today, [*SOURCES, info(c, NHK)], PREVIOUS), today)
-    assert (section.kind, section.heading) == (SectionKind.since_last, "New since the last briefing")
+    assert section.kind is SectionKind.since_last
+    assert section.heading == "New since the last briefing"
     (statement,) = section.statements
     assert statement.text == DRONES.text
     assert {(c.source, c.quote) for c in statement.citations} == {
@@ -483,29 +495,33 @@ HOSTILE = '<script>alert(1)</script> *x* [y](z) "onmouseover=alert(2) & more'
 
 
 def hostile_section() -> tuple[Section, tuple[SourceInfo, ...]]:
-    a = article("S1", "Japan will send 2,000 troops, officials said.", f"{HOSTILE}.")
-    b = article("S2", "Japan will send 1,800 troops, officials said.", f"{HOSTILE}.")
-    before = [cluster("c1", claim(b, f"Japan will send 1,800 troops. {HOSTILE}.", 1, 2))]
+    a = article(
+        "S1",
+        f"Japan will send 2,000 troops, officials said {HOSTILE}.",
+        "Drones go to Kanoya <img src=x onerror=alert(3)> _u_ `code`.",
+    )
+    b = article("S2", f"Japan will send 1,800 troops, officials said {HOSTILE}.")
+    before = [cluster("c1", claim(b, f"Japan will send 1,800 troops {HOSTILE}.", 1))]
     today = [
-        cluster("c1", claim(a, f"Japan will send 2,000 troops. {HOSTILE}.", 1, 2)),
-        cluster("c2", claim(a, f"Fresh: {HOSTILE}", 2)),
+        cluster("c1", claim(a, f"Japan will send 2,000 troops {HOSTILE}.", 1)),
+        cluster("c2", claim(a, "Drones go to Kanoya <img src=x onerror=alert(3)> _u_ `code`.", 2)),
     ]
     sources = (info(a, "a.txt"),)
-    since = compare(today, sources, previous_of(before + [cluster("c9", SPACE)], [info(b, HOSTILE)]))
-    return since_last_section(since, today), sources
+    previous = previous_of([*before, cluster("c9", SPACE)], [info(b, HOSTILE)])
+    return since_last_section(compare(today, sources, previous), today), sources
 
 
 def test_markdown_marks_new_and_changed_items_and_keeps_hostile_text_inert() -> None:
     section, sources = hostile_section()
     markdown = to_markdown(briefing(section, sources=sources))
-    assert "\n- **Changed:** Japan will send 2,000 troops. \\<script\\>" in markdown
-    assert "*(single source)*[^1][^2] *was: “Japan will send 1,800 troops." in markdown
-    assert "\n- **New:** Fresh: \\<script\\>" in markdown
+    assert "\n- **Changed:** Japan will send 2,000 troops \\<script\\>" in markdown
+    assert "*(single source)*[^1] *was: “Japan will send 1,800 troops \\<script\\>" in markdown
+    assert "\n- **New:** Drones go to Kanoya \\<img" in markdown
     html = MarkdownIt("commonmark").render(markdown)
-    for markup in ("<script>", "<em>x</em>", "<a href"):
+    for markup in ("<script>", "<img", "<em>x</em>", "<em>u</em>", "<code>", "<a href"):
         assert markup not in html
-    assert "<em>was: “Japan will send 1,800 troops. &lt;script&gt;" in html
-    assert "An armed attack in space could trigger Article V." in html
+    assert "<em>was: “Japan will send 1,800 troops &lt;script&gt;" in html
+    assert "No longer reported: “An armed attack in space could trigger Article V.”" in html
 
 
 class Tags(HTMLParser):
@@ -524,9 +540,9 @@ def test_html_marks_new_and_changed_items_and_escapes_everything() -> None:
     section, sources = hostile_section()
     page = to_html(briefing(section, sources=sources))
     assert '<section id="since_last">' in page
-    assert "<li><strong>Changed:</strong> Japan will send 2,000 troops. &lt;script&gt;" in page
-    assert '<em class="was">was: “Japan will send 1,800 troops. &lt;script&gt;' in page
-    assert "<li><strong>New:</strong> Fresh: &lt;script&gt;" in page
+    assert "<li><strong>Changed:</strong> Japan will send 2,000 troops &lt;script&gt;" in page
+    assert '<em class="was">was: “Japan will send 1,800 troops &lt;script&gt;' in page
+    assert "<li><strong>New:</strong> Drones go to Kanoya &lt;img src=x" in page
     parsed = Tags(page)
-    assert "script" not in parsed.tags
-    assert "onmouseover" not in parsed.attributes
+    assert "script" not in parsed.tags and "img" not in parsed.tags
+    assert {"onmouseover", "onerror"}.isdisjoint(parsed.attributes)

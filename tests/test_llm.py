@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -10,8 +11,9 @@ import httpx2
 import pytest
 from pydantic import BaseModel
 
-from briefing.errors import EndpointError, ModelOutputError
-from briefing.llm import Endpoint, ModelClient, OutputMode, schema_of
+from briefing.costs import Price
+from briefing.errors import BudgetError, EndpointError, ModelOutputError
+from briefing.llm import Endpoint, ModelClient, OutputMode, Spending, schema_of
 
 
 class Answer(BaseModel):
@@ -61,13 +63,19 @@ class Script:
 
 
 def client_for(
-    script: Script, *, model: str | None = "m", mode: OutputMode | None = None
+    script: Script,
+    *,
+    model: str | None = "m",
+    mode: OutputMode | None = None,
+    retries: int = 0,
+    **options: Any,
 ) -> ModelClient:
     transport = httpx2.MockTransport(script)
     return ModelClient(
-        Endpoint(base_url="http://model.test/v1", model=model, max_retries=0),
+        Endpoint(base_url="http://model.test/v1", model=model, max_retries=retries),
         http_client=httpx2.Client(transport=transport),
         mode=mode,
+        **options,
     )
 
 
@@ -225,3 +233,73 @@ def test_an_endpoint_without_embeddings_is_an_endpoint_error() -> None:
     script = Script((404, {"error": {"message": "no such route"}}))
     with pytest.raises(EndpointError):
         client_for(script).embed(["a"], "e")
+
+
+def rate_limited(seconds: str) -> Callable[[], httpx2.Response]:
+    return lambda: httpx2.Response(
+        429, headers={"retry-after": seconds}, json={"error": {"message": "slow down"}}
+    )
+
+
+@pytest.mark.parametrize("mode", [OutputMode.json_schema, None], ids=["known rung", "probing"])
+def test_a_429_waits_as_long_as_retry_after_says_then_succeeds(mode: OutputMode | None) -> None:
+    # The SDK's own backoff starts at 0.5 s, so waiting 1.2 s shows the header was honoured.
+    script = Script(rate_limited("1.2"), (200, completion(GOOD)))
+    client = client_for(script, mode=mode, retries=2)
+
+    started = time.monotonic()
+    assert ask(client) == Answer(verdict="ok", score=3)
+
+    assert time.monotonic() - started >= 1.2
+    assert client.mode is OutputMode.json_schema and client.usage.llm_calls == 1
+
+
+def test_endless_429s_end_in_a_message_about_the_rate_limit() -> None:
+    script = Script(rate_limited("0"), rate_limited("0"))
+    with pytest.raises(EndpointError, match="HTTP 429") as raised:
+        ask(client_for(script, mode=OutputMode.json_schema, retries=1))
+    assert "--concurrency" in str(raised.value)
+
+
+def test_usage_is_counted_per_stage_with_its_cost() -> None:
+    script = Script((200, completion(GOOD)), (200, completion(GOOD)))
+    client = client_for(
+        script, mode=OutputMode.json_schema, spending=Spending(price=Price(input=1e6, output=2e6))
+    )
+    client.structured("s", "u", Answer, SCHEMA, max_tokens=50, stage="extract")
+    client.structured("s", "u2", Answer, SCHEMA, max_tokens=50, stage="compose")
+
+    assert client.usage.stages["extract"].prompt_tokens == 10
+    assert client.usage.stages["compose"].completion_tokens == 4
+    assert client.usage.cost == pytest.approx(2 * (10 * 1 + 4 * 2))
+
+
+def test_a_call_that_could_pass_the_budget_is_not_sent() -> None:
+    expensive = completion(GOOD)
+    expensive["usage"] = {"prompt_tokens": 990, "completion_tokens": 0, "total_tokens": 990}
+    script = Script((200, expensive))
+    # $1 per prompt token: the first call's prompt (a few dozen tokens) fits in $1,000; it
+    # spends $990, so the next one would pass the limit and is refused before it is sent.
+    spending = Spending(price=Price(input=1e6, output=0), limit=1000)
+    client = client_for(script, mode=OutputMode.json_schema, spending=spending)
+    ask(client)
+
+    with pytest.raises(BudgetError, match=r"past \$1000: \$990.0000 spent") as raised:
+        ask(client)
+    assert "raise --max-cost" in str(raised.value)
+    assert len(script.requests) == 1 and client.usage.cost == 990
+
+
+def test_the_endpoint_is_started_by_the_first_call_and_only_once() -> None:
+    starts: list[str] = []
+    script = Script((200, completion(GOOD)), (200, completion(GOOD)))
+
+    def start() -> str:
+        starts.append("started")
+        return "http://model.test/v1"
+
+    client = client_for(script, mode=OutputMode.json_schema, start=start)
+    assert client.model == "m" and not starts  # naming the model needs no server
+    ask(client)
+    ask(client)
+    assert starts == ["started"]
