@@ -15,7 +15,7 @@ from .test_llm import GOOD, SCHEMA, Answer, Script, ask, client_for, completion
 
 
 def cached_client(script: Script, folder: Path) -> ModelClient:
-    return client_for(script, mode=OutputMode.json_schema, cache=CallCache(folder), **options)
+    return client_for(script, mode=OutputMode.json_schema, cache=CallCache(folder))
 
 
 def test_an_unchanged_call_is_answered_from_the_cache(tmp_path: Path) -> None:
