@@ -55,6 +55,7 @@ from .similarity import LexicalSimilarity, StemWeights
 SAME_CLAIM = LexicalSimilarity.same_claim
 """Word-weight overlap at which two claims say the same thing (as within one run)."""
 NEAR_IDENTICAL = LexicalSimilarity.near_identical
+_NEAR_IDENTICAL = NEAR_IDENTICAL * 100  # rapidfuzz scores 0-100
 SAME_PASSAGE_WORDING = 0.3
 """Word-weight overlap two claims need for their shared passages to make them one item."""
 
@@ -167,6 +168,8 @@ class _Said:
     cited: str
     passages: frozenset[tuple[str, str]]
     published: date | None
+    wording: str = ""
+    """The text lowercased, punctuation out: what rapidfuzz compares."""
 
     @classmethod
     def of(
@@ -178,6 +181,7 @@ class _Said:
             cited=" ".join(e.quote for e in evidence),
             passages=_passages(evidence, paths),
             published=published,
+            wording=utils.default_process(text),
         )
 
 
@@ -220,7 +224,7 @@ def compare(
     """Today's clusters (`sources` are today's) against the previous briefing's."""
     today = [_today(cluster, sources) for cluster in clusters]
     before = _previous(previous)
-    weights = StemWeights(_texts([*today, *before]))
+    overlap = Overlap(StemWeights(_texts([*today, *before])))
     new: list[Change] = []
     changed: list[Change] = []
     unchanged = 0
@@ -229,7 +233,7 @@ def compare(
         matches = [
             _Match(candidate, position, score, _values_differ(item, candidate))
             for position, candidate in enumerate(before)
-            if (score := _score(item, candidate, weights)) >= SAME_CLAIM
+            if (score := _score(item, candidate, overlap)) >= SAME_CLAIM
         ]
         seen.update(match.position for match in matches)
         if not matches:
@@ -292,6 +296,28 @@ def _previous(previous: PreviousBriefing) -> list[_Item]:
     return items
 
 
+class Overlap:
+    """`StemWeights.overlap`, with each text's total weight worked out once: a comparison
+    scores every claim of one run against every claim of the other."""
+
+    def __init__(self, weights: StemWeights) -> None:
+        self._weights = weights
+        self._totals: dict[str, float] = {}
+
+    def __call__(self, a: str, b: str) -> float:
+        lighter = min(self._total(a), self._total(b))
+        if lighter <= 0:
+            return 0.0
+        shared = self._weights.stems(a) & self._weights.stems(b)
+        return min(1.0, sum(self._weights.weight(stem) for stem in shared) / lighter)
+
+    def _total(self, text: str) -> float:
+        if text not in self._totals:
+            stems = self._weights.stems(text)
+            self._totals[text] = sum(self._weights.weight(stem) for stem in stems)
+        return self._totals[text]
+
+
 def _texts(items: Iterable[_Item]) -> list[str]:
     """Every distinct claim and passage of both runs: the documents stems are weighed over."""
     texts = [said.text for item in items for said in item.said]
@@ -299,17 +325,17 @@ def _texts(items: Iterable[_Item]) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
-def _score(today: _Item, previous: _Item, weights: StemWeights) -> float:
+def _score(today: _Item, previous: _Item, overlap: Overlap) -> float:
     """How surely the two clusters say the same thing (see the module's docstring)."""
     best = 0.0
     for a in today.said:
         for b in previous.said:
-            wording = fuzz.token_sort_ratio(a.text, b.text, processor=utils.default_process) / 100
-            words = weights.overlap(a.text, b.text)
-            score = max(wording if wording >= NEAR_IDENTICAL else 0.0, words)
+            wording = fuzz.token_sort_ratio(a.wording, b.wording, score_cutoff=_NEAR_IDENTICAL)
+            words = overlap(a.text, b.text)
+            score = max(wording / 100, words)
             if words >= SAME_PASSAGE_WORDING:
                 same_passage = bool(a.passages & b.passages)
-                score = max(score, 1.0 if same_passage else weights.overlap(a.cited, b.cited))
+                score = max(score, 1.0 if same_passage else overlap(a.cited, b.cited))
             best = max(best, score)
     return best
 

@@ -529,7 +529,11 @@ def _progress(quiet: bool, verbose: bool, log_file: Path | None) -> Iterator[Pro
         raise InputError(
             f"cannot write the log file {log_file}: {error.strerror}", hint="check --log-file"
         ) from None
-    with logging_to(console, level=level, log_file=handler), Progress(console) as progress:
+    file_level = logging.DEBUG if verbose else logging.INFO
+    with (
+        logging_to(console, level=level, log_file=handler, file_level=file_level),
+        Progress(console) as progress,
+    ):
         yield progress
 
 

@@ -119,6 +119,7 @@ class ModelClient:
         self._connecting = threading.Lock()
         self._detecting = threading.Lock()
         self._accounting = threading.Lock()
+        self._reserved = 0.0  # cost bounds of the calls in flight
 
     @property
     def base_url(self) -> str:
@@ -217,8 +218,12 @@ class ModelClient:
         if self.cache and (cached := self.cache.get(key)):
             self._record(call.stage, cached, from_cache=True)
             return cached.text, cached.finish_reason
-        self._check_budget(conversation, call)
-        completion, seconds = self._completion(conversation, call)
+        reserved = self._reserve_budget(conversation, call)
+        try:
+            completion, seconds = self._completion(conversation, call)
+        finally:
+            with self._accounting:
+                self._reserved -= reserved
         answer, finish_reason = _answer_text(completion)
         tokens = completion.usage
         made = CachedAnswer(
@@ -359,23 +364,26 @@ class ModelClient:
             answer.seconds,
         )
 
-    def _check_budget(self, conversation: list[ChatCompletionMessageParam], call: _Call) -> None:
-        """Refuse a call that could take the run past its limit, counting the whole answer
-        budget, before anything is sent."""
+    def _reserve_budget(self, conversation: list[ChatCompletionMessageParam], call: _Call) -> float:
+        """Refuse a call that could take the run past its limit, counting its whole answer
+        budget and the calls still in flight, before anything is sent; else set its bound
+        aside until it is done, and return that bound."""
         price, limit = self.spending.price, self.spending.limit
         if price is None or limit is None:
-            return
+            return 0.0
         count = counter_for(self.model)
         prompt = sum(count(str(message.get("content", ""))) for message in conversation)
-        prompt += count(json.dumps(call.schema))
+        bound = price.of(prompt + count(json.dumps(call.schema)), call.max_tokens)
         with self._accounting:
             spent = self.usage.cost or 0.0
-        if spent + price.of(prompt, call.max_tokens) > limit:
-            raise BudgetError(
-                f"stopped before a model call ({call.stage}) that could take the cost past "
-                f"${limit:g}: ${spent:.4f} spent so far",
-                hint="the answers so far are cached; raise --max-cost and run again to go on",
-            )
+            if spent + self._reserved + bound > limit:
+                raise BudgetError(
+                    f"stopped before a model call ({call.stage}) that could take the cost past "
+                    f"${limit:g}: ${spent:.4f} spent so far",
+                    hint="the answers so far are cached; raise --max-cost and run again to go on",
+                )
+            self._reserved += bound
+        return bound
 
     def _first_served_model(self) -> str:
         try:

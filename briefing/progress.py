@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from types import TracebackType
 
 from rich.console import Console
+from rich.logging import RichHandler
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -91,13 +92,15 @@ silent = Silent()
 
 @contextmanager
 def logging_to(
-    console: Console | None, *, level: int, log_file: logging.Handler | None = None
+    console: Console | None,
+    *,
+    level: int,
+    log_file: logging.Handler | None = None,
+    file_level: int = logging.INFO,
 ) -> Iterator[None]:
     """Send the `briefing` logger's records to stderr at `level` (through `console` on a
-    terminal, so lines print above the bar) and everything from INFO up to `log_file`,
-    for the duration of one command."""
-    from rich.logging import RichHandler
-
+    terminal, so lines print above the bar) and to `log_file` at `file_level`, for the
+    duration of one command."""
     handlers: list[logging.Handler] = []
     if console is not None:
         handlers.append(
@@ -108,7 +111,7 @@ def logging_to(
         handlers[-1].setFormatter(logging.Formatter("%(message)s"))
     handlers[-1].setLevel(level)
     if log_file is not None:
-        log_file.setLevel(min(level, logging.INFO))
+        log_file.setLevel(file_level)
         log_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         handlers.append(log_file)
     previous = log.level

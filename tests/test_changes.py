@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 
 from briefing.changes import (
     MAX_NEW,
+    Overlap,
     PreviousBriefing,
     compare,
     load_previous,
@@ -36,6 +37,7 @@ from briefing.models import (
 )
 from briefing.render import to_markdown
 from briefing.render_html import to_html
+from briefing.similarity import StemWeights
 
 from .builders import article, briefing, claim, claims_of, corpus, evidence
 
@@ -421,6 +423,14 @@ def test_every_cluster_is_new_changed_or_unchanged_once(
         (cluster_id,) = statement.clusters
         cited = {(c.source, c.quote, c.start, c.end) for c in statement.citations}
         assert cited == {(e.source, e.quote, e.start, e.end) for e in evidence[cluster_id]}
+
+
+def test_overlap_is_stem_weights_overlap() -> None:
+    weights = StemWeights(POOL)
+    overlap = Overlap(weights)
+    for a in (*POOL, "", "the and of"):
+        for b in POOL:
+            assert overlap(a, b) == pytest.approx(weights.overlap(a, b))
 
 
 # --- the section --------------------------------------------------------------------------------

@@ -1,0 +1,326 @@
+"""The daily job through the real entry point: config, dated runs, the lock, exit codes, the
+cache, the "new since" section, dry runs, budgets, delivery, progress and scheduling.
+
+A fake OpenAI-compatible server on 127.0.0.1 (`fake_endpoint`) stands in for the model, so
+these tests count requests and inject faults; the recorded-model version of the cache test
+is in test_daily_cassette.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from briefing import runs
+from briefing.cli import app
+from briefing.config import EXAMPLE, load
+
+from .conftest import SEEDS
+from .fake_endpoint import MODEL, FakeEndpoint, fake_endpoint
+
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+pytestmark = pytest.mark.loopback
+
+
+def cli(*args: str | Path) -> Any:
+    return CliRunner().invoke(app, [str(arg) for arg in args])
+
+
+@pytest.fixture
+def fake(loopback: None) -> Iterator[FakeEndpoint]:
+    with fake_endpoint() as endpoint:
+        yield endpoint
+
+
+def write_config(folder: Path, fake: FakeEndpoint, *extra: str, articles: int = 2) -> Path:
+    """A config with `articles` seeds copied into folder/articles and the fake endpoint."""
+    (folder / "articles").mkdir(parents=True, exist_ok=True)
+    for seed in SEED_FILES[:articles]:
+        shutil.copy(seed, folder / "articles" / seed.name)
+    config = folder / "briefing.toml"
+    config.write_text(
+        "\n".join(
+            [
+                "[sources]",
+                'paths = ["articles"]',
+                "[endpoint]",
+                f'base_url = "{fake.base_url}"',
+                f'model = "{MODEL}"',
+                "max_retries = 0",
+                *extra,
+            ]
+        )
+        + "\n"
+    )
+    return config
+
+
+def daily(config: Path, *args: str) -> Any:
+    return cli("run", "--config", config, *args)
+
+
+def test_init_writes_an_example_that_loads_and_does_not_overwrite(tmp_path: Path) -> None:
+    target = tmp_path / "briefing.toml"
+    assert cli("init", target).exit_code == 0
+    assert target.read_text() == EXAMPLE
+    assert load(target).config.output.dir == "briefings"
+
+    again = cli("init", target)
+    assert again.exit_code == 1
+    assert again.stderr.strip() == f"error: {target} already exists (pass --force to replace it)"
+
+
+def test_dated_runs_point_latest_at_the_newest_and_list_what_is_new(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    config = write_config(tmp_path, fake)
+    first = daily(config, "--date", "2026-11-20")
+    assert first.exit_code == 0, first.output
+    day_one = json.loads((tmp_path / "briefings/2026-11-20/briefing.json").read_text())
+    assert "since_last" not in {section["kind"] for section in day_one["sections"]}
+
+    shutil.copy(SEED_FILES[2], tmp_path / "articles" / SEED_FILES[2].name)
+    second = daily(config, "--date", "2026-11-21")
+    assert second.exit_code == 0, second.output
+
+    latest = tmp_path / "briefings" / "latest"
+    assert latest.is_symlink() and latest.resolve() == (tmp_path / "briefings/2026-11-21")
+    day_two = json.loads((latest / "briefing.json").read_text())
+    (since,) = [s for s in day_two["sections"] if s["kind"] == "since_last"]
+    new_sources = {c["source"] for s in since["statements"] for c in s["citations"]}
+    assert new_sources == {"S3"}  # only the article added on day two brings new items
+    assert day_two["since_last"]["new"] and not day_two["since_last"]["dropped"]
+    assert "New since" in (latest / "briefing.md").read_text()
+
+
+def test_a_rerun_of_the_day_is_answered_by_the_cache_and_replaces_the_files(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    config = write_config(tmp_path, fake)
+    assert daily(config, "--date", "2026-11-21").exit_code == 0
+    requests = len(fake.chat_requests)
+    assert requests == 3  # two articles and the composition
+
+    again = daily(config, "--date", "2026-11-21")
+    assert again.exit_code == 0, again.output
+    assert len(fake.chat_requests) == requests
+    assert "0 model calls (3 answered by the cache)" in again.stdout
+    folders = sorted(p.name for p in (tmp_path / "briefings").iterdir())
+    assert folders == [".briefing.lock", "2026-11-21", "latest"]
+
+    fresh = daily(config, "--date", "2026-11-21", "--no-cache")
+    assert fresh.exit_code == 0 and len(fake.chat_requests) == 2 * requests
+
+
+def test_a_second_run_while_one_holds_the_folder_stops_with_a_message(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    config = write_config(tmp_path, fake)
+    with runs.locked(tmp_path / "briefings"):
+        busy = daily(config)
+    assert busy.exit_code == 1
+    (line,) = busy.stderr.strip().splitlines()
+    assert line.startswith(f"error: another briefing run is writing to {tmp_path / 'briefings'}")
+    assert "pid" in line and fake.chat_requests == []
+    assert daily(config).exit_code == 0  # the lock is released with its holder
+
+
+def test_flags_override_the_file_which_overrides_the_environment(
+    tmp_path: Path, fake: FakeEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFING_MODEL", "env-model")
+    monkeypatch.setenv("BRIEFING_CONCURRENCY_IS_NOT_A_SETTING", "9")
+    config = write_config(tmp_path, fake)
+
+    def model_used(*args: str) -> str:
+        result = daily(config, "--dry-run", *args)
+        assert result.exit_code == 0, result.output
+        return re.search(r"Dry run with (\S+)", result.stdout)[1]  # type: ignore[index]
+
+    assert model_used("--model", "flag-model") == "flag-model"
+    assert model_used() == MODEL
+    config.write_text(config.read_text().replace(f'model = "{MODEL}"\n', ""))
+    assert model_used() == "env-model"
+
+
+def test_a_bad_config_is_a_one_line_error_naming_the_setting(tmp_path: Path) -> None:
+    config = tmp_path / "briefing.toml"
+    config.write_text('[endpoint]\nmodle = "x"\n')
+    result = daily(config)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"error: {config.resolve()}: unknown setting endpoint.modle "
+        "(check the spelling against `briefing init`'s example)"
+    )
+    config.write_text("[endpoint\n")
+    assert "is not valid TOML" in daily(config).stderr
+    assert "no config file" in daily(tmp_path / "missing.toml").stderr
+
+
+def test_a_failed_source_still_writes_the_briefing_and_exits_2(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    config = write_config(tmp_path, fake, articles=1)
+    (tmp_path / "articles" / "broken.txt").write_bytes(b"\x00\x01binary\x00" * 50)
+    result = daily(config)
+    assert result.exit_code == 2
+    assert "broken.txt" in result.stderr
+    assert (tmp_path / "briefings" / "latest" / "briefing.md").is_file()
+    data = json.loads((tmp_path / "briefings" / "latest" / "briefing.json").read_text())
+    assert any("broken.txt" in failure for failure in data["failures"])
+
+
+def test_an_endpoint_failure_exits_3(tmp_path: Path, fake: FakeEndpoint) -> None:
+    config = write_config(tmp_path, fake, articles=1)
+    fake.fail_next = [(401, {})] * 4
+    result = daily(config)
+    assert result.exit_code == 3
+    assert "rejected the API key" in result.stderr and "OPENAI_API_KEY" in result.stderr
+
+
+def test_a_dry_run_counts_tokens_and_cost_calls_nothing_and_writes_nothing(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    prices = [f'[prices."{MODEL}"]', "input = 2.0", "output = 8.0"]
+    config = write_config(tmp_path, fake, *prices)
+    result = daily(config, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert fake.chat_requests == [] and not (tmp_path / "briefings").exists()
+
+    rows = {row[0]: row[1:] for row in _table(result.stdout)}
+    calls, cached, prompt, completion, cost = rows["extract"]
+    assert (calls, cached) == ("2", "0")
+    assert float(cost.lstrip("$")) == pytest.approx(
+        (_number(prompt) * 2.0 + _number(completion) * 8.0) / 1e6, abs=1e-4
+    )
+    assert rows["compose"][0] == "1"
+
+    assert daily(config).exit_code == 0
+    after = {row[0]: row[1:] for row in _table(daily(config, "--dry-run").stdout)}
+    assert after["extract"][:2] == ["0", "2"]  # both articles are answered by the cache
+
+
+PRICED = [f'[prices."{MODEL}"]', "input = 1000.0", "output = 0.0"]  # $1 per 1,000 tokens
+# Counted before each call, the bounds are about $1.67 for a seed's extraction and $1.00 for
+# the composition over two seeds' claims; the fake bills about $0.97 per seed.
+
+
+def test_max_cost_leaves_out_the_articles_it_cannot_afford(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    config = write_config(tmp_path, fake, *PRICED)
+    stopped = daily(config, "--max-cost", "2.2", "--concurrency", "1")
+    assert stopped.exit_code == 2, stopped.output
+    assert "S2" in stopped.stderr and "could take the cost past $2.2" in stopped.stderr
+    data = json.loads((tmp_path / "briefings/latest/briefing.json").read_text())
+    assert [source["claims_verified"] > 0 for source in data["sources"]] == [True, False]
+    assert data["usage"]["cost"] <= 2.2 and data["failures"]
+    assert len(fake.chat_requests) == 2  # S1 and the composition
+
+    resumed = daily(config, "--max-cost", "100")
+    assert resumed.exit_code == 0, resumed.output
+    assert "(1 answered by the cache)" in resumed.stdout  # S1 was not bought twice
+    assert len(fake.chat_requests) == 4
+
+
+def test_max_cost_stops_before_the_composition_and_keeps_the_extractions(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    config = write_config(tmp_path, fake, *PRICED)
+    stopped = daily(config, "--max-cost", "2.8", "--concurrency", "1")
+    assert stopped.exit_code == 2
+    (line,) = stopped.stderr.strip().splitlines()[-1:]
+    assert line.startswith("error: stopped before a model call (compose)")
+    assert "raise --max-cost and run again" in line
+    assert not (tmp_path / "briefings" / "latest").exists()
+
+    resumed = daily(config, "--max-cost", "100")
+    assert "(2 answered by the cache)" in resumed.stdout
+    assert len(fake.chat_requests) == 3
+
+
+def test_reads_in_flight_count_against_the_budget(tmp_path: Path, fake: FakeEndpoint) -> None:
+    fake.delay = 0.3  # both articles would be in flight at once if the budget allowed it
+    config = write_config(tmp_path, fake, *PRICED)
+    assert daily(config, "--max-cost", "2.2", "--concurrency", "2").exit_code == 2
+    assert fake.most_in_flight == 1
+
+
+def test_max_cost_needs_a_known_price(tmp_path: Path, fake: FakeEndpoint) -> None:
+    config = write_config(tmp_path, fake)
+    remote = config.read_text().replace(fake.base_url, "https://llm.example/v1")
+    config.write_text(remote)
+    result = daily(config, "--max-cost", "1")
+    assert result.exit_code == 1
+    assert f"no price is known for the model '{MODEL}'" in result.stderr
+    assert f'add [prices."{MODEL}"]' in result.stderr
+
+
+def test_articles_are_read_concurrently_at_a_remote_endpoint(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    fake.delay = 0.3
+    config = write_config(tmp_path, fake, "concurrency = 3", articles=4)
+    assert daily(config).exit_code == 0
+    # The first request finds the structured-output rung alone; then three at a time.
+    assert fake.most_in_flight == 3
+
+    fake.most_in_flight = 0
+    assert daily(config, "--no-cache", "--concurrency", "1").exit_code == 0
+    assert fake.most_in_flight == 1
+
+
+def test_a_429_with_retry_after_is_waited_out(tmp_path: Path, fake: FakeEndpoint) -> None:
+    config = write_config(tmp_path, fake, articles=1)
+    config.write_text(config.read_text().replace("max_retries = 0", "max_retries = 2"))
+    fake.fail_next = [(429, {"retry-after": "0.2"})]
+    result = daily(config)
+    assert result.exit_code == 0, result.output
+    assert len(fake.chat_requests) == 2
+
+
+def test_the_log_file_records_the_run_and_quiet_prints_only_the_result(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    config = write_config(tmp_path, fake)
+    log = tmp_path / "run.log"
+    result = daily(config, "--quiet", "--log-file", str(log), "--verbose")
+    assert result.exit_code == 0, result.output
+    assert all(line.startswith("warning: ") for line in result.stderr.splitlines())
+    assert result.stdout.startswith("Wrote ")
+    text = log.read_text()
+    assert "reading 2 articles" in text and "composing the briefing" in text
+    assert "extract model call:" in text  # --verbose logs every call
+
+    plain = daily(config, "--no-cache")
+    assert "reading 2 articles" in plain.stderr and "S1" in plain.stderr
+
+
+def test_cache_stats_and_clear(tmp_path: Path, fake: FakeEndpoint) -> None:
+    config = write_config(tmp_path, fake)
+    assert daily(config).exit_code == 0
+    stats = cli("cache", "stats", "--config", config)
+    assert stats.exit_code == 0 and stats.stdout.startswith("3 cached answers")
+    cleared = cli("cache", "clear", "--config", config)
+    assert cleared.stdout.startswith("Removed 3 cached answers")
+    assert cli("cache", "stats").stdout.startswith("0 cached answers")
+
+
+def _table(output: str) -> list[list[str]]:
+    rows = []
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in re.split(r"[│┃]", line)[1:-1]]
+        if cells and cells[0] in {"extract", "digest", "compose"}:
+            rows.append(cells)
+    return rows
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
