@@ -24,6 +24,7 @@ from briefing.config import EXAMPLE, load
 
 from .conftest import SEEDS
 from .fake_endpoint import MODEL, FakeEndpoint, fake_endpoint
+from .test_deliver import webhook_receiver
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 pytestmark = pytest.mark.loopback
@@ -324,3 +325,52 @@ def _table(output: str) -> list[list[str]]:
 
 def _number(text: str) -> int:
     return int(text.replace(",", ""))
+
+
+def test_run_delivers_to_the_configured_webhook_and_a_failure_exits_2(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    with webhook_receiver(status=200) as receiver:
+        config = write_config(tmp_path, fake, "[delivery.webhook]", f'url = "{receiver.url}"')
+        result = daily(config, "--date", "2026-11-21")
+    assert result.exit_code == 0, result.output
+    ((_, posted),) = receiver.posts
+    assert "2026-11-21/briefing.html" in json.dumps(posted)
+
+    with webhook_receiver(status=500) as failing:
+        config = write_config(tmp_path, fake, "[delivery.webhook]", f'url = "{failing.url}"')
+        failed = daily(config, "--date", "2026-11-21")
+    assert failed.exit_code == 2
+    assert "webhook delivery" in failed.stderr and "HTTP 500" in failed.stderr
+    assert (tmp_path / "briefings/2026-11-21/briefing.md").is_file()  # the briefing is kept
+
+
+def test_schedule_prints_a_crontab_line_and_systemd_units(tmp_path: Path) -> None:
+    config = tmp_path / "my briefing.toml"
+    config.write_text("")
+    result = cli("schedule", "--at", "07:30", "--config", config)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    cron = next(line for line in lines if line.startswith("30 7 * * * "))
+    assert "run --config" in cron and "'" in cron  # the path with a space is quoted
+    assert "OnCalendar=*-*-* 07:30:00" in result.stdout
+    assert "ExecStart=" in result.stdout and "Persistent=true" in result.stdout
+
+
+def test_schedule_installs_systemd_user_units(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    config = tmp_path / "briefing.toml"
+    config.write_text("")
+    result = cli("schedule", "--at", "6:05", "--config", config, "--install", "systemd")
+    assert result.exit_code == 0, result.output
+    timer = (tmp_path / "xdg/systemd/user/briefing.timer").read_text()
+    assert "OnCalendar=*-*-* 06:05:00" in timer
+    assert "systemctl --user enable --now briefing.timer" in result.stdout
+
+
+def test_schedule_refuses_a_bad_time(tmp_path: Path) -> None:
+    result = cli("schedule", "--at", "25:00", "--config", tmp_path / "briefing.toml")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: --at '25:00' is not a time of day")
