@@ -140,7 +140,7 @@ def load_previous(text: str) -> PreviousBriefing:
         also = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         raise InputError(
             f"the previous briefing cannot be read: {problem}{also}",
-            hint="it must be a briefing.json written by `briefing generate`",
+            hint="it must be a briefing.json written by briefing",
         ) from None
 
 

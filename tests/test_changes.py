@@ -313,13 +313,15 @@ def test_changed_come_before_new_and_each_most_corroborated_first() -> None:
 
 
 def test_a_briefing_round_trips_through_its_json() -> None:
-    briefing = run(BEFORE, SOURCES)
-    previous = load_previous(briefing.model_dump_json())
+    yesterday = run(BEFORE, SOURCES)
+    previous = load_previous(yesterday.model_dump_json())
     assert nothing_reported(compare(BEFORE, SOURCES, previous))
     since = compare(BEFORE[:3], SOURCES, previous)
     section = since_last_section(since, BEFORE[:3])
-    written = briefing.model_copy(update={"since_last": since, "sections": (section,)})
+    written = yesterday.model_copy(update={"since_last": since, "sections": (section,)})
     assert Briefing.model_validate_json(written.model_dump_json()) == written
+    tomorrow = compare(BEFORE, SOURCES, load_previous(written.model_dump_json()))
+    assert nothing_reported(tomorrow)
 
 
 def test_an_older_briefing_with_extra_and_missing_optional_fields_is_read() -> None:
