@@ -35,7 +35,14 @@ from .estimate import Estimate, estimate
 from .ingest import sources_from_file
 from .local_server import LOOPBACK, run_in_foreground
 from .models import Briefing, Usage
-from .pipeline import ensure_writable, read, server_options, write_outputs
+from .pipeline import (
+    cache_identity,
+    ensure_writable,
+    read,
+    served_model,
+    server_options,
+    write_outputs,
+)
 from .pipeline import generate as generate_briefing
 from .progress import Progress, logging_to
 from .render import to_markdown
@@ -405,13 +412,11 @@ def main() -> None:
 def _dry_run(run: _Job) -> int:
     settings = run.settings
     reading = read(run.sources, settings)
-    model = settings.model or (
-        settings.model_path.stem if settings.model_path else "qwen2.5-coder-1.5b-instruct"
-    )
+    model = served_model(settings) or "the endpoint's first model"
     found = estimate(
         reading.unique,
         model=model,
-        endpoint=settings.base_url or f"local:{model}",
+        endpoint=cache_identity(settings),
         context_window=settings.context_window,
         max_chunks=settings.max_chunks,
         price=price_for(model, settings.base_url, settings.prices),

@@ -131,7 +131,7 @@ def connect(settings: Settings, progress: Progress = silent) -> Iterator[ModelCl
         client.spending = spending(settings, client.model, settings.base_url)
         yield client
         return
-    alias = _served_alias(settings)
+    alias = served_model(settings) or EMBEDDED_MODEL.name
     with ExitStack() as stack:
 
         def start() -> str:
@@ -140,7 +140,9 @@ def connect(settings: Settings, progress: Progress = silent) -> Iterator[ModelCl
             return stack.enter_context(running_server(options))
 
         yield ModelClient(
-            _endpoint(settings, "http://127.0.0.1 (not started yet)", alias, f"local:{alias}"),
+            _endpoint(
+                settings, "http://127.0.0.1 (not started yet)", alias, cache_identity(settings)
+            ),
             max_reasks=settings.max_reasks,
             mode=OutputMode.json_object_schema,  # llama-cpp-python's server: known, no probing
             cache=cache,
@@ -161,10 +163,18 @@ def spending(settings: Settings, model: str, base_url: str | None) -> Spending:
     return Spending(price=price, limit=settings.max_cost)
 
 
-def _served_alias(settings: Settings) -> str:
+def served_model(settings: Settings) -> str | None:
+    """The model's name at the configured endpoint; None when only the endpoint knows it."""
+    if settings.base_url:
+        return settings.model
     if settings.model_path is not None:
         return settings.model_path.stem
     return EMBEDDED_MODEL.name
+
+
+def cache_identity(settings: Settings) -> str:
+    """How cache keys name the endpoint: its URL, or the local model (whose port varies)."""
+    return settings.base_url or f"local:{served_model(settings)}"
 
 
 def server_options(settings: Settings, progress: Callable[[str], None] = silent) -> ServerOptions:
@@ -175,7 +185,7 @@ def server_options(settings: Settings, progress: Callable[[str], None] = silent)
         model_path = embedded_model_path(settings.cache_dir)
     return ServerOptions(
         model_path=model_path,
-        alias=_served_alias(settings),
+        alias=served_model(settings) or EMBEDDED_MODEL.name,
         log_path=settings.cache_dir / "server.log",
         context_window=settings.context_window,
         startup_timeout=settings.server_startup_timeout,
