@@ -104,7 +104,9 @@ def logging_to(
     handlers: list[logging.Handler] = []
     if console is not None:
         handlers.append(
-            RichHandler(console=console, show_time=False, show_path=False, markup=False)
+            RichHandler(
+                console=console, show_time=False, show_level=False, show_path=False, markup=False
+            )
         )
     else:
         handlers.append(logging.StreamHandler())
