@@ -92,7 +92,7 @@ ContextWindow = Annotated[
     int | None,
     typer.Option(min=512, show_default=False,
                  help="Tokens the model attends to; longer articles are read in chunks "
-                 "[default: 8192]"),
+                 "\\[default: 8192]"),
 ]  # fmt: skip
 EmbeddingModel = Annotated[
     str | None,
@@ -108,7 +108,7 @@ NoCache = Annotated[bool, typer.Option("--no-cache", help="Neither reuse nor sto
 Concurrency = Annotated[
     int | None,
     typer.Option(min=1, max=64, show_default=False,
-                 help="Requests in flight at a remote endpoint [default: 4]; the embedded "
+                 help="Requests in flight at a remote endpoint \\[default: 4]; the embedded "
                  "model takes one at a time"),
 ]  # fmt: skip
 MaxCost = Annotated[
@@ -165,7 +165,9 @@ def generate(
     sources_file: SourcesFile = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Folder for briefing.md, .json and .html [default: out]"),
+        typer.Option(
+            "--out", "-o", help="Folder for briefing.md, .json and .html \\[default: out]"
+        ),
     ] = None,
     config: ConfigOption = None,
     strict: Strict = None,
@@ -214,14 +216,16 @@ def daily_run(
     config: ConfigOption = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Folder of dated runs [default: the config's output.dir]"),
+        typer.Option(
+            "--out", "-o", help="Folder of dated runs \\[default: the config's output.dir]"
+        ),
     ] = None,
     day: Annotated[
         str | None,
-        typer.Option("--date", help="File the run under this day, YYYY-MM-DD [default: today]"),
+        typer.Option("--date", help="File the run under this day, YYYY-MM-DD \\[default: today]"),
     ] = None,
     deliver_it: Annotated[
-        bool, typer.Option("--deliver/--no-deliver", help="Send to the config's [delivery]")
+        bool, typer.Option("--deliver/--no-deliver", help="Send to the config's \\[delivery] table")
     ] = True,
     strict: Strict = None,
     title: Title = None,
