@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import shutil
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -44,7 +44,7 @@ from .pipeline import (
     write_outputs,
 )
 from .pipeline import generate as generate_briefing
-from .progress import Progress, logging_to
+from .progress import Progress, logging_to, record
 from .render import to_markdown
 from .render_html import to_html
 from .settings import Settings
@@ -200,11 +200,11 @@ def generate(
         if run.dry_run:
             return _dry_run(run)
         target = out or Path("out")
-        ensure_writable(target)
         with _progress(quiet, verbose, log_file) as progress:
+            ensure_writable(target)
             briefing = generate_briefing(run.sources, run.settings, progress=progress)
-        written = write_outputs(briefing, target, run.formats)
-        return _report(briefing, written, problems=[])
+            written = write_outputs(briefing, target, run.formats)
+            return _report(briefing, written, problems=[])
 
     _guarded(job)
 
@@ -259,16 +259,17 @@ def daily_run(
         if run.dry_run:
             return _dry_run(run)
         root = out or run.loaded.out_dir
-        with runs.locked(root):
-            folder = runs.day_folder(root, when)
-            ensure_writable(folder)
-            with _progress(quiet, verbose, log_file) as progress:
+        with _progress(quiet, verbose, log_file) as progress:
+            with runs.locked(root):
+                folder = runs.day_folder(root, when)
+                ensure_writable(folder)
                 briefing = generate_briefing(run.sources, run.settings, progress=progress)
-            briefing = _with_changes(briefing, runs.previous_briefing(root, when))
-            written = write_outputs(briefing, folder, run.formats)
-            runs.point_latest(root, folder)
-        problems = _delivered(briefing, folder, run) if deliver_it else []
-        return _report(briefing, written, problems)
+                briefing = _with_changes(briefing, runs.previous_briefing(root, when))
+                written = write_outputs(briefing, folder, run.formats)
+                if runs.is_newest(root, folder):
+                    runs.point_latest(root, folder)
+            problems = _delivered(briefing, folder, run) if deliver_it else []
+            return _report(briefing, written, problems)
 
     _guarded(job)
 
@@ -306,7 +307,9 @@ def schedule_command(
         str | None,
         typer.Option(help="Install it: 'systemd' (user timer) or 'cron' (user crontab)"),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace existing unit files")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace existing units, or this job's crontab entry")
+    ] = False,
     log: Annotated[
         Path | None, typer.Option(help="cron: append the run's output to this file")
     ] = None,
@@ -315,12 +318,10 @@ def schedule_command(
 
     def job() -> int:
         when = schedule.parse_time(at)
-        command = schedule.daily_command(_executable(), config)
+        command = schedule.daily_command(_launcher(), config)
         units = schedule.systemd_units(when, command, working_directory=config.resolve().parent)
         line = schedule.crontab_line(when, command, log=log.resolve() if log else None)
         if install == "systemd":
-            import os
-
             written = schedule.install_systemd(
                 units, schedule.systemd_user_dir(os.environ), replace=force
             )
@@ -329,7 +330,7 @@ def schedule_command(
                        "systemctl --user enable --now briefing.timer")  # fmt: skip
             return 0
         if install == "cron":
-            added = schedule.install_crontab(line)
+            added = schedule.install_crontab(line, replace=force)
             typer.echo("Added to your crontab:" if added else "Already in your crontab:")
             typer.echo(line)
             return 0
@@ -416,7 +417,14 @@ def main() -> None:
 def _dry_run(run: _Job) -> int:
     settings = run.settings
     reading = read(run.sources, settings)
-    model = served_model(settings) or "the endpoint's first model"
+    model = served_model(settings)
+    if model is None:
+        _err.print(
+            "warning: no model is named, so cached answers and the price cannot be looked up "
+            "(set endpoint.model or --model)",
+            markup=False,
+        )
+        model = "the endpoint's first model"
     found = estimate(
         reading.unique,
         model=model,
@@ -471,20 +479,28 @@ def _delivered(briefing: Briefing, folder: Path, run: _Job) -> list[str]:
     delivery = run.loaded.config.delivery
     if delivery.webhook is None and delivery.email is None:
         return []
-    import os
-
-    where = str(folder / "briefing.html" if "html" in run.formats else folder / "briefing.md")
-    return deliver(briefing, to_markdown(briefing), to_html(briefing), where, delivery, os.environ)
+    file = folder / ("briefing.html" if "html" in run.formats else "briefing.md")
+    return deliver(
+        briefing, to_markdown(briefing), to_html(briefing), str(file), delivery, os.environ,
+        published=f"{folder.name}/{file.name}",
+    )  # fmt: skip
 
 
 def _report(briefing: Briefing, written: list[Path], problems: list[str]) -> int:
-    """Print the warnings and the one-line summary; the exit code: 2 when something failed."""
+    """Print (and record in the log file) the warnings and the one-line summary; the exit
+    code: 2 when something failed."""
     for warning in briefing.warnings:
         _err.print(f"warning: {warning}", markup=False)
+        record.warning(f"warning: {warning}")
     for problem in problems:
         _err.print(f"error: {problem}", markup=False)
-    typer.echo(_summary_line(briefing, written))
-    return 2 if briefing.failures or problems else 0
+        record.error(f"error: {problem}")
+    summary = _summary_line(briefing, written)
+    typer.echo(summary)
+    record.info(summary)
+    code = 2 if briefing.failures or problems else 0
+    record.info(f"exit code {code}")
+    return code
 
 
 def _summary_line(briefing: Briefing, written: list[Path]) -> str:
@@ -523,9 +539,14 @@ def _cache_settings(config: Path | None, cache_dir: Path | None) -> Settings:
     return Settings.from_env(file=loaded.settings_values(), cache_dir=cache_dir)
 
 
-def _executable() -> str:
-    found = shutil.which("briefing")
-    return found or str(Path(sys.argv[0]).resolve())
+def _launcher() -> list[str]:
+    """How the schedule should start this very install: its `briefing` entry point when that
+    is what runs now, else this interpreter with `-m briefing` (a `.py` file or a test
+    runner cannot be scheduled)."""
+    running = Path(sys.argv[0])
+    if running.name == "briefing" and running.is_file() and os.access(running, os.X_OK):
+        return [str(running.absolute())]
+    return [sys.executable, "-m", "briefing"]
 
 
 @contextmanager
@@ -543,7 +564,12 @@ def _progress(quiet: bool, verbose: bool, log_file: Path | None) -> Iterator[Pro
         logging_to(console, level=level, log_file=handler, file_level=file_level),
         Progress(console) as progress,
     ):
-        yield progress
+        try:
+            yield progress
+        except BriefingError as error:
+            record.error(f"error: {error}")
+            record.info(f"exit code {error.exit_code}")
+            raise
 
 
 def _guarded(job: Callable[[], int]) -> None:

@@ -248,15 +248,18 @@ def deliver(
     where: str,
     delivery: Delivery,
     environ: Mapping[str, str],
+    *,
+    published: str | None = None,
 ) -> list[str]:
     """Send the briefing to every configured target; return one line per failed delivery.
 
     `where` is the written briefing's path; with `webhook.link` the webhook message links to
-    that file under the published URL instead."""
+    `published` (that file's path under the published folder, default its name) under the
+    published URL instead."""
     problems: list[str] = []
     if (webhook := delivery.webhook) is not None:
         label = f"webhook delivery to {redacted(webhook.url)}"
-        problems += _guarded(label, lambda: _to_webhook(briefing, where, webhook))
+        problems += _guarded(label, lambda: _to_webhook(briefing, where, webhook, published))
     if (mail := delivery.email) is not None:
         label = f"email to {', '.join(mail.to)}"
         message = functools.partial(email_message, briefing, markdown, html, mail, where)
@@ -264,8 +267,11 @@ def deliver(
     return problems
 
 
-def _to_webhook(briefing: Briefing, where: str, settings: WebhookDelivery) -> str | None:
-    return send_webhook(slack_message(briefing, published_at(where, settings.link)), settings)
+def _to_webhook(
+    briefing: Briefing, where: str, settings: WebhookDelivery, published: str | None
+) -> str | None:
+    link = published_at(where, settings.link, published)
+    return send_webhook(slack_message(briefing, link), settings)
 
 
 def _guarded(label: str, send: Callable[[], str | None]) -> list[str]:
@@ -278,11 +284,12 @@ def _guarded(label: str, send: Callable[[], str | None]) -> list[str]:
     return [] if problem is None else [problem]
 
 
-def published_at(where: str, link: str | None) -> str:
-    """The briefing's URL under `link` (by its file name), or `where` itself without one."""
+def published_at(where: str, link: str | None, published: str | None = None) -> str:
+    """The briefing's URL under `link` (by `published`, its path under the published folder,
+    default its file name), or `where` itself without one."""
     if link is None:
         return where
-    name = where.replace("\\", "/").rstrip("/").rpartition("/")[2]
+    name = published or where.replace("\\", "/").rstrip("/").rpartition("/")[2]
     return urljoin(link if link.endswith("/") else link + "/", quote(name))
 
 

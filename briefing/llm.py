@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx2
 import openai
@@ -69,6 +69,7 @@ class Spending:
 
     price: Price | None = None
     limit: float | None = None
+    embedding_price: Price | None = None
 
 
 @dataclass(frozen=True)
@@ -218,19 +219,24 @@ class ModelClient:
         if self.cache and (cached := self.cache.get(key)):
             self._record(call.stage, cached, from_cache=True)
             return cached.text, cached.finish_reason
-        reserved = self._reserve_budget(conversation, call)
+        reserved = self._reserve(
+            call.stage, self.spending.price, lambda: self._prompt_tokens(conversation, call),
+            call.max_tokens,
+        )  # fmt: skip
         try:
             completion, seconds = self._completion(conversation, call)
         finally:
-            with self._accounting:
-                self._reserved -= reserved
+            self._release(reserved)
         answer, finish_reason = _answer_text(completion)
         tokens = completion.usage
         made = CachedAnswer(
             text=answer,
             finish_reason=finish_reason,
-            prompt_tokens=tokens.prompt_tokens if tokens else 0,
-            completion_tokens=tokens.completion_tokens if tokens else 0,
+            # An endpoint that reports no usage is counted here, so its cost is not zero.
+            prompt_tokens=tokens.prompt_tokens
+            if tokens
+            else self._prompt_tokens(conversation, call),
+            completion_tokens=tokens.completion_tokens if tokens else self._count(answer),
             seconds=round(seconds, 3),
         )
         self._record(call.stage, made, from_cache=False)
@@ -318,11 +324,15 @@ class ModelClient:
         if self.cache and (cached := self.cache.get(key)) and cached.vectors is not None:
             self._record("embed", cached, from_cache=True)
             return cached.vectors
+        price = self.spending.embedding_price
+        reserved = self._reserve("embed", price, lambda: sum(map(self._count, texts)), 0)
         started = time.monotonic()
         try:
             response = self._client.embeddings.create(model=model, input=list(texts))
         except openai.APIError as error:
             raise self._endpoint_error(error) from None
+        finally:
+            self._release(reserved)
         ordered = sorted(response.data, key=lambda item: item.index)
         if len(ordered) != len(texts):
             raise EndpointError(
@@ -332,17 +342,29 @@ class ModelClient:
             )
         made = CachedAnswer(
             vectors=[list(item.embedding) for item in ordered],
-            prompt_tokens=response.usage.prompt_tokens if response.usage else 0,
+            prompt_tokens=response.usage.prompt_tokens
+            if response.usage
+            else sum(map(self._count, texts)),
             seconds=round(time.monotonic() - started, 3),
         )
-        self._record("embed", made, from_cache=False)
+        self._record("embed", made, from_cache=False, price=price)
         if self.cache:
             self.cache.put(key, made)
         return made.vectors or []
 
     # --- accounting and the budget -----------------------------------------------------------
 
-    def _record(self, stage: str, answer: CachedAnswer, *, from_cache: bool) -> None:
+    def _record(
+        self,
+        stage: str,
+        answer: CachedAnswer,
+        *,
+        from_cache: bool,
+        price: Price | Literal["chat"] | None = "chat",
+    ) -> None:
+        """Count one answer under `stage`; a model's answer costs `price` (default: the chat
+        model's)."""
+        price = self.spending.price if price == "chat" else price
         with self._accounting:
             for usage in (self.usage, self.usage.stages.setdefault(stage, StageUsage())):
                 if from_cache:
@@ -352,8 +374,8 @@ class ModelClient:
                 usage.prompt_tokens += answer.prompt_tokens
                 usage.completion_tokens += answer.completion_tokens
                 usage.seconds += answer.seconds
-            if not from_cache and self.spending.price is not None:
-                cost = self.spending.price.of(answer.prompt_tokens, answer.completion_tokens)
+            if not from_cache and price is not None:
+                cost = price.of(answer.prompt_tokens, answer.completion_tokens)
                 self.usage.cost = (self.usage.cost or 0.0) + cost
         _log.debug(
             "%s %s: %d prompt + %d completion tokens, %.1f s",
@@ -364,26 +386,37 @@ class ModelClient:
             answer.seconds,
         )
 
-    def _reserve_budget(self, conversation: list[ChatCompletionMessageParam], call: _Call) -> float:
+    def _reserve(
+        self, stage: str, price: Price | None, prompt_tokens: Callable[[], int], answer: int
+    ) -> float:
         """Refuse a call that could take the run past its limit, counting its whole answer
         budget and the calls still in flight, before anything is sent; else set its bound
-        aside until it is done, and return that bound."""
-        price, limit = self.spending.price, self.spending.limit
+        aside until `_release`, and return that bound."""
+        limit = self.spending.limit
         if price is None or limit is None:
             return 0.0
-        count = counter_for(self.model)
-        prompt = sum(count(str(message.get("content", ""))) for message in conversation)
-        bound = price.of(prompt + count(json.dumps(call.schema)), call.max_tokens)
+        bound = price.of(prompt_tokens(), answer)
         with self._accounting:
             spent = self.usage.cost or 0.0
             if spent + self._reserved + bound > limit:
                 raise BudgetError(
-                    f"stopped before a model call ({call.stage}) that could take the cost past "
+                    f"stopped before a model call ({stage}) that could take the cost past "
                     f"${limit:g}: ${spent:.4f} spent so far",
                     hint="the answers so far are cached; raise --max-cost and run again to go on",
                 )
             self._reserved += bound
         return bound
+
+    def _release(self, reserved: float) -> None:
+        with self._accounting:
+            self._reserved -= reserved
+
+    def _prompt_tokens(self, conversation: list[ChatCompletionMessageParam], call: _Call) -> int:
+        contents = [str(message.get("content", "")) for message in conversation]
+        return sum(map(self._count, contents)) + self._count(json.dumps(call.schema))
+
+    def _count(self, text: str) -> int:
+        return counter_for(self.model)(text)
 
     def _first_served_model(self) -> str:
         try:

@@ -25,7 +25,7 @@ from . import compose, extract, ingest
 from .cache import CallCache
 from .clean import clean
 from .conflicts import find_conflicts
-from .costs import Price, price_for
+from .costs import price_for
 from .dedupe import find_duplicates
 from .errors import BriefingError, BudgetError, EndpointError, InputError, ModelOutputError
 from .llm import Endpoint, ModelClient, OutputMode, Spending
@@ -152,15 +152,18 @@ def connect(settings: Settings, progress: Progress = silent) -> Iterator[ModelCl
 
 
 def spending(settings: Settings, model: str, base_url: str | None) -> Spending:
-    """The model's price and the run's limit; refuses a limit on a model of unknown price."""
-    price: Price | None = price_for(model, base_url, settings.prices)
-    if settings.max_cost is not None and price is None:
-        raise InputError(
-            f"no price is known for the model {model!r}, so --max-cost cannot be kept",
-            hint=f'add [prices."{model}"] with input and output (US$ per million tokens) '
-            "to the config",
-        )
-    return Spending(price=price, limit=settings.max_cost)
+    """The models' prices and the run's limit; refuses a limit on a model of unknown price."""
+    models = [model, *([settings.embedding_model] if settings.embedding_model else [])]
+    prices = [price_for(name, base_url, settings.prices) for name in models]
+    for name, price in zip(models, prices, strict=True):
+        if settings.max_cost is not None and price is None:
+            raise InputError(
+                f"no price is known for the model {name!r}, so --max-cost cannot be kept",
+                hint=f'add [prices."{name}"] with input and output (US$ per million tokens) '
+                "to the config",
+            )
+    embedding = prices[1] if len(prices) > 1 else None
+    return Spending(price=prices[0], limit=settings.max_cost, embedding_price=embedding)
 
 
 def served_model(settings: Settings) -> str | None:
@@ -173,8 +176,19 @@ def served_model(settings: Settings) -> str | None:
 
 
 def cache_identity(settings: Settings) -> str:
-    """How cache keys name the endpoint: its URL, or the local model (whose port varies)."""
-    return settings.base_url or f"local:{served_model(settings)}"
+    """How cache keys name the endpoint: its URL, or the local model itself (its server's
+    port varies): the embedded model by its hash, a GGUF by its path, size and time, so two
+    files of the same name, or a file replaced in place, never share answers."""
+    if settings.base_url:
+        return settings.base_url
+    if settings.model_path is None:
+        return f"local:{EMBEDDED_MODEL.name}:{EMBEDDED_MODEL.sha256}"
+    path = settings.model_path.expanduser().resolve()
+    try:
+        stat = path.stat()
+    except OSError:
+        return f"local:{path}"  # serving it will fail and say why
+    return f"local:{path}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def server_options(settings: Settings, progress: Callable[[str], None] = silent) -> ServerOptions:
@@ -333,8 +347,9 @@ class _Run:
                 for issue in claims.source_issues
             ]
             extracted.append(claims)
-        if not extracted and outcomes and isinstance(outcomes[0], BudgetError):
-            raise outcomes[0]
+        refused = [outcome for outcome in outcomes if isinstance(outcome, BudgetError)]
+        if not extracted and refused:
+            raise refused[0]  # the budget, not the model, is why there is nothing to brief
         return extracted
 
     def _extract_one(

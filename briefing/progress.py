@@ -28,6 +28,10 @@ from rich.progress import Progress as RichBar
 from .models import Usage
 
 log = logging.getLogger("briefing")
+# What only the log file gets: the warnings, errors and result the CLI prints itself.
+record = logging.getLogger("briefing-record")
+record.propagate = False
+record.addHandler(logging.NullHandler())  # no handler would mean Python's last resort: stderr
 
 
 class Progress:
@@ -44,7 +48,7 @@ class Progress:
 
     def stage(self, name: str, total: int | None = None) -> None:
         """A new stage begins, with `total` steps when it has them."""
-        log.info(f"{name}" + (f" ({total})" if total else ""))
+        log.info(name)
         if self._bar is not None:
             with self._lock:
                 if self._task is not None:
@@ -120,11 +124,15 @@ def logging_to(
     log.setLevel(min(handler.level for handler in handlers))
     for handler in handlers:
         log.addHandler(handler)
+    record.setLevel(logging.INFO)
+    if log_file is not None:
+        record.addHandler(log_file)
     try:
         yield
     finally:
         for handler in handlers:
             log.removeHandler(handler)
+            record.removeHandler(handler)
             handler.close()
         log.setLevel(previous)
 

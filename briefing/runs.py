@@ -76,6 +76,14 @@ def previous_briefing(out_root: Path, day: date) -> Path | None:
     return None
 
 
+def is_newest(out_root: Path, folder: Path) -> bool:
+    """True unless a later day's folder exists (a backfill must not move `latest` back)."""
+    return not any(
+        _DAY.match(entry.name) and entry.name > folder.name and entry.is_dir()
+        for entry in out_root.iterdir()
+    )
+
+
 def point_latest(out_root: Path, folder: Path) -> Path:
     """Make `out_root/latest` a relative symlink to `folder`, replaced atomically; where
     symlinks are not allowed, a copy of the folder stands in."""

@@ -47,9 +47,13 @@ def parse_time(text: str) -> time:
     return time(int(match["hour"]), int(match["minute"]))
 
 
-def daily_command(executable: str, config: Path) -> list[str]:
-    """The argv of the daily job: absolute executable, `run`, `--config`, absolute config."""
-    return [_absolute_executable(executable), "run", "--config", str(_absolute_config(config))]
+def daily_command(launcher: str | Sequence[str], config: Path) -> list[str]:
+    """The argv of the daily job: the launcher (an executable, or an interpreter with its
+    arguments such as `python -m briefing`) made absolute, `run`, `--config`, the config."""
+    words = [launcher] if isinstance(launcher, str) else list(launcher)
+    _require_program(words)
+    program = [_absolute_executable(words[0]), *words[1:]]
+    return [*program, "run", "--config", str(_absolute_config(config))]
 
 
 def _absolute_executable(executable: str) -> str:
@@ -104,8 +108,12 @@ def _require_program(command: Sequence[str]) -> None:
         raise InputError("the scheduled command is empty", hint="use daily_command to build it")
 
 
+_COMMENT = "# briefing: daily run at"
+ENV_FILE = ".config/briefing/env"
+
+
 def _comment(at: time) -> str:
-    return f"# briefing: daily run at {at:%H:%M}"
+    return f"{_COMMENT} {at:%H:%M}"
 
 
 def crontab_line(at: time, command: Sequence[str], *, log: Path | None = None) -> str:
@@ -180,6 +188,9 @@ def systemd_units(
         "[Service]\n"
         "Type=oneshot\n"
         f"WorkingDirectory={_systemd_specifiers(folder)}\n"
+        "# API keys and passwords (the variables the config names), one VAR=value a line;\n"
+        "# the user manager does not see your shell's exports. '-': the file is optional.\n"
+        f"EnvironmentFile=-%h/{ENV_FILE}\n"
         f"ExecStart={_systemd_exec(command)}\n"
     )
     timer = (
@@ -307,16 +318,20 @@ def install_crontab(
     line: str,
     *,
     run: Run = subprocess.run,
+    replace: bool = False,
 ) -> bool:
     """Append `line` (entry and comment, from `crontab_line`) to the user's crontab.
 
     Returns False, changing nothing, when its entry is already there; True once installed.
+    The same job at another time is refused (it would run twice a day) unless `replace`,
+    which takes the old entry and its comment out.
     """
     current = _current_crontab(run)
     existing = {entry.strip() for entry in current.splitlines()}
     entries = [entry for entry in line.splitlines() if entry.strip() and not entry.startswith("#")]
     if entries and all(entry.strip() in existing for entry in entries):
         return False
+    current = _without_other_times(current, entries, replace)
     if current and not current.endswith("\n"):
         current += "\n"
     written = _crontab(run, "-", stdin=current + line.rstrip("\n") + "\n")
@@ -326,3 +341,27 @@ def install_crontab(
             hint=_NO_CRON,
         )
     return True
+
+
+def _without_other_times(current: str, entries: Sequence[str], replace: bool) -> str:
+    """`current` without the entries that run the same command as `entries` at other
+    times (and the comment line above each); refused unless `replace`."""
+    commands = {_cron_command(entry) for entry in entries}
+    lines = current.splitlines()
+    stale = [i for i, entry in enumerate(lines) if _cron_command(entry) in commands]
+    if not stale:
+        return current
+    if not replace:
+        raise InputError(
+            f"your crontab already runs this job at another time: {lines[stale[0]].strip()}",
+            hint="pass --force to replace it",
+        )
+    dropped = set(stale) | {i - 1 for i in stale if i > 0 and lines[i - 1].startswith(_COMMENT)}
+    kept = [entry for i, entry in enumerate(lines) if i not in dropped]
+    return "\n".join(kept) + ("\n" if kept else "")
+
+
+def _cron_command(entry: str) -> str | None:
+    """What a crontab entry runs (everything after its five time fields)."""
+    fields = entry.strip().split(None, 5)
+    return fields[5] if len(fields) == 6 and not entry.lstrip().startswith("#") else None

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from briefing.cache import CachedAnswer, CallCache, call_key
 from briefing.llm import ModelClient, OutputMode
+from briefing.pipeline import cache_identity
+from briefing.settings import Settings
 
 from .test_llm import GOOD, SCHEMA, Answer, Script, ask, client_for, completion
 
@@ -95,3 +97,14 @@ def test_keys_ignore_key_order_and_tell_kinds_apart(request: dict[str, object], 
     reordered = dict(reversed(list(request.items())))
     assert call_key(kind, request) == call_key(kind, reordered)
     assert call_key(kind, request) != call_key(kind + "x", request)
+
+
+def test_two_local_models_of_the_same_name_never_share_answers(tmp_path: Path) -> None:
+    first, second = tmp_path / "a" / "model.gguf", tmp_path / "b" / "model.gguf"
+    for path, size in ((first, 10), (second, 20)):
+        path.parent.mkdir()
+        path.write_bytes(b"x" * size)
+    identities = {cache_identity(Settings(model_path=path)) for path in (first, second)}
+    embedded = cache_identity(Settings())
+    assert len(identities | {embedded}) == 3
+    assert cache_identity(Settings(base_url="http://x/v1")) == "http://x/v1"

@@ -331,11 +331,14 @@ def test_run_delivers_to_the_configured_webhook_and_a_failure_exits_2(
     tmp_path: Path, fake: FakeEndpoint
 ) -> None:
     with webhook_receiver(status=200) as receiver:
-        config = write_config(tmp_path, fake, "[delivery.webhook]", f'url = "{receiver.url}"')
+        published = 'link = "https://intranet.example/briefings/"'
+        config = write_config(
+            tmp_path, fake, "[delivery.webhook]", f'url = "{receiver.url}"', published
+        )
         result = daily(config, "--date", "2026-11-21")
     assert result.exit_code == 0, result.output
     ((_, posted),) = receiver.posts
-    assert "2026-11-21/briefing.html" in json.dumps(posted)
+    assert "https://intranet.example/briefings/2026-11-21/briefing.html" in json.dumps(posted)
 
     with webhook_receiver(status=500) as failing:
         config = write_config(tmp_path, fake, "[delivery.webhook]", f'url = "{failing.url}"')
@@ -374,3 +377,52 @@ def test_schedule_refuses_a_bad_time(tmp_path: Path) -> None:
     result = cli("schedule", "--at", "25:00", "--config", tmp_path / "briefing.toml")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: --at '25:00' is not a time of day")
+
+
+def test_a_backfilled_day_leaves_latest_on_the_newest(tmp_path: Path, fake: FakeEndpoint) -> None:
+    config = write_config(tmp_path, fake)
+    assert daily(config, "--date", "2026-11-21").exit_code == 0
+    assert daily(config, "--date", "2026-11-01").exit_code == 0
+    latest = tmp_path / "briefings" / "latest"
+    assert latest.resolve().name == "2026-11-21"
+
+
+def test_the_log_file_records_warnings_the_result_and_errors(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    config = write_config(tmp_path, fake, articles=1)
+    (tmp_path / "articles" / "broken.txt").write_bytes(b"\x00binary\x00" * 50)
+    log = tmp_path / "run.log"
+    assert daily(config, "--log-file", str(log)).exit_code == 2
+    text = log.read_text()
+    assert "warning: skipped" in text and "broken.txt" in text
+    assert "Wrote " in text and "exit code 2" in text
+
+    fake.fail_next = [(500, {})] * 8
+    assert daily(config, "--no-cache", "--log-file", str(log)).exit_code == 3
+    assert "error: the endpoint at" in log.read_text() and "exit code 3" in log.read_text()
+
+
+def test_scheduling_the_same_job_at_a_new_time_replaces_it_only_with_force(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = tmp_path / "crontab"
+    fake_crontab = tmp_path / "bin" / "crontab"
+    fake_crontab.parent.mkdir()
+    fake_crontab.write_text(
+        f'#!/bin/sh\nif [ "$1" = -l ]; then cat {table} 2>/dev/null || '
+        f"{{ echo 'no crontab for you' >&2; exit 1; }}; else cat > {table}; fi\n"
+    )
+    fake_crontab.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake_crontab.parent}:/usr/bin:/bin")
+    config = tmp_path / "briefing.toml"
+    config.write_text("")
+
+    assert cli("schedule", "--at", "07:00", "-c", config, "--install", "cron").exit_code == 0
+    moved = cli("schedule", "--at", "08:00", "-c", config, "--install", "cron")
+    assert moved.exit_code == 1 and "already runs this job at another time" in moved.stderr
+    forced = cli("schedule", "--at", "08:00", "-c", config, "--install", "cron", "--force")
+    assert forced.exit_code == 0, forced.output
+    entries = [line for line in table.read_text().splitlines() if not line.startswith("#")]
+    assert len(entries) == 1 and entries[0].startswith("0 8 * * * ")
+    assert " -m briefing run --config " in entries[0]  # this interpreter, not a test runner

@@ -303,3 +303,35 @@ def test_the_endpoint_is_started_by_the_first_call_and_only_once() -> None:
     ask(client)
     ask(client)
     assert starts == ["started"]
+
+
+def test_an_endpoint_that_reports_no_usage_is_counted_and_charged() -> None:
+    silent = completion(GOOD)
+    del silent["usage"]
+    script = Script((200, silent))
+    client = client_for(
+        script, mode=OutputMode.json_schema, spending=Spending(price=Price(input=1e6, output=0))
+    )
+    ask(client)
+    assert client.usage.prompt_tokens > 0 and client.usage.completion_tokens > 0
+    assert client.usage.cost == client.usage.prompt_tokens
+
+
+def test_embeddings_are_charged_at_their_own_price_and_kept_within_the_budget() -> None:
+    body = {
+        "object": "list",
+        "model": "e",
+        "data": [{"object": "embedding", "index": 0, "embedding": [1.0]}],
+        "usage": {"prompt_tokens": 1000, "total_tokens": 1000},
+    }
+    script = Script((200, body))
+    spending = Spending(
+        price=Price(input=1e6, output=1e6), embedding_price=Price(input=1, output=0), limit=0.00105
+    )
+    client = client_for(script, spending=spending)
+    client.embed(["a claim"], "e")
+    assert client.usage.cost == pytest.approx(0.001)  # 1,000 tokens at $1 per million
+
+    with pytest.raises(BudgetError, match=r"\(embed\)"):
+        client.embed(["a longer claim " * 100], "e")
+    assert len(script.requests) == 1

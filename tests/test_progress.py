@@ -20,7 +20,7 @@ def test_every_event_is_logged_with_the_model_speed(caplog: pytest.LogCaptureFix
     progress("condensed the claims in 1 round(s)")
 
     assert caplog.messages == [
-        "reading 2 articles (2)",
+        "reading 2 articles",
         "  S1: 6 of 8 claims verified (30.0 tok/s)",
         "condensed the claims in 1 round(s)",
     ]
