@@ -12,7 +12,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -136,14 +136,18 @@ class _Job:
     dry_run: bool
 
 
-def _job(
-    config: Path | None,
-    sources: Sequence[str],
-    sources_file: Path | None,
-    dry_run: bool,
-    no_cache: bool,
-    **flags: Any,
-) -> _Job:
+SETTINGS_FLAGS = (
+    "strict", "title", "base_url", "model", "api_key", "model_path", "context_window",
+    "embedding_model", "cache_dir", "concurrency", "max_cost",
+)  # fmt: skip
+
+
+def _job(options: dict[str, Any]) -> _Job:
+    """The job `generate` and `run` share, from their options (flags over the config)."""
+    flags = {name: options[name] for name in SETTINGS_FLAGS}
+    config, sources_file = options["config"], options["sources_file"]
+    no_cache, dry_run = options["no_cache"], options["dry_run"]
+    sources: list[str] = options["sources"] or []
     loaded = config_file.load(config_file.config_path(config))
     settings = Settings.from_env(
         file=loaded.settings_values(), use_cache=False if no_cache else None, **flags
@@ -188,15 +192,10 @@ def generate(
     log_file: LogFile = None,
 ) -> None:
     """Write OUT/briefing.md, OUT/briefing.json and OUT/briefing.html from SOURCES."""
+    options = dict(locals())
 
     def job() -> int:
-        run = _job(
-            config, sources or [], sources_file, dry_run, no_cache,
-            strict=strict, title=title, base_url=base_url, model=model, api_key=api_key,
-            model_path=model_path, context_window=context_window,
-            embedding_model=embedding_model, cache_dir=cache_dir, concurrency=concurrency,
-            max_cost=max_cost,
-        )  # fmt: skip
+        run = _job(options)
         if run.dry_run:
             return _dry_run(run)
         target = out or Path("out")
@@ -246,15 +245,10 @@ def daily_run(
 ) -> None:
     """The daily job: write OUT/YYYY-MM-DD/briefing.*, point OUT/latest at it, list what is
     new since the last run, and deliver it. Re-running a day replaces that day's files."""
+    options = dict(locals())
 
     def job() -> int:
-        run = _job(
-            config, sources or [], sources_file, dry_run, no_cache,
-            strict=strict, title=title, base_url=base_url, model=model, api_key=api_key,
-            model_path=model_path, context_window=context_window,
-            embedding_model=embedding_model, cache_dir=cache_dir, concurrency=concurrency,
-            max_cost=max_cost,
-        )  # fmt: skip
+        run = _job(options)
         when = _day(day)
         if run.dry_run:
             return _dry_run(run)
