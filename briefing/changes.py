@@ -2,9 +2,9 @@
 
 `load_previous` reads only what the comparison needs from the previous run's `briefing.json`
 (lenient: an older version's extra or missing optional fields are fine), `compare` matches
-today's clusters with the previous ones, and `since_last_section` states the result. The
-caller adds the section only when there is a previous run: with none there is nothing to
-compare with, and `Briefing.since_last` stays None.
+today's clusters with the previous ones, `since_last_section` states the result, and
+`with_since_last` adds both to a briefing. The caller does that only when there is a previous
+run: with none there is nothing to compare with, and `Briefing.since_last` stays None.
 
 Source ids (S1, S2, …) are numbered per run, so a source is known by its path or URL.
 Today's cluster T and a previous cluster P say the same thing when some claim of T and some
@@ -40,6 +40,7 @@ from .dates import dates_agree, isos_in
 from .errors import InputError
 from .merge import differing_amounts
 from .models import (
+    Briefing,
     Change,
     ChangeKind,
     Cluster,
@@ -395,6 +396,18 @@ def _most_corroborated(changes: list[Change]) -> list[Change]:
 
 
 # --- the section ------------------------------------------------------------------------------
+
+
+def with_since_last(briefing: Briefing, previous: PreviousBriefing) -> Briefing:
+    """`briefing` compared with `previous`: its section follows the key developments (or the
+    bottom line), and `since_last` holds the whole comparison."""
+    since = compare(briefing.clusters, briefing.sources, previous)
+    sections = list(briefing.sections)
+    kinds = [section.kind for section in sections]
+    after = SectionKind.developments if SectionKind.developments in kinds else SectionKind.summary
+    at = kinds.index(after) + 1 if after in kinds else 0
+    sections.insert(at, since_last_section(since, briefing.clusters))
+    return briefing.model_copy(update={"sections": tuple(sections), "since_last": since})
 
 
 def since_last_section(since: SinceLast, clusters: Sequence[Cluster]) -> Section:

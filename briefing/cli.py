@@ -26,7 +26,7 @@ from rich.table import Table
 from . import config as config_file
 from . import runs, schedule
 from .cache import CallCache
-from .changes import compare, load_previous, since_last_section
+from .changes import load_previous, with_since_last
 from .config import FORMATS, Format, Loaded
 from .costs import dollars, price_for
 from .deliver import deliver
@@ -462,11 +462,7 @@ def _with_changes(briefing: Briefing, previous: Path | None) -> Briefing:
     except (OSError, BriefingError) as error:
         warning = f"could not compare with {previous}: {error}; no 'new since' section"
         return briefing.model_copy(update={"warnings": (*briefing.warnings, warning)})
-    since = compare(briefing.clusters, briefing.sources, earlier)
-    section = since_last_section(since, briefing.clusters)
-    sections = list(briefing.sections)
-    sections.insert(2, section)  # after the bottom line and the key developments
-    return briefing.model_copy(update={"sections": tuple(sections), "since_last": since})
+    return with_since_last(briefing, earlier)
 
 
 def _delivered(briefing: Briefing, folder: Path, run: _Job) -> list[str]:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import httpx2
 import openai
@@ -200,9 +200,13 @@ class ModelClient:
             ) from None
         raise AssertionError("unreachable: tenacity either returns or raises")
 
+    @property
+    def _identity(self) -> str:
+        return self.endpoint.identity or self.endpoint.base_url
+
     def _key(self, conversation: Sequence[ChatCompletionMessageParam], call: _Call) -> str:
         return chat_key(
-            self.endpoint.identity or self.endpoint.base_url,
+            self._identity,
             self.model,
             conversation,
             output=call.name,
@@ -215,34 +219,29 @@ class ModelClient:
     def _complete(
         self, conversation: list[ChatCompletionMessageParam], call: _Call
     ) -> tuple[str, str | None]:
-        key = self._key(conversation, call) if self.cache else ""
-        if self.cache and (cached := self.cache.get(key)):
-            self._record(call.stage, cached, from_cache=True)
-            return cached.text, cached.finish_reason
-        reserved = self._reserve(
-            call.stage, self.spending.price, lambda: self._prompt_tokens(conversation, call),
+        answer = self._answered(
+            self._key(conversation, call),
+            call.stage,
+            self.spending.price,
+            lambda: self._prompt_tokens(conversation, call),
             call.max_tokens,
-        )  # fmt: skip
-        try:
-            completion, seconds = self._completion(conversation, call)
-        finally:
-            self._release(reserved)
+            lambda: self._made(conversation, call),
+        )
+        return answer.text, answer.finish_reason
+
+    def _made(self, conversation: list[ChatCompletionMessageParam], call: _Call) -> CachedAnswer:
+        completion, seconds = self._completion(conversation, call)
         answer, finish_reason = _answer_text(completion)
-        tokens = completion.usage
-        made = CachedAnswer(
+        tokens = completion.usage  # an endpoint that reports none is counted here instead
+        return CachedAnswer(
             text=answer,
             finish_reason=finish_reason,
-            # An endpoint that reports no usage is counted here, so its cost is not zero.
             prompt_tokens=tokens.prompt_tokens
             if tokens
             else self._prompt_tokens(conversation, call),
             completion_tokens=tokens.completion_tokens if tokens else self._count(answer),
             seconds=round(seconds, 3),
         )
-        self._record(call.stage, made, from_cache=False)
-        if self.cache:
-            self.cache.put(key, made)
-        return answer, finish_reason
 
     def _completion(
         self, conversation: list[ChatCompletionMessageParam], call: _Call
@@ -316,23 +315,24 @@ class ModelClient:
 
     def embed(self, texts: Sequence[str], model: str) -> list[list[float]]:
         """Embeddings of `texts` from the endpoint's embeddings API, in order."""
-        key = call_key(
-            "embeddings",
-            {"endpoint": self.endpoint.identity or self.endpoint.base_url, "model": model,
-             "input": list(texts)},
-        )  # fmt: skip
-        if self.cache and (cached := self.cache.get(key)) and cached.vectors is not None:
-            self._record("embed", cached, from_cache=True)
-            return cached.vectors
-        price = self.spending.embedding_price
-        reserved = self._reserve("embed", price, lambda: sum(map(self._count, texts)), 0)
+        key = call_key("embeddings", {"endpoint": self._identity, "model": model,
+                                      "input": list(texts)})  # fmt: skip
+        answer = self._answered(
+            key,
+            "embed",
+            self.spending.embedding_price,
+            lambda: sum(map(self._count, texts)),
+            0,
+            lambda: self._embedded(texts, model),
+        )
+        return answer.vectors or []
+
+    def _embedded(self, texts: Sequence[str], model: str) -> CachedAnswer:
         started = time.monotonic()
         try:
             response = self._client.embeddings.create(model=model, input=list(texts))
         except openai.APIError as error:
             raise self._endpoint_error(error) from None
-        finally:
-            self._release(reserved)
         ordered = sorted(response.data, key=lambda item: item.index)
         if len(ordered) != len(texts):
             raise EndpointError(
@@ -340,19 +340,39 @@ class ModelClient:
                 f"for {len(texts)} texts",
                 hint="check the embedding model, or leave --embedding-model out",
             )
-        made = CachedAnswer(
+        return CachedAnswer(
             vectors=[list(item.embedding) for item in ordered],
             prompt_tokens=response.usage.prompt_tokens
             if response.usage
             else sum(map(self._count, texts)),
             seconds=round(time.monotonic() - started, 3),
         )
-        self._record("embed", made, from_cache=False, price=price)
+
+    # --- the cache, accounting and the budget ---------------------------------------------
+
+    def _answered(
+        self,
+        key: str,
+        stage: str,
+        price: Price | None,
+        prompt_tokens: Callable[[], int],
+        answer_tokens: int,
+        make: Callable[[], CachedAnswer],
+    ) -> CachedAnswer:
+        """The cached answer under `key`, or one `make` gives within the budget, counted
+        under `stage` at `price` and stored."""
+        if self.cache and (cached := self.cache.get(key)):
+            self._record(stage, cached, from_cache=True, price=price)
+            return cached
+        reserved = self._reserve(stage, price, prompt_tokens, answer_tokens)
+        try:
+            made = make()
+        finally:
+            self._release(reserved)
+        self._record(stage, made, from_cache=False, price=price)
         if self.cache:
             self.cache.put(key, made)
-        return made.vectors or []
-
-    # --- accounting and the budget -----------------------------------------------------------
+        return made
 
     def _record(
         self,
@@ -360,11 +380,9 @@ class ModelClient:
         answer: CachedAnswer,
         *,
         from_cache: bool,
-        price: Price | Literal["chat"] | None = "chat",
+        price: Price | None,
     ) -> None:
-        """Count one answer under `stage`; a model's answer costs `price` (default: the chat
-        model's)."""
-        price = self.spending.price if price == "chat" else price
+        """Count one answer under `stage`; a model's answer costs `price`."""
         with self._accounting:
             for usage in (self.usage, self.usage.stages.setdefault(stage, StageUsage())):
                 if from_cache:
