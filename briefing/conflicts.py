@@ -35,7 +35,14 @@ from .models import (
     Figure,
     Sentence,
 )
-from .verify import content_stems, evidence_problems, names_as_written, numbers_in, word_keys
+from .verify import (
+    content_stems,
+    evidence_problems,
+    name_key,
+    names_as_written,
+    numbers_in,
+    word_keys,
+)
 
 SAME_MEASURE = 80.0
 """rapidfuzz score above which two figures measure the same thing."""
@@ -67,6 +74,18 @@ _MONTH_KEYS = frozenset(
         "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
     )
 )
+
+# A capital named as an actor stands for its government: "London said" is "Britain said".
+_SEATS = {
+    name_key(city): name_key(country)
+    for city, country in {
+        "London": "UK", "Washington": "US", "Tokyo": "Japan", "Beijing": "China",
+        "Moscow": "Russia", "Paris": "France", "Berlin": "Germany", "Seoul": "Korea",
+        "Pyongyang": "Korea", "Taipei": "Taiwan", "Manila": "Philippines", "Canberra": "Australia",
+        "Delhi": "India", "Kyiv": "Ukraine", "Tehran": "Iran", "Brussels": "EU",
+        "Ottawa": "Canada", "Hanoi": "Vietnam", "Jerusalem": "Israel",
+    }.items()
+}  # fmt: skip
 
 
 def find_conflicts(
@@ -151,9 +170,13 @@ def _claim_side(claim: Claim, says: str) -> ConflictSide:
 
 
 def _actors(text: str, known: frozenset[str], without: set[str]) -> set[str]:
-    """Names in `text` (as written there), leaving out months, weekdays and `without`."""
+    """Names in `text` (as written there), leaving out months, weekdays and `without`, where
+    a capital and its country count as one name."""
     written = names_as_written(text, known)
-    return {written[key] for key in written.keys() - _MONTH_KEYS - without}
+    absent = {_SEATS.get(key, key) for key in without} | without
+    return {
+        written[key] for key in written.keys() - _MONTH_KEYS if _SEATS.get(key, key) not in absent
+    }
 
 
 def _cited(claim: Claim) -> str:

@@ -1,8 +1,9 @@
 """Check a claim against the sentences it cites: the program, not the model, owns the evidence.
 
 Pure. A claim passes when every sentence number it cites exists, every number, name and
-month or weekday it states occurs in those sentences, and enough of its content words come
-from them.
+month or weekday it states occurs in those sentences, enough of its content words come from
+them, and it does not flip their polarity: a negated claim needs a negation in its sentences,
+and a claim may not assert what they negate.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from collections.abc import Collection, Iterable
 MIN_CONTENT_OVERLAP = 0.5
 _STEM_LENGTH = 5
 
+_NEGATOR = re.compile(
+    r"\b(?:not|no|never|neither|nor|none|nothing|nobody|without)\b|n['’]t\b", re.IGNORECASE
+)
+_NEGATED_REACH = 3  # content words after a negator that it negates
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _NUMBER_WORDS = {
@@ -122,12 +127,16 @@ def is_stopword(word: str) -> bool:
 
 
 def content_stems(text: str) -> set[str]:
+    return {word[:_STEM_LENGTH] for word in _content_words(text)}
+
+
+def _content_words(text: str) -> list[str]:
     words = (word.lower().strip("'’-") for word in _WORD.findall(text))
-    return {
-        word[:_STEM_LENGTH]
+    return [
+        word
         for word in words
         if len(word) > 2 and word not in _STOPWORDS and word not in _NUMERIC_WORDS
-    }
+    ]
 
 
 def names_in(text: str, known: Iterable[str] = ()) -> set[str]:
@@ -197,7 +206,25 @@ def evidence_problems(
         overlap = len(claim_stems & content_stems(source)) / len(claim_stems)
         if overlap < MIN_CONTENT_OVERLAP:
             problems.append(f"only {overlap:.0%} of its words come from the cited text")
-    return problems
+    return problems + polarity_problems(claim, source)
+
+
+def polarity_problems(claim: str, source: str) -> list[str]:
+    """A claim that negates where its source does not, or asserts what its source negates
+    ("Japan will double ..." from "Japan will not double ..."). A negation in the source
+    about other words ("not merely a procedural update but a historic overhaul") is fine."""
+    if _NEGATOR.search(claim):
+        if not _NEGATOR.search(source):
+            return ["it negates what the cited text says"]
+        return []
+    claim_stems = content_stems(claim)
+    for match in _NEGATOR.finditer(source):
+        following = _content_words(source[match.end() :])[:_NEGATED_REACH]
+        negated = [word for word in following if word[:_STEM_LENGTH] in claim_stems]
+        if negated:
+            phrase = " ".join(source[match.start() :].split()[: _NEGATED_REACH + 2])
+            return [f"the cited text negates it (“{phrase} …”)"]
+    return []
 
 
 def citation_problems(cited: Iterable[int], shown: Collection[int]) -> list[str]:

@@ -91,6 +91,24 @@ def test_the_same_announcement_by_different_people_is_an_actor_conflict() -> Non
     assert conflict.sides[1].says.startswith("Austin — ")
 
 
+def test_a_capital_standing_for_its_country_is_not_an_actor_conflict() -> None:
+    assert (
+        pair(
+            "Next spring Britain will send an aircraft carrier to the Pacific.",
+            "Next spring London will send an aircraft carrier to the Pacific.",
+        )
+        == []
+    )
+    conflict = only(
+        pair(
+            "Next spring Britain will send an aircraft carrier to the Pacific.",
+            "Next spring Paris will send an aircraft carrier to the Pacific.",
+        ),
+        ConflictKind.actor,
+    )
+    assert [side.says.split(" — ")[0] for side in conflict.sides] == ["Britain", "Paris"]
+
+
 def test_agreeing_sources_raise_no_conflict() -> None:
     assert (
         pair(

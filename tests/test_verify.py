@@ -160,3 +160,32 @@ def test_a_name_is_supported_exactly_when_the_evidence_contains_it(name: str) ->
     assert evidence_problems(claim, ["Officials from Seoul met on the treaty."]) == [
         f"names not in the cited text: {name}"
     ]
+
+
+OVERHAUL = "The announcement is not merely a procedural update but a historic overhaul."
+
+
+def test_a_negated_paraphrase_of_a_positive_sentence_is_caught() -> None:
+    claim = "Japan will not raise defense spending to 2% of GDP by 2027"
+    assert evidence_problems(claim, [BUDGET]) == ["it negates what the cited text says"]
+
+
+def test_asserting_what_the_sentence_negates_is_caught() -> None:
+    evidence = ["Japan will not raise defense spending to 2% of GDP by 2027."]
+    assert evidence_problems(
+        "Japan will raise defense spending to 2% of GDP by 2027", evidence
+    ) == ["the cited text negates it (“not raise defense spending to …”)"]
+
+
+def test_a_negation_about_other_words_lets_the_positive_part_through() -> None:
+    assert evidence_problems("The announcement is a historic overhaul", [OVERHAUL]) == []
+    assert evidence_problems("The announcement is a procedural update", [OVERHAUL]) == [
+        "the cited text negates it (“not merely a procedural update …”)"
+    ]
+
+
+@given(st.sampled_from(["not", "never", "won't", "no longer"]))
+def test_a_negated_claim_passes_when_its_sentence_negates_too(negation: str) -> None:
+    evidence = [f"Tokyo will {negation} host the drills."]
+    assert evidence_problems(f"Tokyo will {negation} host the drills", evidence) == []
+    assert evidence_problems("Tokyo will host the drills", evidence) != []
