@@ -72,13 +72,17 @@ class _Mention:
 
 def self_contradictions(article: Article) -> tuple[SourceIssue, ...]:
     mentions = _threat_mentions(article.sentences)
+    by_actor = Counter(m.actor for m in mentions)
+    by_sentence = Counter(m.sentence.number for m in mentions)
     issues: list[SourceIssue] = []
     for mention in mentions:
-        others = Counter(m.actor for m in mentions if m.sentence.number != mention.sentence.number)
-        if mention.actor in others or sum(others.values()) < _MIN_OTHER_MENTIONS:
+        # one mention per sentence and actor: the actor is named elsewhere iff counted twice
+        elsewhere = len(mentions) - by_sentence[mention.sentence.number]
+        if by_actor[mention.actor] > 1 or elsewhere < _MIN_OTHER_MENTIONS:
             continue
         if not _acts_in(mention, article.sentences):
             continue
+        others = Counter(m.actor for m in mentions if m.sentence.number != mention.sentence.number)
         usual = ", ".join(name for name, _ in _display_names(mentions, others))
         issues.append(
             SourceIssue(

@@ -42,9 +42,13 @@ _JUNK_LINE = re.compile(
       | (?:key\ points|key\ takeaways|highlights|in\ brief|tags?|share(?:\ this)?(?:\ article)?
           |advertisement|sponsored|subscribe\b.*|sign\ up\b.*|follow\ us\b.*)
       | (?:read\ more|continue\ reading|click\ here)\b.*
+      | (?:we|this\ (?:web)?site)\b[^.]{0,40}?\buses?\ cookies\b.*   # cookie banners
+      | by\ (?:clicking|continuing|using)\b.*\bcookies\b.*
     )$""",
     re.I | re.X,
 )
+# Every line break Unicode knows, so no line of a prompt can start inside a sentence.
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 _LOREM = re.compile(r"lorem ipsum|sed ut perspiciatis|consectetur adipiscing", re.I)
 _TAIL_MARKER = re.compile(
     r"""^(?:you\ may\ also\ like|related(?:\ (?:stories|articles|posts|news|coverage|reading))?
@@ -84,9 +88,9 @@ def clean_text(text: str) -> str:
 
 
 def _normalised_lines(text: str) -> list[str]:
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("\u00a0", " ").replace("\t", " ").replace("\ufeff", "")
-    return [re.sub(r" {2,}", " ", line).strip() for line in text.split("\n")]
+    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ").replace("\t", " ")
+    text = text.replace("\ufeff", "")
+    return [re.sub(r" {2,}", " ", line).strip() for line in _LINE_BREAK.split(text)]
 
 
 def _take_published_date(lines: list[str]) -> tuple[date | None, list[str]]:

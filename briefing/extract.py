@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Hashable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -36,6 +37,7 @@ from .models import (
     Figure,
     FigureDraft,
     Sentence,
+    SourceIssue,
 )
 from .tokens import counter_for
 from .verify import (
@@ -67,6 +69,7 @@ def extract(
     Raises `ModelOutputError` only when no chunk of the article got a valid answer.
     """
     chunks, warnings = plan(article, client.model, context_window, max_chunks)
+    whole = _WholeArticle.of(article)
     parts: list[ArticleClaims] = []
     failures: list[str] = []
     for number, chunk in enumerate(chunks, start=1):
@@ -75,7 +78,8 @@ def extract(
         except ModelOutputError as error:
             failures.append(f"{article.id} sentences {_span(chunk)}: {error.message}")
             continue
-        parts.append(ground(article, summary, shown={s.number for s in chunk}))
+        shown = {s.number for s in chunk}
+        parts.append(_Context(article, shown, whole).grounded(summary))
     if not parts:
         raise ModelOutputError(failures[-1], hint="try a larger model with --model-path or --model")
     return combine(parts), warnings + failures
@@ -208,25 +212,7 @@ def ground(
 
     `shown` is the sentence numbers the model saw (default: all); citing others fails.
     """
-    context = _Context(article, shown)
-    claims = tuple(
-        context.claim(draft, f"{article.id}-{index}")
-        for index, draft in enumerate(summary.claims, start=1)
-    )
-    actors = [context.actor(draft) for draft in summary.actors]
-    dates = [context.date(draft) for draft in summary.dates]
-    figures = [context.figure(draft) for draft in summary.figures]
-    found = [*actors, *dates, *figures]
-    return ArticleClaims(
-        source=article.id,
-        main_event=summary.main_event.strip(),
-        claims=claims,
-        actors=_unique([a for a in actors if a is not None], lambda a: _name_keys(a.name)),
-        dates=_unique([d for d in dates if d is not None], _date_key),
-        figures=tuple(f for f in figures if f is not None),
-        discarded=sum(item is None for item in found),
-        source_issues=context.issues,
-    )
+    return _Context(article, shown, _WholeArticle.of(article)).grounded(summary)
 
 
 def combine(parts: Sequence[ArticleClaims]) -> ArticleClaims:
@@ -259,16 +245,56 @@ def as_sentence(text: str) -> str:
     return text if not text or text[-1] in '.!?"”’)' else f"{text}."
 
 
-class _Context:
-    """What grounding one article needs: its sentences, the numbers the model saw, the names
-    the article uses, and the passages it contradicts itself on."""
+@dataclass(frozen=True)
+class _WholeArticle:
+    """What grounding needs from the whole article, worked out once however many chunks it
+    is read in: the names and words it uses, and the passages it contradicts itself on."""
 
-    def __init__(self, article: Article, shown: Collection[int] | None) -> None:
+    names: frozenset[str]
+    words: frozenset[str]
+    issues: tuple[SourceIssue, ...]
+
+    @classmethod
+    def of(cls, article: Article) -> _WholeArticle:
+        return cls(
+            names=frozenset().union(*(names_in(s.text) for s in article.sentences)),
+            words=frozenset(word_keys(article.text)),
+            issues=self_contradictions(article),
+        )
+
+
+class _Context:
+    """What grounding one chunk needs: the article's sentences, the numbers the model saw,
+    and what holds for the whole article."""
+
+    def __init__(
+        self, article: Article, shown: Collection[int] | None, whole: _WholeArticle
+    ) -> None:
         self.article = article
         self.shown = set(shown) if shown is not None else {s.number for s in article.sentences}
-        self.names = set().union(*(names_in(s.text) for s in article.sentences))
-        self.issues = self_contradictions(article)
-        self.article_words = word_keys(article.text)
+        self.names = whole.names
+        self.issues = whole.issues
+        self.article_words = whole.words
+
+    def grounded(self, summary: ArticleSummary) -> ArticleClaims:
+        claims = tuple(
+            self.claim(draft, f"{self.article.id}-{index}")
+            for index, draft in enumerate(summary.claims, start=1)
+        )
+        actors = [self.actor(draft) for draft in summary.actors]
+        dates = [self.date(draft) for draft in summary.dates]
+        figures = [self.figure(draft) for draft in summary.figures]
+        found = [*actors, *dates, *figures]
+        return ArticleClaims(
+            source=self.article.id,
+            main_event=summary.main_event.strip(),
+            claims=claims,
+            actors=_unique([a for a in actors if a is not None], lambda a: _name_keys(a.name)),
+            dates=_unique([d for d in dates if d is not None], _date_key),
+            figures=tuple(f for f in figures if f is not None),
+            discarded=sum(item is None for item in found),
+            source_issues=self.issues,
+        )
 
     def evidence(self, number: int) -> Evidence | None:
         if number not in self.shown or not 1 <= number <= len(self.article.sentences):

@@ -311,6 +311,8 @@ class ModelClient:
             )
         except openai.APIError as error:
             raise self._endpoint_error(error) from None
+        if not isinstance(completion, ChatCompletion):  # the SDK hands back text it can't parse
+            raise self._not_the_api()
         return completion, time.monotonic() - started
 
     def embed(self, texts: Sequence[str], model: str) -> list[list[float]]:
@@ -333,6 +335,8 @@ class ModelClient:
             response = self._client.embeddings.create(model=model, input=list(texts))
         except openai.APIError as error:
             raise self._endpoint_error(error) from None
+        except AttributeError:  # the SDK cannot decode vectors out of text that is not JSON
+            raise self._not_the_api() from None
         ordered = sorted(response.data, key=lambda item: item.index)
         if len(ordered) != len(texts):
             raise EndpointError(
@@ -441,11 +445,21 @@ class ModelClient:
             listing = self._client.models.list()
         except openai.APIError as error:
             raise self._endpoint_error(error) from None
+        except AttributeError:  # the SDK cannot page through text that is not JSON
+            raise self._not_the_api() from None
         for served in listing:
             return served.id
         raise EndpointError(
             f"the endpoint at {self.base_url} serves no models",
             hint="pass --model or set BRIEFING_MODEL",
+        )
+
+    def _not_the_api(self) -> EndpointError:
+        return EndpointError(
+            f"the endpoint at {self.base_url} answered with a web page or other text, "
+            "not the API's JSON",
+            hint="point --base-url, BRIEFING_BASE_URL or endpoint.base_url at the "
+            "OpenAI-compatible API, which often ends in /v1",
         )
 
     def _endpoint_error(self, error: openai.APIError) -> EndpointError:
@@ -468,13 +482,14 @@ class ModelClient:
             )
         if isinstance(error, openai.APITimeoutError):
             return EndpointError(
-                f"the endpoint at {where} did not answer within {self.endpoint.timeout:.0f} s",
-                hint="check the server or raise --timeout",
+                f"the endpoint at {where} did not answer within {self.endpoint.timeout:g} s",
+                hint="check the server, or raise endpoint.timeout in the config",
             )
         if isinstance(error, openai.APIConnectionError):
             return EndpointError(
                 f"cannot reach the model endpoint at {where}",
-                hint="start the server or fix --base-url / BRIEFING_BASE_URL",
+                hint="start the server, or fix --base-url, BRIEFING_BASE_URL or "
+                "endpoint.base_url in the config",
             )
         if isinstance(error, openai.APIStatusError):
             return EndpointError(

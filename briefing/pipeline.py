@@ -47,6 +47,9 @@ from .settings import Settings
 from .similarity import EmbeddingSimilarity
 from .timeline import build_timeline, undated_sources
 
+_NO_ARTICLE_TEXT = "no article text left after cleaning"
+_GIVE_ARTICLES = "give the article itself, not a home, index or cookie-consent page"
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -94,7 +97,7 @@ def read(sources: Sequence[str | Path], settings: Settings) -> Reading:
     documents, warnings, failures = ingest.read_sources(sources, strict=settings.strict)
     articles, skipped = prepare(documents)
     duplicates = find_duplicates(articles)
-    warnings += skipped
+    warnings += [f"skipped {line}" for line in skipped]
     warnings += [
         f"{copy} repeats {original} ({similarity:.0%} the same text); counted once"
         for copy, (original, similarity) in duplicates.items()
@@ -103,18 +106,21 @@ def read(sources: Sequence[str | Path], settings: Settings) -> Reading:
 
 
 def prepare(documents: Sequence[Document]) -> tuple[list[Article], list[str]]:
-    """Clean and number the sentences of each document; skip those with no article text."""
+    """Clean and number the sentences of each document; skip those with no article text,
+    with a line for each."""
     articles: list[Article] = []
-    warnings: list[str] = []
+    skipped: list[str] = []
     for document in documents:
         article = segment(clean(document, f"S{len(articles) + 1}"))
         if article.sentences:
             articles.append(article)
         else:
-            warnings.append(f"{document.path}: no article text left after cleaning, skipped")
+            skipped.append(f"{document.path}: {_NO_ARTICLE_TEXT} ({_GIVE_ARTICLES})")
+    if len(documents) == 1 and not articles:
+        raise InputError(f"{documents[0].path}: {_NO_ARTICLE_TEXT}", hint=_GIVE_ARTICLES)
     if not articles:
-        raise InputError("no source holds article text after cleaning", hint="check the inputs")
-    return articles, warnings
+        raise InputError("no source holds article text after cleaning", hint=_GIVE_ARTICLES)
+    return articles, skipped
 
 
 @contextmanager
@@ -326,7 +332,8 @@ class _Run:
         failures: list[str],
     ) -> list[ArticleClaims]:
         """Each article's claims, in order; an article the model fails on, or that the budget
-        does not reach, is left out and counted as a failure."""
+        does not reach, is left out and counted as a failure. When every article is, the
+        first failure stops the run (the budget's before the model's)."""
         self.progress.stage(f"reading {len(articles)} articles", total=len(articles))
         outcomes = _bounded_map(
             lambda article: self._extract_one(article, client),
@@ -336,7 +343,7 @@ class _Run:
         extracted: list[ArticleClaims] = []
         for article, outcome in zip(articles, outcomes, strict=True):
             if isinstance(outcome, BriefingError):
-                failures.append(f"{article.id} ({article.path}): {outcome.message}")
+                failures.append(f"{article.id} ({article.path}): {outcome}")  # with its hint
                 warnings.append(failures[-1])
                 continue
             claims, article_warnings = outcome
@@ -347,9 +354,9 @@ class _Run:
                 for issue in claims.source_issues
             ]
             extracted.append(claims)
-        refused = [outcome for outcome in outcomes if isinstance(outcome, BudgetError)]
-        if not extracted and refused:
-            raise refused[0]  # the budget, not the model, is why there is nothing to brief
+        failed = [outcome for outcome in outcomes if isinstance(outcome, BriefingError)]
+        if not extracted and failed:  # say why there is nothing to brief: the budget, or the model
+            raise next((e for e in failed if isinstance(e, BudgetError)), failed[0])
         return extracted
 
     def _extract_one(

@@ -16,7 +16,7 @@ import jinja2
 from .cache import digest
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
-_FENCE_TAG = re.compile(r"<(/?)(article|claims)\b", re.I)
+_FENCE_TAG = re.compile(r"<\s*(/?)\s*(article|claims)\b", re.I)
 
 
 def prompt_dir() -> Path:

@@ -33,12 +33,16 @@ SAME_EVENT = 0.4
 one date are one event."""
 
 _TARGET_WORDS = r"(?:by|until|before|no later than)"
+_TARGET = re.compile(rf"{_TARGET_WORDS}\b", re.IGNORECASE)
+_BEFORE_TARGET = re.compile(rf"\b{_TARGET_WORDS}\s+", re.IGNORECASE)
+_SINCE = re.compile(r"\bsince\s+((?:the\s+)?)", re.IGNORECASE)
 _ROLE_KEYS = frozenset(name_key(word) for word in TITLE_WORDS)
 
 
 def build_timeline(corpus: Corpus, extracted: Sequence[ArticleClaims]) -> list[TimelineEntry]:
     by_source = {claims.source: claims for claims in extracted}
     entries: list[TimelineEntry] = []
+    by_date: dict[str, list[int]] = {}  # positions in `entries`, so only same-day ones compare
     for article in corpus.articles:
         claims = by_source.get(article.id)
         if claims is None:
@@ -46,8 +50,11 @@ def build_timeline(corpus: Corpus, extracted: Sequence[ArticleClaims]) -> list[T
         found = _dated(article, claims, corpus)
         if article.published is None:
             found += _lead_event(claims)
-        for entry in found:
-            entries = _merged_into(entries, entry, corpus, extracted)
+        added = [e for e in found if not _merged_into(entries, by_date, e, corpus, extracted)]
+        for entry in added:  # an article's own entries never merge with one another
+            if entry.when is not None:
+                by_date.setdefault(entry.when, []).append(len(entries))
+            entries.append(entry)
     return sorted(entries, key=lambda e: (e.when is None, e.when or "", e.sources))
 
 
@@ -57,11 +64,15 @@ def undated_sources(corpus: Corpus) -> list[str]:
 
 def _dated(article: Article, claims: ArticleClaims, corpus: Corpus) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
+    seen: set[tuple[str | None, int]] = set()
     for sentence in corpus.citable(article):
         for when in dates_in(sentence.text):
             if _is_baseline(sentence.text, when):
                 continue
             iso = normalise(when, article.published)
+            if (iso, sentence.number) in seen:
+                continue
+            seen.add((iso, sentence.number))
             entry = TimelineEntry(
                 when=iso,
                 written=(when,),
@@ -70,8 +81,7 @@ def _dated(article: Article, claims: ArticleClaims, corpus: Corpus) -> list[Time
                 sources=(article.id,),
                 evidence=(Evidence.of(article.id, sentence),),
             )
-            if not any(e.when == iso and e.evidence == entry.evidence for e in entries):
-                entries.append(entry)
+            entries.append(entry)
     return entries
 
 
@@ -106,22 +116,38 @@ def _is_baseline(text: str, when: str) -> bool:
     """ "since 1960", "since the 1952 treaty": a yardstick, not an event."""
     if when.lower().startswith("since"):
         return True
-    return bool(re.search(rf"\bsince\s+(?:the\s+)?{re.escape(when)}", text, re.IGNORECASE))
+    return _comes_after(_SINCE, text, when)
 
 
 def _is_target(text: str, when: str) -> bool:
-    if re.match(rf"{_TARGET_WORDS}\b", when, re.IGNORECASE):
+    if _TARGET.match(when):
         return True
-    return bool(re.search(rf"\b{_TARGET_WORDS}\s+{re.escape(when)}", text, re.IGNORECASE))
+    return _comes_after(_BEFORE_TARGET, text, when)
+
+
+def _comes_after(pattern: re.Pattern[str], text: str, when: str) -> bool:
+    """`when` stands in `text` right after a match of `pattern`, or where the match's
+    optional group (an optional "the ") begins. The patterns are compiled once, not once per
+    date: a long article may write thousands of dates."""
+    wanted = when.lower()
+    for match in pattern.finditer(text):
+        starts = {match.end(), match.start(1)} if pattern.groups else {match.end()}
+        if any(text[start : start + len(when)].lower() == wanted for start in starts):
+            return True
+    return False
 
 
 def _merged_into(
     entries: list[TimelineEntry],
+    by_date: dict[str, list[int]],
     entry: TimelineEntry,
     corpus: Corpus,
     extracted: Sequence[ArticleClaims],
-) -> list[TimelineEntry]:
-    for position, other in enumerate(entries):
+) -> bool:
+    """Merge `entry` into the first entry of its date that reports the same event; False
+    when there is none."""
+    for position in by_date.get(entry.when or "", []):
+        other = entries[position]
         if _same_event(other, entry, corpus, extracted):
             entries[position] = other.model_copy(
                 update={
@@ -130,8 +156,8 @@ def _merged_into(
                     "evidence": tuple(dict.fromkeys(other.evidence + entry.evidence)),
                 }
             )
-            return entries
-    return [*entries, entry]
+            return True
+    return False
 
 
 def _same_event(

@@ -3,8 +3,13 @@
 It is not a model: it answers a summary request with the article's first sentences as claims
 (citing their numbers, so every claim verifies) and a composition request with the first
 claims it is shown. That is enough to drive the real entry point through every stage, count
-the requests a run makes, and inject faults (`fail_next`). Tests that use it are marked
-`loopback`; it stops when the `with` block ends.
+the requests a run makes, and inject faults: `fail_next` (an HTTP error instead of the next
+answer), `replies` (scripted answers: raw content, finish reason, status, or an edit of the
+fake's own answer), `delay`, `api_key` (any other key is refused with a 401), `page` (a web
+page instead of the API) and `stop_after` (the server goes away after that many answers, as
+if killed). Tests that use it are marked `loopback`; it stops when the `with` block ends.
+`port` reopens a stopped fake's address, so a second run finds the same endpoint (and its
+cached answers) again.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,28 +28,79 @@ _SENTENCE = re.compile(r"^\[(\d+)\] (.+)$", re.M)
 _CLAIM = re.compile(r"^\[(\d+)\] \((\d+) sources?\) (.+)$", re.M)
 
 
+@dataclass(frozen=True)
+class Reply:
+    """A scripted answer to one chat request, instead of the fake's own.
+
+    `content` is the raw answer (None: the fake's own, changed by `edit` when given); a
+    `status` other than 200 answers with an error instead, like `fail_next`; `delay` holds
+    this answer back that many seconds."""
+
+    content: str | None = None
+    finish_reason: str = "stop"
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    edit: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    delay: float = 0.0
+
+
+class _Dropped(Exception):
+    """The server is gone: the connection closes without an answer."""
+
+
 @dataclass
 class FakeEndpoint:
     base_url: str = ""
-    chat_requests: list[dict[str, Any]] = field(default_factory=list)
+    chat_requests: list[dict[str, Any]] = field(default_factory=list)  # those answered 200
+    received: int = 0  # chat requests that reached the fake, answered or failed
     in_flight: int = 0
     most_in_flight: int = 0
     fail_next: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)
     delay: float = 0.0
+    api_key: str | None = None
+    stop_after: int | None = None
+    page: str | None = None  # answer every request with this web page, as a wrong URL might
+    stopped: bool = False
+    stop: Callable[[], None] = lambda: None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def answer(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
-        if path.endswith("/models"):
-            return 200, {}, {"object": "list", "data": [{"id": MODEL, "object": "model"}]}
+    def answer(
+        self, path: str, body: dict[str, Any], key: str | None = None
+    ) -> tuple[int, dict[str, str], Any]:
         with self._lock:
+            if self.stopped:
+                raise _Dropped
+            if self.api_key is not None and key != self.api_key:
+                return 401, {}, {"error": {"message": "Incorrect API key provided"}}
+            if self.page is not None:
+                return 200, {}, self.page
+            if path.endswith("/models"):
+                return 200, {}, {"object": "list", "data": [{"id": MODEL, "object": "model"}]}
+            self.received += 1
             if self.fail_next:
                 status, headers = self.fail_next.pop(0)
-                return status, headers, {"error": {"message": f"fake failure {status}"}}
+                return status, headers, _error(status)
+            reply = self.replies.pop(0) if self.replies else Reply()
+            if reply.status != 200:
+                return reply.status, reply.headers, _error(reply.status)
             self.chat_requests.append(body)
+            if self.stop_after is not None and len(self.chat_requests) >= self.stop_after:
+                self.stopped = True  # this answer is the last one; then the server goes away
+                threading.Thread(target=self.stop, daemon=True).start()
+        if reply.delay:
+            threading.Event().wait(reply.delay)
         prompt = body["messages"][-1]["content"] if body["messages"] else ""
-        first_user = next(m["content"] for m in body["messages"] if m["role"] == "user")
-        answer = _summary(first_user) if "<article>" in first_user else _composition(first_user)
-        return 200, {}, _completion(json.dumps(answer), prompt)
+        content = reply.content
+        if content is None:
+            first_user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+            own = _summary(first_user) if "<article>" in first_user else _composition(first_user)
+            content = json.dumps(reply.edit(own) if reply.edit else own)
+        return 200, reply.headers, _completion(content, prompt, reply.finish_reason)
+
+
+def _error(status: int) -> dict[str, Any]:
+    return {"error": {"message": f"fake failure {status}"}}
 
 
 def _summary(prompt: str) -> dict[str, Any]:
@@ -68,7 +124,7 @@ def _composition(prompt: str) -> dict[str, Any]:
     return {"title": "", "statements": statements, "developments": developments}
 
 
-def _completion(content: str, prompt: str) -> dict[str, Any]:
+def _completion(content: str, prompt: str, finish_reason: str = "stop") -> dict[str, Any]:
     prompt_tokens, completion_tokens = len(prompt) // 4, len(content) // 4
     return {
         "id": "fake",
@@ -76,19 +132,19 @@ def _completion(content: str, prompt: str) -> dict[str, Any]:
         "created": 0,
         "model": MODEL,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                     "finish_reason": "stop"}],
+                     "finish_reason": finish_reason}],
         "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                   "total_tokens": prompt_tokens + completion_tokens},
     }  # fmt: skip
 
 
 @contextmanager
-def fake_endpoint() -> Iterator[FakeEndpoint]:
+def fake_endpoint(port: int = 0) -> Iterator[FakeEndpoint]:
     fake = FakeEndpoint()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            self._reply(*fake.answer(self.path, {}))
+            self._answer({})
 
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
@@ -99,15 +155,24 @@ def fake_endpoint() -> Iterator[FakeEndpoint]:
             try:
                 if fake.delay:
                     threading.Event().wait(fake.delay)
-                self._reply(*fake.answer(self.path, body))
+                self._answer(body)
             finally:
                 with fake._lock:
                     fake.in_flight -= 1
 
+        def _answer(self, body: dict[str, Any]) -> None:
+            authorization = self.headers.get("authorization") or ""
+            key = authorization.removeprefix("Bearer ") or None
+            try:
+                self._reply(*fake.answer(self.path, body, key))
+            except _Dropped:
+                self.close_connection = True
+
         def _reply(self, status: int, headers: dict[str, str], payload: Any) -> None:
-            data = json.dumps(payload).encode()
+            page = isinstance(payload, str)  # a web page, not the API's JSON
+            data = payload.encode() if page else json.dumps(payload).encode()
             self.send_response(status)
-            self.send_header("content-type", "application/json")
+            self.send_header("content-type", "text/html" if page else "application/json")
             self.send_header("content-length", str(len(data)))
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -117,13 +182,22 @@ def fake_endpoint() -> Iterator[FakeEndpoint]:
         def log_message(self, format: str, *args: Any) -> None:
             return None
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            return None  # a client that gave up (a timeout) is not the fake's problem
+
+    server = Server(("127.0.0.1", port), Handler)
     fake.base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+
+    fake.stop = stop
     thread.start()
     try:
         yield fake
     finally:
-        server.shutdown()
-        server.server_close()
+        stop()
         thread.join()

@@ -235,6 +235,20 @@ def test_an_endpoint_without_embeddings_is_an_endpoint_error() -> None:
         client_for(script).embed(["a"], "e")
 
 
+@pytest.mark.parametrize("call", ["chat", "models", "embeddings"])
+def test_a_web_page_instead_of_the_api_is_an_endpoint_error(call: str) -> None:
+    page = httpx2.Response(200, text="<html>Sign in</html>", headers={"content-type": "text/html"})
+    client = client_for(Script(lambda: page), model=None if call == "models" else "m")
+    requests = {
+        "chat": lambda: ask(client),
+        "models": lambda: client.model,
+        "embeddings": lambda: client.embed(["a"], "e"),
+    }
+    with pytest.raises(EndpointError, match="answered with a web page or other text") as raised:
+        requests[call]()
+    assert "often ends in /v1" in str(raised.value)
+
+
 def rate_limited(seconds: str) -> Callable[[], httpx2.Response]:
     return lambda: httpx2.Response(
         429, headers={"retry-after": seconds}, json={"error": {"message": "slow down"}}

@@ -1,0 +1,328 @@
+"""Model-side faults through the real entry point (`briefing run`), against the loopback fake.
+
+Each fault is checked three ways: what the user reads (one `error:` line on stderr naming the
+cause and what to do, never a traceback; or a warning naming the article left out), the exit
+code (0 ok, 2 partial: the briefing was written without an article, 3 the model or endpoint
+failed), and that nothing already computed is lost: good articles are in the briefing, its
+JSON `failures` name what was left out, and every answer received is in the cache, so the
+next run sends only the requests that were never answered (counted on the fake).
+
+The 429 that is waited out on the first request is test_daily.py's
+`test_a_429_with_retry_after_is_waited_out`; here 429s come mid-run, through the SDK's retries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .fake_endpoint import MODEL, FakeEndpoint, Reply, fake_endpoint
+from .test_daily import SEED_FILES, daily, write_config
+
+pytestmark = pytest.mark.loopback
+
+MALFORMED = '{"main_event": "Talks", "claims": [}'
+OFF_SCHEMA = '{"main_event": "Talks"}'
+CUT_OFF = '{"main_event": "Talks", "claims": [{"text": "The'
+# A bad answer, and what the re-ask tells the model about it.
+BAD_ANSWERS = {
+    "malformed": (Reply(MALFORMED), "answer: Invalid JSON"),
+    "off-schema": (Reply(OFF_SCHEMA), "claims: Field required"),
+    "empty": (Reply(""), "the answer was empty"),
+    "truncated": (Reply(CUT_OFF, finish_reason="length"), "cut off at the token limit"),
+}
+FAST_RETRY = {"retry-after-ms": "20"}  # the SDK waits this long instead of its backoff
+
+
+@pytest.fixture
+def fake(loopback: None) -> Iterator[FakeEndpoint]:
+    with fake_endpoint() as endpoint:
+        yield endpoint
+
+
+def configure(
+    folder: Path, fake: FakeEndpoint, *extra: str, retries: int = 0, articles: int = 2
+) -> Path:
+    """Seeds read one at a time, so scripted replies meet requests in a known order."""
+    config = write_config(folder, fake, "concurrency = 1", *extra, articles=articles)
+    config.write_text(config.read_text().replace("max_retries = 0", f"max_retries = {retries}"))
+    return config
+
+
+def error_line(result: Any) -> str:
+    """The run's one `error:` line; it ended by a message, not a traceback."""
+    assert_no_traceback(result)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, result.stderr
+    return str(errors[0])
+
+
+def assert_no_traceback(result: Any) -> None:
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+
+
+def written(folder: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((folder / "briefings/latest/briefing.json").read_text())
+    return data
+
+
+def cited_sources(data: dict[str, Any]) -> set[str]:
+    return {
+        citation["source"]
+        for section in data["sections"]
+        for statement in section["statements"]
+        for citation in statement["citations"]
+    }
+
+
+def verified(data: dict[str, Any]) -> dict[str, int]:
+    return {source["id"]: source["claims_verified"] for source in data["sources"]}
+
+
+# --- answers that do not fit: re-asked, capped, and contained to their article --------------
+
+
+@pytest.mark.parametrize("kind", BAD_ANSWERS)
+def test_a_bad_answer_is_re_asked_and_the_next_valid_one_used(
+    tmp_path: Path, fake: FakeEndpoint, kind: str
+) -> None:
+    bad, problem = BAD_ANSWERS[kind]
+    fake.replies = [bad]
+    config = configure(tmp_path, fake)
+    result = daily(config)
+    assert result.exit_code == 0, result.output
+    assert_no_traceback(result)
+    assert fake.received == 4  # S1, its re-ask, S2, the composition
+    reask = fake.chat_requests[1]["messages"]
+    assert reask[-2] == {"role": "assistant", "content": bad.content}
+    assert problem in reask[-1]["content"]
+    data = written(tmp_path)
+    assert data["failures"] == [] and cited_sources(data) == {"S1", "S2"}
+
+    again = daily(config)  # the bad answer and the re-ask's answer are both cached
+    assert again.exit_code == 0 and fake.received == 4
+    assert "0 model calls (4 answered by the cache)" in again.stdout
+
+
+@pytest.mark.parametrize("kind", BAD_ANSWERS)
+def test_an_answer_bad_after_every_re_ask_leaves_its_article_out_and_exits_2(
+    tmp_path: Path, fake: FakeEndpoint, kind: str
+) -> None:
+    bad, problem = BAD_ANSWERS[kind]
+    fake.replies = [bad] * 3
+    config = configure(tmp_path, fake)
+    result = daily(config)
+    assert result.exit_code == 2, result.output
+    assert_no_traceback(result)
+    (warning,) = [line for line in result.stderr.splitlines() if SEED_FILES[0].name in line]
+    assert warning.startswith("warning: S1 (") and problem.split(":")[0] in warning
+    assert "stayed invalid after 2 re-asks" in warning
+    assert warning.endswith("(try a larger model with --model-path or --model)")
+    assert fake.received == 5  # S1 three times, S2, the composition
+
+    data = written(tmp_path)
+    (failure,) = data["failures"]
+    assert failure.startswith("S1 (") and SEED_FILES[0].name in failure
+    assert verified(data)["S1"] == 0 and verified(data)["S2"] > 0
+    assert cited_sources(data) == {"S2"}
+
+    again = daily(config)  # nothing received is asked again, bad answers included: the
+    # same model at temperature 0 would give them again (another model is another cache key)
+    assert again.exit_code == 2 and fake.received == 5
+
+
+def test_re_asks_stop_at_the_cap_and_say_why_nothing_was_briefed(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    fake.replies = [Reply(OFF_SCHEMA)] * 10
+    result = daily(configure(tmp_path, fake, articles=1))
+    assert result.exit_code == 3, result.output
+    line = error_line(result)
+    assert "the model's answer stayed invalid after 2 re-asks: claims: Field required" in line
+    assert line.endswith("(try a larger model with --model-path or --model)")
+    assert fake.received == 3 and len(fake.replies) == 7  # one answer and two re-asks
+    assert not (tmp_path / "briefings" / "latest").exists()
+
+
+def _cite_missing_sentences(answer: dict[str, Any]) -> dict[str, Any]:
+    claims = answer["claims"]
+    claims[0]["sentences"] = [999]
+    claims.append({"text": "The alliance was dissolved.", "sentences": [999], "type": "event"})
+    answer["figures"] = [{"value": "999", "unit": "", "measures": "x", "sentence": 999}]
+    return answer
+
+
+def test_claims_citing_a_sentence_that_does_not_exist_are_dropped_and_the_rest_kept(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    fake.replies = [Reply(edit=_cite_missing_sentences)]
+    config = configure(tmp_path, fake)
+    result = daily(config)
+    assert result.exit_code == 0, result.output
+    assert_no_traceback(result)
+    assert fake.received == 3  # nothing to re-ask: the answer fits the schema
+
+    data = written(tmp_path)
+    (s1,) = [claims for claims in data["extracted"] if claims["source"] == "S1"]
+    missing = [claim for claim in s1["claims"] if "999" in " ".join(claim["problems"])]
+    assert len(missing) == 2 and len(s1["claims"]) == 7
+    for claim in missing:
+        assert claim["problems"][0] == "cites sentences that do not exist: 999"
+        assert not claim["verified"] and claim["evidence"] == []
+    kept = [claim for claim in s1["claims"] if claim["verified"]]
+    assert kept and verified(data) == {"S1": len(kept), "S2": 6}
+    assert re.search(rf"  S1 .*: {len(kept)} of 7 claims verified", result.stderr)
+    assert s1["figures"] == [] and s1["discarded"] == 1
+    assert cited_sources(data) == {"S1", "S2"}
+    statements = [s["text"] for section in data["sections"] for s in section["statements"]]
+    assert not any("dissolved" in text for text in statements)
+
+
+# --- the endpoint fails: retried where that can help, else one message and exit 3 ------------
+
+
+def test_a_429_mid_run_is_retried_by_the_sdk(tmp_path: Path, fake: FakeEndpoint) -> None:
+    fake.replies = [Reply(), Reply(status=429, headers={"retry-after": "0.05"})]
+    result = daily(configure(tmp_path, fake, retries=2))
+    assert result.exit_code == 0, result.output
+    assert fake.received == 4 and len(fake.chat_requests) == 3
+
+
+def test_a_transient_500_is_retried_and_the_run_succeeds(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    fake.replies = [
+        Reply(),
+        Reply(status=500, headers=FAST_RETRY),
+        Reply(status=503, headers=FAST_RETRY),
+    ]
+    result = daily(configure(tmp_path, fake, retries=2))
+    assert result.exit_code == 0, result.output
+    assert fake.received == 5 and len(fake.chat_requests) == 3
+    assert written(tmp_path)["failures"] == []
+
+
+PERSISTENT = {
+    429: "kept refusing requests as too many (HTTP 429) after 2 retries "
+    "(lower --concurrency, raise endpoint.max_retries, or try again later)",
+    500: "answered HTTP 500: Error code: 500 - fake failure 500 (check the server's log)",
+    503: "answered HTTP 503: Error code: 503 - fake failure 503 (check the server's log)",
+}
+
+
+@pytest.mark.parametrize("status", PERSISTENT)
+def test_a_persistent_http_error_stops_after_the_retries_and_keeps_the_answers(
+    tmp_path: Path, fake: FakeEndpoint, status: int
+) -> None:
+    failing = Reply(status=status, headers={"retry-after": "0.02", **FAST_RETRY})
+    fake.replies = [Reply(), *[failing] * 3]
+    config = configure(tmp_path, fake, retries=2)
+    result = daily(config)
+    assert result.exit_code == 3, result.output
+    line = error_line(result)
+    assert line == f"error: the endpoint at {fake.base_url} {PERSISTENT[status]}"
+    assert fake.received == 4  # S1, then S2 and its two retries
+    assert not (tmp_path / "briefings" / "latest").exists()
+
+    healed = daily(config)  # S1's answer is not bought twice
+    assert healed.exit_code == 0, healed.output
+    assert fake.received == 6 and "(1 answered by the cache)" in healed.stdout
+
+
+def test_a_timeout_names_the_limit_and_how_to_raise_it(tmp_path: Path, fake: FakeEndpoint) -> None:
+    fake.replies = [Reply(), Reply(delay=1.5)]
+    config = configure(tmp_path, fake, "timeout = 0.4")
+    result = daily(config)
+    assert result.exit_code == 3, result.output
+    line = error_line(result)
+    assert line.startswith(f"error: the endpoint at {fake.base_url} did not answer within 0.4 s")
+    assert "endpoint.timeout" in line
+    assert fake.received == 2
+
+    fake.replies = []
+    healed = daily(config)
+    assert healed.exit_code == 0, healed.output
+    assert fake.received == 4 and "(1 answered by the cache)" in healed.stdout
+
+
+def test_a_refused_connection_says_where_and_what_to_do(tmp_path: Path, fake: FakeEndpoint) -> None:
+    with socket.socket() as probe:  # a port that was free a moment ago, and is closed now
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+    config = configure(tmp_path, fake)
+    config.write_text(config.read_text().replace(fake.base_url, closed))
+    result = daily(config)
+    assert result.exit_code == 3, result.output
+    line = error_line(result)
+    assert line.startswith(f"error: cannot reach the model endpoint at {closed} (start the server")
+    assert "endpoint.base_url" in line and "--base-url" in line
+
+
+def test_a_server_killed_mid_run_fails_clearly_and_the_next_run_resumes(
+    tmp_path: Path, loopback: None
+) -> None:
+    with fake_endpoint() as first:
+        first.stop_after = 1  # it answers S1, then goes away
+        config = configure(tmp_path, first)
+        result = daily(config)
+        port = int(first.base_url.rsplit(":", 1)[1].split("/")[0])
+    assert result.exit_code == 3, result.output
+    line = error_line(result)
+    assert line.startswith(f"error: cannot reach the model endpoint at {first.base_url}")
+    assert len(first.chat_requests) == 1
+
+    with fake_endpoint(port=port) as second:  # the same endpoint, restarted
+        resumed = daily(config)
+    assert resumed.exit_code == 0, resumed.output
+    assert second.received == 2  # S2 and the composition; S1 came from the cache
+    assert "2 model calls (1 answered by the cache)" in resumed.stdout
+    assert cited_sources(written(tmp_path)) == {"S1", "S2"}
+
+
+@pytest.mark.parametrize("variable", [None, "MY_KEY"])
+def test_a_wrong_api_key_names_the_variable_that_holds_it(
+    tmp_path: Path, fake: FakeEndpoint, monkeypatch: pytest.MonkeyPatch, variable: str | None
+) -> None:
+    fake.api_key = "sk-right"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong")
+    extra = [f'api_key_env = "{variable}"'] if variable else []
+    if variable:
+        monkeypatch.setenv(variable, "sk-also-wrong")
+    config = configure(tmp_path, fake, *extra)
+    result = daily(config)
+    assert result.exit_code == 3, result.output
+    line = error_line(result)
+    named = variable or "OPENAI_API_KEY"
+    assert line.startswith(f"error: the endpoint at {fake.base_url} rejected the API key (")
+    assert f" {named} " in line and "--api-key" in line
+    if variable:
+        assert "OPENAI_API_KEY" not in line
+    assert fake.chat_requests == []
+
+    monkeypatch.setenv(named, "sk-right")  # the variable the message names is the one read
+    fixed = daily(config)
+    assert fixed.exit_code == 0, fixed.output
+
+
+@pytest.mark.parametrize("model_named", [True, False])
+def test_a_web_page_instead_of_the_api_is_a_message_about_the_base_url(
+    tmp_path: Path, fake: FakeEndpoint, model_named: bool
+) -> None:
+    fake.page = "<!doctype html><title>Model hub</title><p>Welcome</p>"
+    config = configure(tmp_path, fake)
+    if not model_named:  # then the first request lists the endpoint's models
+        config.write_text(config.read_text().replace(f'model = "{MODEL}"\n', ""))
+    result = daily(config)
+    assert result.exit_code == 3, result.output
+    line = error_line(result)
+    assert line.startswith(
+        f"error: the endpoint at {fake.base_url} answered with a web page or other text"
+    )
+    assert "/v1" in line and "--base-url" in line
