@@ -48,6 +48,12 @@ def server_command(options: ServerOptions, port: int) -> list[str]:
         "--n_ctx", str(options.context_window),
         "--n_threads", str(options.threads),
         "--n_threads_batch", str(options.threads),
+        # The server's default keeps every prompt token's logits (600 KB each for this
+        # vocabulary) and computes them too; only the last token's are ever used.
+        "--logits_all", "False",
+        # Read the weights into memory rather than map them: the CPU backend repacks most of
+        # them into a copy, and the mapped originals would stay resident beside it.
+        "--use_mmap", "False",
     ]  # fmt: skip
 
 

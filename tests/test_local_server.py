@@ -21,7 +21,7 @@ FAKE_SERVER = textwrap.dedent(
 
     parser = argparse.ArgumentParser()
     for flag in ("--model", "--model_alias", "--host", "--port", "--n_ctx", "--n_threads",
-                 "--n_threads_batch"):
+                 "--n_threads_batch", "--logits_all", "--use_mmap"):
         parser.add_argument(flag)
     args = parser.parse_args()
     pathlib.Path(os.environ["FAKE_SERVER_PID_FILE"]).write_text(str(os.getpid()))
