@@ -34,7 +34,7 @@ from corpus import perturbed_corpus
 from briefing import Settings
 from briefing.ingest import read_documents
 from briefing.local_model import EMBEDDED_MODEL, embedded_model_path
-from briefing.local_server import LOOPBACK, ServerOptions, running_server, stop
+from briefing.local_server import ServerOptions, running_server, stop
 from briefing.pipeline import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -309,7 +309,6 @@ def run_peer(python: Path, model_path: Path, settings: Settings, seeds: Sequence
         context_window=settings.context_window,
     )
     with running_server(options) as base_url:
-        assert LOOPBACK in base_url
         command = [str(python), str(BENCH / "peer.py"), "--base-url", base_url,
                    "--model", EMBEDDED_MODEL.name, *map(str, seeds)]  # fmt: skip
         finished = subprocess.run(command, check=True, capture_output=True, text=True)
