@@ -43,6 +43,16 @@ SECRET_HEADERS = [
 ]
 
 
+def cited_sources(data: dict[str, Any]) -> set[str]:
+    """The sources a written briefing's JSON cites anywhere in its sections."""
+    return {
+        citation["source"]
+        for section in data["sections"]
+        for statement in section["statements"]
+        for citation in statement["citations"]
+    }
+
+
 class RealNetworkError(AssertionError):
     """A test tried to reach the network without saying so."""
 

@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 from briefing.cli import app
 from briefing.fetch import MAX_BYTES
 
-from .conftest import SEEDS
+from .conftest import SEEDS, cited_sources
 from .fake_endpoint import MODEL, FakeEndpoint, fake_endpoint
 
 pytestmark = pytest.mark.loopback
@@ -75,15 +75,6 @@ def warnings_on_stderr(result: Any) -> list[str]:
     lines: list[str] = result.stderr.splitlines()
     assert all(line.startswith("warning: ") for line in lines), result.stderr
     return [line.removeprefix("warning: ") for line in lines]
-
-
-def cited_sources(data: dict[str, Any]) -> set[str]:
-    return {
-        citation["source"]
-        for section in data["sections"]
-        for statement in section["statements"]
-        for citation in statement["citations"]
-    }
 
 
 # --- files that hold no article: alone exit 1, beside good articles exit 2 --------------------

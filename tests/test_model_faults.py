@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from .conftest import cited_sources
 from .fake_endpoint import MODEL, FakeEndpoint, Reply, fake_endpoint
 from .test_daily import SEED_FILES, daily, write_config
 
@@ -71,15 +72,6 @@ def assert_no_traceback(result: Any) -> None:
 def written(folder: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((folder / "briefings/latest/briefing.json").read_text())
     return data
-
-
-def cited_sources(data: dict[str, Any]) -> set[str]:
-    return {
-        citation["source"]
-        for section in data["sections"]
-        for statement in section["statements"]
-        for citation in statement["citations"]
-    }
 
 
 def verified(data: dict[str, Any]) -> dict[str, int]:
