@@ -40,7 +40,7 @@ class ServerOptions:
 
 def server_command(options: ServerOptions, port: int) -> list[str]:
     return [
-        sys.executable, "-m", "llama_cpp.server",
+        sys.executable, "-m", "briefing.embedded_server",
         "--model", str(options.model_path),
         "--model_alias", options.alias,
         "--host", LOOPBACK,

