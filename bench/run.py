@@ -382,19 +382,20 @@ def render(
             f"{peer.prompt_tokens:,} | {peer.completion_tokens:,} | "
             f"{peer.seconds / floor:.2f} | – | {peer.words:,} | {peer.citations} |"
         )
-        lines.append(_row(peer.ours, rates))
+        lines.append(_row(peer.ours, rates, rss_of="client only"))  # the server is not its child
     lines += [_row(run, rates) for run in scaling]
     lines += ["", *_verdicts(rates, seeds, rerun, peer, scaling)]
     return "\n".join(lines)
 
 
-def _row(run: Run, rates: Rates, cached: bool = False) -> str:
+def _row(run: Run, rates: Rates, cached: bool = False, rss_of: str = "") -> str:
     calls = f"{run.calls} ({run.cached_calls} cached)" if cached else str(run.calls)
     ratio = "–" if cached else f"{run.seconds / floor_seconds(run, rates):.2f}"
     return (
         f"| {run.label} | {run.articles} | {run.seconds:.1f} | {run.seconds / run.articles:.1f} "
         f"| {calls} | {run.prompt_tokens:,} | {run.completion_tokens:,} | {ratio} "
-        f"| {run.peak_rss / 2**30:.2f} GiB | {run.words:,} | {run.citations} |"
+        f"| {run.peak_rss / 2**30:.2f} GiB{', ' + rss_of if rss_of else ''} | {run.words:,} "
+        f"| {run.citations} |"
     )
 
 
