@@ -272,9 +272,7 @@ class _Context:
     ) -> None:
         self.article = article
         self.shown = set(shown) if shown is not None else {s.number for s in article.sentences}
-        self.names = whole.names
-        self.issues = whole.issues
-        self.article_words = whole.words
+        self.whole = whole
 
     def grounded(self, summary: ArticleSummary) -> ArticleClaims:
         claims = tuple(
@@ -293,7 +291,7 @@ class _Context:
             dates=_unique([d for d in dates if d is not None], _date_key),
             figures=tuple(f for f in figures if f is not None),
             discarded=sum(item is None for item in found),
-            source_issues=self.issues,
+            source_issues=self.whole.issues,
         )
 
     def evidence(self, number: int) -> Evidence | None:
@@ -333,10 +331,10 @@ class _Context:
         evidence = [e for e in map(self.evidence, numbers) if e is not None]
         if not evidence:
             return [*problems, "cites no sentence of the article"]
-        problems += evidence_problems(text, (e.quote for e in evidence), self.names)
+        problems += evidence_problems(text, (e.quote for e in evidence), self.whole.names)
         problems += [
             f"repeats sentence {issue.sentence}, a possible error in the source: {issue.problem}"
-            for issue in self.issues
+            for issue in self.whole.issues
             if issue.sentence in numbers and repeats_issue(text, issue)
         ]
         return problems
@@ -346,7 +344,7 @@ class _Context:
         for elsewhere: a made-up number or a source's error must stay failed."""
         if citation_problems(numbers, self.shown):
             return False
-        return not any(repeats_issue(text, issue) for issue in self.issues)
+        return not any(repeats_issue(text, issue) for issue in self.whole.issues)
 
     def _sentence_supporting(self, text: str, cited: Sequence[int]) -> int | None:
         """The shown sentence that supports `text` best when the cited ones do not: small
@@ -366,7 +364,7 @@ class _Context:
 
     def actor(self, draft: ActorDraft) -> Actor | None:
         keys = _name_keys(draft.name)
-        if not keys or not keys <= self.article_words:
+        if not keys or not keys <= self.whole.words:
             return None
         return Actor(name=" ".join(draft.name.split()), kind=draft.kind, role=draft.role.strip())
 

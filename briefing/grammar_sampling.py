@@ -74,11 +74,11 @@ _stock_init_sampler = Llama._init_sampler
 
 
 def _init_sampler(self: Any, **settings: Any) -> Any:
+    # At temperature 0 stock sampling is greedy whatever the mirostat settings say.
     favourite_first_applies = (
         settings.get("grammar") is not None
         and settings.get("temp") == 0.0
         and settings.get("logits_processor") is None
-        and settings.get("mirostat_mode", 0) == 0
     )
     if not favourite_first_applies:
         return _stock_init_sampler(self, **settings)

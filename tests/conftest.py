@@ -27,9 +27,12 @@ from vcr.request import Request as VcrRequest
 from briefing.llm import Endpoint, ModelClient, OutputMode
 from briefing.local_model import EMBEDDED_MODEL
 
+from .fake_endpoint import FakeEndpoint, fake_endpoint
+
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
 SEEDS = ROOT / "seeds"
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
 RECORDING = os.environ.get("BRIEFING_RECORD") == "1"
 # In replay nothing is contacted; the port only has to be stable (paths are matched, not hosts).
 REPLAY_BASE_URL = "http://127.0.0.1:9/v1"
@@ -88,6 +91,13 @@ def loopback() -> None:
     """Request this in tests that run their own server on 127.0.0.1."""
     if not loopback_works():
         pytest.skip("needs a server on 127.0.0.1, and loopback is down here (unshare -n?)")
+
+
+@pytest.fixture
+def fake(loopback: None) -> Iterator[FakeEndpoint]:
+    """The fake OpenAI-compatible endpoint (`fake_endpoint`), stopped after the test."""
+    with fake_endpoint() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(autouse=True)

@@ -3,13 +3,12 @@
 It is not a model: it answers a summary request with the article's first sentences as claims
 (citing their numbers, so every claim verifies) and a composition request with the first
 claims it is shown. That is enough to drive the real entry point through every stage, count
-the requests a run makes, and inject faults: `fail_next` (an HTTP error instead of the next
-answer), `replies` (scripted answers: raw content, finish reason, status, or an edit of the
-fake's own answer), `delay`, `api_key` (any other key is refused with a 401), `page` (a web
-page instead of the API) and `stop_after` (the server goes away after that many answers, as
-if killed). Tests that use it are marked `loopback`; it stops when the `with` block ends.
-`port` reopens a stopped fake's address, so a second run finds the same endpoint (and its
-cached answers) again.
+the requests a run makes, and inject faults: `replies` (scripted answers: raw content, finish
+reason, an HTTP error status, or an edit of the fake's own answer), `delay`, `api_key` (any
+other key is refused with a 401), `page` (a web page instead of the API) and `stop_after` (the
+server goes away after that many answers, as if killed). Tests that use it are marked
+`loopback`; it stops when the `with` block ends. `port` reopens a stopped fake's address, so
+a second run finds the same endpoint (and its cached answers) again.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ class Reply:
     """A scripted answer to one chat request, instead of the fake's own.
 
     `content` is the raw answer (None: the fake's own, changed by `edit` when given); a
-    `status` other than 200 answers with an error instead, like `fail_next`; `delay` holds
+    `status` other than 200 answers with that HTTP error instead; `delay` holds
     this answer back that many seconds."""
 
     content: str | None = None
@@ -55,7 +54,6 @@ class FakeEndpoint:
     received: int = 0  # chat requests that reached the fake, answered or failed
     in_flight: int = 0
     most_in_flight: int = 0
-    fail_next: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
     delay: float = 0.0
     api_key: str | None = None
@@ -78,9 +76,6 @@ class FakeEndpoint:
             if path.endswith("/models"):
                 return 200, {}, {"object": "list", "data": [{"id": MODEL, "object": "model"}]}
             self.received += 1
-            if self.fail_next:
-                status, headers = self.fail_next.pop(0)
-                return status, headers, _error(status)
             reply = self.replies.pop(0) if self.replies else Reply()
             if reply.status != 200:
                 return reply.status, reply.headers, _error(reply.status)

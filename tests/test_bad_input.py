@@ -17,7 +17,6 @@ import random
 import re
 import shutil
 import time
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -26,23 +25,17 @@ import pytest
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
+from briefing.cache import CallCache
 from briefing.cli import app
 from briefing.fetch import MAX_BYTES
 
-from .conftest import SEEDS, cited_sources
-from .fake_endpoint import MODEL, FakeEndpoint, fake_endpoint
+from .conftest import SEED_FILES, cited_sources
+from .fake_endpoint import MODEL, FakeEndpoint
 
 pytestmark = pytest.mark.loopback
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SEED_FILES = sorted(SEEDS.glob("*.txt"))
 GOOD = SEED_FILES[1:3]  # two seeds in which the program finds nothing to warn about
-
-
-@pytest.fixture
-def fake(loopback: None) -> Iterator[FakeEndpoint]:
-    with fake_endpoint() as endpoint:
-        yield endpoint
 
 
 def generate(tmp_path: Path, fake: FakeEndpoint, *sources: Path, quiet: bool = True) -> Any:
@@ -57,10 +50,6 @@ def written(tmp_path: Path) -> dict[str, Any]:
         assert (tmp_path / "out" / name).is_file(), f"{name} was not written"
     data: dict[str, Any] = json.loads((tmp_path / "out" / "briefing.json").read_text())
     return data
-
-
-def cached_answers(own_cache: Path) -> int:
-    return sum(1 for path in (own_cache / "calls").rglob("*") if path.is_file())
 
 
 def assert_one_line_error(result: Any, message: str) -> None:
@@ -129,7 +118,8 @@ def test_a_file_without_an_article_beside_good_ones_is_skipped_and_the_rest_brie
     assert data["failures"] == [f"{folder / name}: {message}"]
     assert [source["path"] for source in data["sources"]] == [str(path) for path in good]
     assert cited_sources(data) == {"S1", "S2"}
-    assert len(fake.chat_requests) == cached_answers(own_cache) == 3  # 2 articles, composition
+    stored = CallCache(own_cache / "calls").stats().entries
+    assert len(fake.chat_requests) == stored == 3  # 2 articles, composition
 
     (folder / name).unlink()
     again = generate(tmp_path, fake, folder)

@@ -15,9 +15,7 @@ from briefing import local_model
 from briefing.cli import app
 from briefing.local_model import EMBEDDED_MODEL
 
-from .conftest import SEEDS
-
-SEED_FILES = sorted(SEEDS.glob("*.txt"))
+from .conftest import SEED_FILES, SEEDS
 
 
 def run(*args: str) -> Any:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +21,10 @@ from briefing import runs
 from briefing.cli import app
 from briefing.config import EXAMPLE, load
 
-from .conftest import SEEDS
-from .fake_endpoint import MODEL, FakeEndpoint, fake_endpoint
+from .conftest import SEED_FILES
+from .fake_endpoint import MODEL, FakeEndpoint, Reply
 from .test_deliver import webhook_receiver
 
-SEED_FILES = sorted(SEEDS.glob("*.txt"))
 pytestmark = pytest.mark.loopback
 
 
@@ -34,13 +32,9 @@ def cli(*args: str | Path) -> Any:
     return CliRunner().invoke(app, [str(arg) for arg in args])
 
 
-@pytest.fixture
-def fake(loopback: None) -> Iterator[FakeEndpoint]:
-    with fake_endpoint() as endpoint:
-        yield endpoint
-
-
-def write_config(folder: Path, fake: FakeEndpoint, *extra: str, articles: int = 2) -> Path:
+def write_config(
+    folder: Path, fake: FakeEndpoint, *extra: str, articles: int = 2, retries: int = 0
+) -> Path:
     """A config with `articles` seeds copied into folder/articles and the fake endpoint."""
     (folder / "articles").mkdir(parents=True, exist_ok=True)
     for seed in SEED_FILES[:articles]:
@@ -54,7 +48,7 @@ def write_config(folder: Path, fake: FakeEndpoint, *extra: str, articles: int = 
                 "[endpoint]",
                 f'base_url = "{fake.base_url}"',
                 f'model = "{MODEL}"',
-                "max_retries = 0",
+                f"max_retries = {retries}",
                 *extra,
             ]
         )
@@ -180,7 +174,7 @@ def test_a_failed_source_still_writes_the_briefing_and_exits_2(
 
 def test_an_endpoint_failure_exits_3(tmp_path: Path, fake: FakeEndpoint) -> None:
     config = write_config(tmp_path, fake, articles=1)
-    fake.fail_next = [(401, {})] * 4
+    fake.replies = [Reply(status=401)] * 4
     result = daily(config)
     assert result.exit_code == 3
     assert "rejected the API key" in result.stderr and "OPENAI_API_KEY" in result.stderr
@@ -279,9 +273,8 @@ def test_articles_are_read_concurrently_at_a_remote_endpoint(
 
 
 def test_a_429_with_retry_after_is_waited_out(tmp_path: Path, fake: FakeEndpoint) -> None:
-    config = write_config(tmp_path, fake, articles=1)
-    config.write_text(config.read_text().replace("max_retries = 0", "max_retries = 2"))
-    fake.fail_next = [(429, {"retry-after": "0.2"})]
+    config = write_config(tmp_path, fake, articles=1, retries=2)
+    fake.replies = [Reply(status=429, headers={"retry-after": "0.2"})]
     result = daily(config)
     assert result.exit_code == 0, result.output
     assert len(fake.chat_requests) == 2
@@ -398,7 +391,7 @@ def test_the_log_file_records_warnings_the_result_and_errors(
     assert "warning: skipped" in text and "broken.txt" in text
     assert "Wrote " in text and "exit code 2" in text
 
-    fake.fail_next = [(500, {})] * 8
+    fake.replies = [Reply(status=500)] * 8
     assert daily(config, "--no-cache", "--log-file", str(log)).exit_code == 3
     assert "error: the endpoint at" in log.read_text() and "exit code 3" in log.read_text()
 

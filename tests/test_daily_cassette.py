@@ -14,9 +14,7 @@ from typer.testing import CliRunner
 from briefing.cli import app
 from briefing.local_model import EMBEDDED_MODEL
 
-from .conftest import RECORDING, SEEDS
-
-SEED_FILES = sorted(SEEDS.glob("*.txt"))
+from .conftest import RECORDING, SEED_FILES
 
 
 def interactions_used(cassette: Any) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,11 +17,12 @@ import yaml
 from briefing.errors import ModelSetupError
 from briefing.local_model import default_cache_dir, embedded_model_path
 
+from .conftest import CASSETTES
+
 pytestmark = pytest.mark.embedded_model
 
 RECORDED = (
-    Path(__file__).parent.parent
-    / "cassettes/test_pipeline_cassette/test_seeds_briefing_quotes_only_real_source_text.yaml"
+    CASSETTES / "test_pipeline_cassette" / "test_seeds_briefing_quotes_only_real_source_text.yaml"
 )
 MAX_TOKENS = 96
 

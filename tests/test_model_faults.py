@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import cited_sources
+from briefing.local_server import free_port
+
+from .conftest import SEED_FILES, cited_sources
 from .fake_endpoint import MODEL, FakeEndpoint, Reply, fake_endpoint
-from .test_daily import SEED_FILES, daily, write_config
+from .test_daily import daily, write_config
 
 pytestmark = pytest.mark.loopback
 
@@ -41,19 +42,11 @@ BAD_ANSWERS = {
 FAST_RETRY = {"retry-after-ms": "20"}  # the SDK waits this long instead of its backoff
 
 
-@pytest.fixture
-def fake(loopback: None) -> Iterator[FakeEndpoint]:
-    with fake_endpoint() as endpoint:
-        yield endpoint
-
-
 def configure(
     folder: Path, fake: FakeEndpoint, *extra: str, retries: int = 0, articles: int = 2
 ) -> Path:
     """Seeds read one at a time, so scripted replies meet requests in a known order."""
-    config = write_config(folder, fake, "concurrency = 1", *extra, articles=articles)
-    config.write_text(config.read_text().replace("max_retries = 0", f"max_retries = {retries}"))
-    return config
+    return write_config(folder, fake, "concurrency = 1", *extra, articles=articles, retries=retries)
 
 
 def error_line(result: Any) -> str:
@@ -245,9 +238,7 @@ def test_a_timeout_names_the_limit_and_how_to_raise_it(tmp_path: Path, fake: Fak
 
 
 def test_a_refused_connection_says_where_and_what_to_do(tmp_path: Path, fake: FakeEndpoint) -> None:
-    with socket.socket() as probe:  # a port that was free a moment ago, and is closed now
-        probe.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+    closed = f"http://127.0.0.1:{free_port()}/v1"  # free a moment ago, so nothing listens
     config = configure(tmp_path, fake)
     config.write_text(config.read_text().replace(fake.base_url, closed))
     result = daily(config)
@@ -264,7 +255,7 @@ def test_a_server_killed_mid_run_fails_clearly_and_the_next_run_resumes(
         first.stop_after = 1  # it answers S1, then goes away
         config = configure(tmp_path, first)
         result = daily(config)
-        port = int(first.base_url.rsplit(":", 1)[1].split("/")[0])
+        port = urlsplit(first.base_url).port
     assert result.exit_code == 3, result.output
     line = error_line(result)
     assert line.startswith(f"error: cannot reach the model endpoint at {first.base_url}")
