@@ -227,8 +227,8 @@ def _user_prompt(template: str, points: Sequence[Point], source_count: int) -> s
             {"number": number, "sources": point.corroboration, "text": point.text}
             for number, point in enumerate(points, start=1)
         ],
-        corroborated=[n for n, p in enumerate(points, start=1) if p.corroboration > 1],
-        max_developments=MAX_DEVELOPMENTS,
+        corroborated=corroborated_numbers(points),
+        max_developments=_developments_allowed(points),
         digest_statements=DIGEST_STATEMENTS,
     )
 
@@ -243,16 +243,25 @@ def _schema(model: type[Digest], count: int, lists: Sequence[str]) -> dict[str, 
 
 def bottom_line_schema(points: Sequence[Point]) -> dict[str, Any]:
     """At least two bottom-line sentences over any claim shown; developments only over the
-    claims with two or more sources, and none when there are none."""
+    claims with two or more sources, at most one sentence for each of them."""
     schema = schema_of(BottomLine)
     _cite_only(schema, "statements", list(range(1, len(points) + 1)))
     schema["properties"]["statements"]["minItems"] = min(2, len(points))
-    corroborated = [n for n, point in enumerate(points, start=1) if point.corroboration > 1]
-    if corroborated:
+    # Without the cap a small model goes on writing "developments" over single-source
+    # claims, citing a corroborated one; every such sentence fails the check and is dropped.
+    schema["properties"]["developments"]["maxItems"] = _developments_allowed(points)
+    if corroborated := corroborated_numbers(points):
         _cite_only(schema, "developments", corroborated)
-    else:
-        schema["properties"]["developments"]["maxItems"] = 0
     return schema
+
+
+def corroborated_numbers(points: Sequence[Point]) -> list[int]:
+    """The numbers the model sees on the claims that two or more sources make."""
+    return [n for n, point in enumerate(points, start=1) if point.corroboration > 1]
+
+
+def _developments_allowed(points: Sequence[Point]) -> int:
+    return min(len(corroborated_numbers(points)), MAX_DEVELOPMENTS)
 
 
 def _cite_only(schema: dict[str, Any], name: str, numbers: list[int]) -> None:

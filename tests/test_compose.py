@@ -12,6 +12,7 @@ import httpx2
 from briefing.compose import (
     COMPOSE_ANSWER_TOKENS,
     DIGEST_ANSWER_TOKENS,
+    MAX_DEVELOPMENTS,
     Budget,
     bottom_line_schema,
     compose,
@@ -195,6 +196,13 @@ def test_schema_limits_cited_numbers_to_the_claims_shown() -> None:
     assert statements["minItems"] == 2
     developments = schema["properties"]["developments"]["items"]["properties"]["clusters"]
     assert developments["items"]["enum"] == [1, 4]  # only the claims with 2+ sources
+    assert schema["properties"]["developments"]["maxItems"] == 2  # a sentence for each at most
+
+
+def test_schema_allows_at_most_the_cap_of_developments() -> None:
+    many = [cluster(f"c{n}", f"{n} ships sailed.", "a", "b") for n in range(MAX_DEVELOPMENTS + 3)]
+    schema = bottom_line_schema(points_for(many))
+    assert schema["properties"]["developments"]["maxItems"] == MAX_DEVELOPMENTS
 
 
 def test_schema_allows_no_developments_when_nothing_is_corroborated() -> None:
