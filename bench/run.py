@@ -332,12 +332,14 @@ def run_peer(
                    "--model", EMBEDDED_MODEL.name, *map(str, seeds)]  # fmt: skip
         finished = subprocess.run(command, check=True, capture_output=True, text=True)
         ours = run_briefing(
-            "seeds, on the peer's server",
+            "seeds, on the peer's server, --concurrency 1",
             SEEDS,
             work / "seeds-same-server",
             fresh_cache(work / "cache-same-server", settings.cache_dir),
             seed_tokens,
-            options=["--base-url", base_url, "--model", EMBEDDED_MODEL.name],
+            # One request at a time, as the README advises for a local single-slot server and
+            # as the peer's chain sends its own.
+            options=["--base-url", base_url, "--model", EMBEDDED_MODEL.name, "--concurrency", "1"],
         )
     result = json.loads(finished.stdout)
     say(f"peer output:\n{result['output']}")
