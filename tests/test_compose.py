@@ -236,7 +236,10 @@ def test_compose_asks_once_and_checks_what_comes_back() -> None:
     (request,) = script.requests
     prompt = request["messages"][1]["content"]
     assert "[1] (3 sources) Officials met in Tokyo on Tuesday." in prompt
-    assert "claims 1, 2" in prompt
+    assert "(claims 1, 2), at most 2," in prompt  # the prompt states the schema's cap
+    schema = request["response_format"]["json_schema"]["schema"]
+    developments = schema["properties"]["developments"]
+    assert developments["maxItems"] == 2
 
 
 def many_clusters(count: int) -> list[Cluster]:
