@@ -220,6 +220,7 @@ def _write(points: Sequence[Point], source_count: int, client: ModelClient) -> B
 
 
 def _user_prompt(template: str, points: Sequence[Point], source_count: int) -> str:
+    corroborated = _corroborated(points)
     return prompts.render(
         template,
         source_count=source_count,
@@ -227,8 +228,8 @@ def _user_prompt(template: str, points: Sequence[Point], source_count: int) -> s
             {"number": number, "sources": point.corroboration, "text": point.text}
             for number, point in enumerate(points, start=1)
         ],
-        corroborated=corroborated_numbers(points),
-        max_developments=_developments_allowed(points),
+        corroborated=corroborated,
+        max_developments=_developments_allowed(corroborated),
         digest_statements=DIGEST_STATEMENTS,
     )
 
@@ -249,19 +250,20 @@ def bottom_line_schema(points: Sequence[Point]) -> dict[str, Any]:
     schema["properties"]["statements"]["minItems"] = min(2, len(points))
     # Without the cap a small model goes on writing "developments" over single-source
     # claims, citing a corroborated one; every such sentence fails the check and is dropped.
-    schema["properties"]["developments"]["maxItems"] = _developments_allowed(points)
-    if corroborated := corroborated_numbers(points):
+    corroborated = _corroborated(points)
+    schema["properties"]["developments"]["maxItems"] = _developments_allowed(corroborated)
+    if corroborated:
         _cite_only(schema, "developments", corroborated)
     return schema
 
 
-def corroborated_numbers(points: Sequence[Point]) -> list[int]:
+def _corroborated(points: Sequence[Point]) -> list[int]:
     """The numbers the model sees on the claims that two or more sources make."""
     return [n for n, point in enumerate(points, start=1) if point.corroboration > 1]
 
 
-def _developments_allowed(points: Sequence[Point]) -> int:
-    return min(len(corroborated_numbers(points)), MAX_DEVELOPMENTS)
+def _developments_allowed(corroborated: Sequence[int]) -> int:
+    return min(len(corroborated), MAX_DEVELOPMENTS)
 
 
 def _cite_only(schema: dict[str, Any], name: str, numbers: list[int]) -> None:
