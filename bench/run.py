@@ -12,6 +12,7 @@ Every run gets a fresh answer cache, except the re-run, which reuses the seeds r
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -34,8 +35,8 @@ from corpus import perturbed_corpus
 from briefing import Settings
 from briefing.ingest import read_documents
 from briefing.local_model import EMBEDDED_MODEL, embedded_model_path
-from briefing.local_server import ServerOptions, running_server, stop
-from briefing.pipeline import prepare
+from briefing.local_server import running_server, stop
+from briefing.pipeline import prepare, server_options
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -321,13 +322,14 @@ def run_peer(
 ) -> PeerRun:
     """The peer, then our seeds run again on the same running server (neither starts it)."""
     say("peer: LangChain map_reduce summarize chain")
-    options = ServerOptions(
+    options = dataclasses.replace(
+        server_options(settings),  # the runtime configuration this CPU runs, as in a real run
         model_path=model_path,
         alias=EMBEDDED_MODEL.name,
         log_path=Path(tempfile.mkdtemp(prefix="briefing-bench-server-")) / "server.log",
-        context_window=settings.context_window,
     )
-    with running_server(options) as base_url:
+    with running_server(options) as server:
+        base_url = server.base_url
         command = [str(python), str(BENCH / "peer.py"), "--base-url", base_url,
                    "--model", EMBEDDED_MODEL.name, *map(str, seeds)]  # fmt: skip
         finished = subprocess.run(command, check=True, capture_output=True, text=True)

@@ -30,6 +30,7 @@ from .changes import load_previous, with_since_last
 from .config import FORMATS, Format, Loaded
 from .costs import dollars, price_for
 from .deliver import deliver
+from .doctor import checks as run_checks
 from .errors import BriefingError, InputError
 from .estimate import Estimate, estimate
 from .ingest import sources_from_file
@@ -371,6 +372,50 @@ def cache_clear(config: ConfigOption = None, cache_dir: CacheDir = None) -> None
 
 
 @app.command()
+def doctor(
+    base_url: BaseUrl = None,
+    model: Model = None,
+    api_key: ApiKey = None,
+    model_path: ModelPath = None,
+    cache_dir: CacheDir = None,
+) -> None:
+    """Check the installation, the embedded model and its speed on this CPU, the cache folder,
+    and with --base-url that endpoint; exit 1 when something needs fixing."""
+
+    def job() -> int:
+        settings = Settings.from_env(
+            base_url=base_url, model=model, api_key=api_key, model_path=model_path,
+            cache_dir=cache_dir,
+        )  # fmt: skip
+        failed = 0
+        table = _doctor_table() if sys.stdout.isatty() else None
+        for check in run_checks(settings):
+            failed += not check.ok
+            if table is not None:
+                table.add_row(
+                    "[green]ok[/]" if check.ok else "[red]FAIL[/]",
+                    check.name,
+                    check.found + (f"\n[bold]fix:[/] {check.fix}" if check.fix else ""),
+                )
+            else:
+                fix = f" (fix: {check.fix})" if check.fix else ""
+                typer.echo(f"{'ok' if check.ok else 'FAIL'}  {check.name}: {check.found}{fix}")
+        if table is not None:
+            Console().print(table)
+        return 1 if failed else 0
+
+    _guarded(job)
+
+
+def _doctor_table() -> Table:
+    table = Table(show_header=False, box=None, padding=(0, 1))
+    table.add_column(no_wrap=True)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    return table
+
+
+@app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8080,
     model_path: ModelPath = None,
@@ -383,7 +428,8 @@ def serve(
         settings = Settings.from_env(
             model_path=model_path, cache_dir=cache_dir, context_window=context_window
         )
-        options = server_options(settings, _note)
+        with _progress(quiet=False, verbose=False, log_file=None) as progress:
+            options = server_options(settings, progress)
         options = dataclasses.replace(options, port=port)
 
         def ready(base_url: str) -> None:

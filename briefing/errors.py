@@ -4,6 +4,7 @@
     ├── InputError             the sources given cannot be read or hold no article text
     │   └── SourceError        one source failed (404, timeout, binary, empty feed, ...)
     ├── ModelSetupError        the embedded model cannot be assembled, found or served
+    │   └── ServerCrashError   the embedded model server died (a signal or an exit)
     ├── EndpointError          the model endpoint refused, failed or could not be reached
     ├── ModelOutputError       the model's answer stayed invalid after the capped re-asks
     ├── BudgetError            the next model call would pass --max-cost
@@ -43,6 +44,16 @@ class ModelSetupError(BriefingError):
     """The embedded model's files or server are missing, corrupt or failed to start."""
 
     exit_code = 3
+
+
+class ServerCrashError(ModelSetupError):
+    """The embedded model server process ended while the run needed it.
+
+    `failure` is how it ended in words ("illegal instruction (SIGILL)"); `faulted` is true
+    when that was a CPU or runtime fault, which the runtime's record remembers."""
+
+    failure: str = ""
+    faulted: bool = False
 
 
 class EndpointError(BriefingError):

@@ -70,7 +70,32 @@ class FavouriteFirstGrammarSampler:
         llama_cpp.llama_sampler_apply(sampler.sampler, ctypes.byref(array))
 
 
-_stock_init_sampler = Llama._init_sampler
+_stock_init_sampler = getattr(Llama, "_init_sampler", None)
+_NEEDED_FUNCTIONS = (
+    "llama_get_logits_ith",
+    "llama_sampler_apply",
+    "llama_token_data_array",
+    "llama_token_data_p",
+)
+_NEEDED_SAMPLER_METHODS = ("add_penalties", "add_grammar", "accept")
+
+
+def missing_internals() -> str | None:
+    """What this sampler needs of llama-cpp-python's private parts and does not find, or None.
+
+    Checked before `install()`: a llama-cpp-python that renamed them gets the stock sampler."""
+    if _stock_init_sampler is None:
+        return "llama-cpp-python's Llama has no _init_sampler"
+    sampler = getattr(_internals, "LlamaSampler", None)
+    if sampler is None:
+        return "llama-cpp-python has no _internals.LlamaSampler"
+    for method in _NEEDED_SAMPLER_METHODS:
+        if not callable(getattr(sampler, method, None)):
+            return f"llama-cpp-python's LlamaSampler has no {method}()"
+    for function in _NEEDED_FUNCTIONS:
+        if not hasattr(llama_cpp, function):
+            return f"llama-cpp-python has no {function}"
+    return None
 
 
 def _init_sampler(self: Any, **settings: Any) -> Any:
@@ -81,7 +106,7 @@ def _init_sampler(self: Any, **settings: Any) -> Any:
         and settings.get("logits_processor") is None
     )
     if not favourite_first_applies:
-        return _stock_init_sampler(self, **settings)
+        return _stock_init_sampler(self, **settings)  # type: ignore[misc]
     penalties = {
         "penalty_last_n": self.last_n_tokens_size,
         "penalty_repeat": settings.get("repeat_penalty", 1.0),
@@ -94,3 +119,8 @@ def _init_sampler(self: Any, **settings: Any) -> Any:
 def install() -> None:
     """Make every `Llama` in this process sample greedy grammar requests favourite-first."""
     setattr(Llama, "_init_sampler", _init_sampler)  # noqa: B010 (mypy rejects method assignment)
+
+
+def uninstall() -> None:
+    """Give `Llama` its stock sampler back."""
+    setattr(Llama, "_init_sampler", _stock_init_sampler)  # noqa: B010

@@ -32,7 +32,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 from . import prompts
 from .cache import CachedAnswer, CallCache, call_key, digest
 from .costs import Price
-from .errors import BudgetError, EndpointError, ModelOutputError
+from .errors import BriefingError, BudgetError, EndpointError, ModelOutputError
 from .models import StageUsage, Usage
 from .tokens import counter_for
 
@@ -103,10 +103,12 @@ class ModelClient:
         cache: CallCache | None = None,
         spending: Spending | None = None,
         start: Callable[[], str] | None = None,
+        crash: Callable[[], BriefingError | None] | None = None,
     ) -> None:
         """`start`, when given, is called once before the first request that needs the
         endpoint and returns its base URL (it starts a server); `endpoint.base_url` stands in
-        until then."""
+        until then. `crash`, when given, says whether that server has died: a failed request
+        is then reported as its crash, not as an endpoint that cannot be reached."""
         self.endpoint = endpoint
         self.usage = Usage()
         self.mode = mode
@@ -115,6 +117,7 @@ class ModelClient:
         self._max_reasks = max_reasks
         self._http_client = http_client
         self._start = start
+        self._crash = crash
         self._sdk: openai.OpenAI | None = None
         self._model = endpoint.model
         self._connecting = threading.Lock()
@@ -297,20 +300,20 @@ class ModelClient:
         except (openai.BadRequestError, openai.UnprocessableEntityError) as error:
             if probing:
                 raise _Unsupported from error
-            raise self._endpoint_error(error) from None
+            raise self._endpoint_error(error) from error
         except openai.InternalServerError as error:
             if probing and mode is not OutputMode.prompt:
                 raise _Unsupported from error
-            raise self._endpoint_error(error) from None
+            raise self._endpoint_error(error) from error
         except openai.RateLimitError as error:
             if not probing or rate_limited >= self.endpoint.max_retries:
-                raise self._endpoint_error(error) from None
+                raise self._endpoint_error(error) from error
             time.sleep(_retry_after(error.response.headers.get("retry-after")))
             return self._request(
                 mode, conversation, call, probing=True, rate_limited=rate_limited + 1
             )
         except openai.APIError as error:
-            raise self._endpoint_error(error) from None
+            raise self._endpoint_error(error) from error
         if not isinstance(completion, ChatCompletion):  # the SDK hands back text it can't parse
             raise self._not_the_api()
         return completion, time.monotonic() - started
@@ -334,7 +337,7 @@ class ModelClient:
         try:
             response = self._client.embeddings.create(model=model, input=list(texts))
         except openai.APIError as error:
-            raise self._endpoint_error(error) from None
+            raise self._endpoint_error(error) from error
         except AttributeError:  # the SDK cannot decode vectors out of text that is not JSON
             raise self._not_the_api() from None
         ordered = sorted(response.data, key=lambda item: item.index)
@@ -444,7 +447,7 @@ class ModelClient:
         try:
             listing = self._client.models.list()
         except openai.APIError as error:
-            raise self._endpoint_error(error) from None
+            raise self._endpoint_error(error) from error
         except AttributeError:  # the SDK cannot page through text that is not JSON
             raise self._not_the_api() from None
         for served in listing:
@@ -462,7 +465,13 @@ class ModelClient:
             "OpenAI-compatible API, which often ends in /v1",
         )
 
-    def _endpoint_error(self, error: openai.APIError) -> EndpointError:
+    def _endpoint_error(self, error: openai.APIError) -> BriefingError:
+        if self._crash is not None and isinstance(
+            error, openai.APIConnectionError | openai.InternalServerError
+        ):
+            crashed = self._crash()
+            if crashed is not None:
+                return crashed
         where = self.base_url
         if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
             return EndpointError(

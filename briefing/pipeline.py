@@ -30,12 +30,22 @@ from .dedupe import find_duplicates
 from .errors import BriefingError, BudgetError, EndpointError, InputError, ModelOutputError
 from .llm import Endpoint, ModelClient, OutputMode, Spending
 from .local_model import EMBEDDED_MODEL, embedded_model_path
-from .local_server import ServerOptions, running_server
+from .local_server import LocalServer, ServerOptions, require_llama_cpp_server, running_server
 from .merge import Corpus, cluster_claims
-from .models import Article, ArticleClaims, Briefing, Cluster, Document, SourceInfo
+from .models import (
+    Article,
+    ArticleClaims,
+    Briefing,
+    Cluster,
+    Conflict,
+    Document,
+    SourceInfo,
+    TimelineEntry,
+)
 from .progress import Progress, silent
 from .render import to_json, to_markdown
 from .render_html import to_html
+from .runtime import choose, default_threads, mark_crashed, probe_in_child
 from .sections import (
     disagreements_section,
     single_source_figures,
@@ -124,10 +134,14 @@ def prepare(documents: Sequence[Document]) -> tuple[list[Article], list[str]]:
 
 
 @contextmanager
-def connect(settings: Settings, progress: Progress = silent) -> Iterator[ModelClient]:
+def connect(
+    settings: Settings, progress: Progress = silent, *, cache: CallCache | None = None
+) -> Iterator[ModelClient]:
     """A client for the configured endpoint, or for the embedded model, served on loopback
-    from the first call the cache cannot answer until the block ends."""
-    cache = CallCache(settings.calls_dir) if settings.use_cache else None
+    from the first call the cache cannot answer until the block ends. `cache` replaces the
+    settings' cache of answers (the quality benchmark records into its own)."""
+    if cache is None and settings.use_cache:
+        cache = CallCache(settings.calls_dir)
     if settings.base_url:
         client = ModelClient(
             _endpoint(settings, settings.base_url, settings.model),
@@ -138,12 +152,23 @@ def connect(settings: Settings, progress: Progress = silent) -> Iterator[ModelCl
         yield client
         return
     alias = served_model(settings) or EMBEDDED_MODEL.name
+    started: list[tuple[ServerOptions, LocalServer]] = []
     with ExitStack() as stack:
 
         def start() -> str:
             options = server_options(settings, progress)
             progress(f"starting the model server for {options.model_path.name}")
-            return stack.enter_context(running_server(options))
+            started.append((options, stack.enter_context(running_server(options))))
+            return started[0][1].base_url
+
+        def crash() -> BriefingError | None:
+            if not started:
+                return None
+            options, server = started[0]
+            error = server.crash()
+            if error is not None and error.faulted and options.runtime is not None:
+                mark_crashed(settings.cache_dir, options.runtime.configuration, error.failure)
+            return error
 
         yield ModelClient(
             _endpoint(
@@ -154,6 +179,7 @@ def connect(settings: Settings, progress: Progress = silent) -> Iterator[ModelCl
             cache=cache,
             spending=spending(settings, alias, None),
             start=start,
+            crash=crash,
         )
 
 
@@ -197,18 +223,28 @@ def cache_identity(settings: Settings) -> str:
     return f"local:{path}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def server_options(settings: Settings, progress: Callable[[str], None] = silent) -> ServerOptions:
+def server_options(settings: Settings, progress: Progress = silent) -> ServerOptions:
+    """How to serve the model: its file, and the runtime configuration this CPU runs (chosen
+    by a one-time self-test, announced once)."""
     if settings.model_path is not None:
         model_path = settings.model_path
     else:
         progress("checking the embedded model (assembled once, then reused)")
         model_path = embedded_model_path(settings.cache_dir)
+    threads = default_threads()
+    require_llama_cpp_server()
+    progress("checking the model runtime on this CPU (tested once, then remembered)")
+    runtime = choose(settings.cache_dir, probe_in_child(model_path, threads))
+    if runtime.notice:
+        progress.notice(runtime.notice)
     return ServerOptions(
         model_path=model_path,
         alias=served_model(settings) or EMBEDDED_MODEL.name,
         log_path=settings.cache_dir / "server.log",
         context_window=settings.context_window,
+        threads=threads,
         startup_timeout=settings.server_startup_timeout,
+        runtime=runtime,
     )
 
 
@@ -264,6 +300,30 @@ def _endpoint(
 
 
 @dataclass
+class Reconciled:
+    """A run's state after reconciliation, before the model writes the briefing."""
+
+    articles: list[Article]  # every article read, copies included
+    duplicates: dict[str, str]  # a syndicated copy's id -> its original's
+    extracted: list[ArticleClaims]
+    corpus: Corpus
+    clusters: list[Cluster]
+    conflicts: list[Conflict]
+    timeline: list[TimelineEntry]
+    warnings: list[str]
+    failures: list[str]
+
+
+def reconcile(
+    sources: Sequence[str | Path], settings: Settings, client: ModelClient
+) -> Reconciled:
+    """Read `sources` and reconcile their claims without composing (the quality benchmark)."""
+    return _Run(read(sources, settings), settings, time.monotonic(), None, silent).reconcile(
+        client
+    )
+
+
+@dataclass
 class _Run:
     reading: Reading
     settings: Settings
@@ -271,7 +331,8 @@ class _Run:
     now: datetime | None
     progress: Progress
 
-    def briefing(self, client: ModelClient) -> Briefing:
+    def reconcile(self, client: ModelClient) -> Reconciled:
+        """Everything before the composition: claims, clusters, conflicts, timeline."""
         unique = self.reading.unique
         warnings, failures = list(self.reading.warnings), list(self.reading.failures)
         extracted = self._extract_all(unique, client, warnings, failures)
@@ -283,8 +344,24 @@ class _Run:
                 "no claim survived verification, so there is nothing to brief",
                 hint="check the inputs are news articles, or try a larger model",
             )
-        conflicts = find_conflicts(clusters, extracted, corpus)
-        timeline = build_timeline(corpus, extracted)
+        return Reconciled(
+            articles=self.reading.articles,
+            duplicates={copy: original for copy, (original, _) in self.reading.duplicates.items()},
+            extracted=extracted,
+            corpus=corpus,
+            clusters=clusters,
+            conflicts=find_conflicts(clusters, extracted, corpus),
+            timeline=build_timeline(corpus, extracted),
+            warnings=warnings,
+            failures=failures,
+        )
+
+    def briefing(self, client: ModelClient) -> Briefing:
+        unique = self.reading.unique
+        reconciled = self.reconcile(client)
+        extracted, corpus, clusters = reconciled.extracted, reconciled.corpus, reconciled.clusters
+        conflicts, timeline = reconciled.conflicts, reconciled.timeline
+        warnings, failures = reconciled.warnings, reconciled.failures
         self.progress.stage("composing the briefing", total=1)
         composition = compose.compose(clusters, len(unique), client, self.settings.context_window)
         self.progress.advance(f"written over {len(clusters)} claim clusters", client.usage)

@@ -46,6 +46,10 @@ class Progress:
         """A note: something worth a line in the log."""
         log.info(message)
 
+    def notice(self, message: str) -> None:
+        """Something the user should see once even with --quiet (not a problem)."""
+        log.warning(f"notice: {message}")
+
     def stage(self, name: str, total: int | None = None) -> None:
         """A new stage begins, with `total` steps when it has them."""
         log.info(name)
@@ -82,6 +86,9 @@ class Silent(Progress):
     """Reports nothing (library default)."""
 
     def __call__(self, message: str) -> None:
+        return None
+
+    def notice(self, message: str) -> None:
         return None
 
     def stage(self, name: str, total: int | None = None) -> None:

@@ -192,8 +192,8 @@ def model_base_url() -> Iterator[str]:
     from briefing.pipeline import server_options
     from briefing.settings import Settings
 
-    with running_server(server_options(Settings.from_env())) as base_url:
-        yield base_url
+    with running_server(server_options(Settings.from_env())) as server:
+        yield server.base_url
 
 
 @pytest.fixture

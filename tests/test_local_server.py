@@ -84,7 +84,8 @@ def is_running(pid: int) -> bool:
 
 @pytest.mark.loopback
 def test_server_answers_then_stops(fake_server: Path) -> None:
-    with running_server(options(fake_server)) as base_url:
+    with running_server(options(fake_server)) as server:
+        base_url = server.base_url
         assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/v1")
         pid = server_pid(fake_server)
         assert is_running(pid)
@@ -112,7 +113,7 @@ def test_a_crashing_server_is_reported_with_its_log(
     monkeypatch.setenv("FAKE_SERVER_MODE", "crash")
 
     with (
-        pytest.raises(ModelSetupError, match="exited with code 1") as raised,
+        pytest.raises(ModelSetupError, match="stopped: exit code 1") as raised,
         running_server(options(fake_server)),
     ):
         pytest.fail("a crashed server must not be used")
