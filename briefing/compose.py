@@ -33,6 +33,9 @@ MAX_DEVELOPMENTS = 8
 """Sentences the model may write for the key developments."""
 MAX_KEY_DEVELOPMENTS = 12
 """Statements the section shows, counting corroborated claims the model left out."""
+MAX_POINTS = 30
+"""Claims the model is shown at most: every corroborated one, then the top single-source
+ones (the rest still reach the reader, as single-source items)."""
 _FALLBACK_STATEMENTS = 3
 _CHAT_TEMPLATE_TOKENS = 32
 _TOKENS_PER_ENUM_VALUE = 3
@@ -63,7 +66,10 @@ class Composition:
 
 
 def points_for(clusters: Sequence[Cluster]) -> list[Point]:
-    return [Point(cluster.canonical, (cluster,)) for cluster in clusters]
+    """The claims to write over, most sources first (clusters come ranked)."""
+    corroborated = sum(len(cluster.sources) > 1 for cluster in clusters)
+    shown = clusters[: max(MAX_POINTS, corroborated)]
+    return [Point(cluster.canonical, (cluster,)) for cluster in shown]
 
 
 def compose(

@@ -44,6 +44,7 @@ class EndpointTable(_Table):
     api_key_env: str | None = None
     model_path: str | None = None
     embedding_model: str | None = None
+    match_by: Literal["meaning", "words"] | None = None
     concurrency: int | None = Field(default=None, ge=1, le=64)
     timeout: float | None = Field(default=None, gt=0)
     max_retries: int | None = Field(default=None, ge=0)
@@ -107,6 +108,7 @@ class Loaded(BaseModel):
             "api_key_env": endpoint.api_key_env,
             "model_path": self._path(endpoint.model_path) if endpoint.model_path else None,
             "embedding_model": endpoint.embedding_model,
+            "match_by": endpoint.match_by,
             "concurrency": endpoint.concurrency,
             "timeout": endpoint.timeout,
             "max_retries": endpoint.max_retries,
@@ -195,8 +197,11 @@ feeds = []
 # api_key_env = "OPENAI_API_KEY"
 # A GGUF file to serve instead of the embedded model.
 # model_path = "~/models/qwen2.5-7b-instruct-q4_k_m.gguf"
-# Cluster claims by this embedding model's vectors (default: by their words).
+# Cluster claims by this endpoint embedding model's vectors (default: the embedded sentence
+# encoder, when installed).
 # embedding_model = "text-embedding-3-small"
+# Match claims across articles by "meaning" (default) or by their "words" only.
+# match_by = "meaning"
 # Requests in flight at a remote endpoint (the embedded model always takes one at a time).
 # concurrency = 4
 # Seconds to wait for one answer, and retries of a failed request (429 honours Retry-After).

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from itertools import combinations
 
 from rapidfuzz import fuzz
@@ -35,6 +36,8 @@ from .models import (
     Figure,
     Sentence,
 )
+from .quantities import Quantity, quantities
+from .similarity import Meaning
 from .verify import (
     content_stems,
     evidence_problems,
@@ -46,6 +49,9 @@ from .verify import (
 
 SAME_MEASURE = 80.0
 """rapidfuzz score above which two figures measure the same thing."""
+SAME_SUBJECT_MEANING = 0.65
+"""Cosine of a claim and another article's sentence at which the sentence is about the same
+thing (a count there that cannot be true with the claim's is a disagreement)."""
 SAME_SUBJECT = 0.1
 """Weighted overlap of two benchmark sentences (benchmark words aside) that links them."""
 SAME_FRAME = 0.7
@@ -89,9 +95,15 @@ _SEATS = {
 
 
 def find_conflicts(
-    clusters: Sequence[Cluster], extracted: Sequence[ArticleClaims], corpus: Corpus
+    clusters: Sequence[Cluster],
+    extracted: Sequence[ArticleClaims],
+    corpus: Corpus,
+    meaning: Meaning | None = None,
 ) -> list[Conflict]:
     conflicts = _told_differently(clusters, corpus)
+    if meaning is not None:
+        conflicts += _counted_differently(clusters, corpus, meaning)
+        conflicts += _dated_differently(clusters, corpus, meaning)
     conflicts += _figure_conflicts(extracted)
     conflicts += _framing_conflicts(corpus)
     conflicts += _source_errors(corpus, extracted)
@@ -185,6 +197,108 @@ def _cited(claim: Claim) -> str:
 
 def _listed(values: Iterable[str]) -> str:
     return ", ".join(sorted(values))
+
+
+# --- the same thing counted differently, wherever each source says it ----------------------------
+
+
+def _counted_differently(
+    clusters: Sequence[Cluster], corpus: Corpus, meaning: Meaning
+) -> list[Conflict]:
+    """For each claim that counts something, the passage of every source that is about the
+    same thing (its own cited sentence, or the other article's sentence closest in meaning);
+    sources whose counts of the same unit cannot both be true stand on different sides."""
+    found: dict[tuple[str, frozenset[tuple[str, ...]]], Conflict] = {}
+    for cluster in clusters:
+        counted = {q.unit: q for q in quantities(cluster.canonical)}
+        if not counted:
+            continue
+        passages = _passages_about(cluster, corpus, meaning)
+        for unit in counted:
+            conflict = _count_conflict(cluster, unit, passages)
+            if conflict is not None:
+                key = (unit, frozenset(side.sources for side in conflict.sides))
+                found.setdefault(key, conflict)
+    return list(found.values())
+
+
+def _passages_about(cluster: Cluster, corpus: Corpus, meaning: Meaning) -> dict[str, Evidence]:
+    passages = {e.source: e for claim in cluster.claims for e in claim.evidence[:1]}
+    passages.update({e.source: e for e in cluster.support if e.source not in passages})
+    for article in corpus.articles:
+        if article.id in passages or not (sentences := corpus.searchable(article)):
+            continue
+        best = max(sentences, key=lambda s: meaning.texts(cluster.canonical, s.text))
+        if meaning.texts(cluster.canonical, best.text) >= SAME_SUBJECT_MEANING:
+            passages[article.id] = Evidence.of(article.id, best)
+    return passages
+
+
+def _count_conflict(cluster: Cluster, unit: str, passages: dict[str, Evidence]) -> Conflict | None:
+    """Sources grouped by the count of `unit` they give, counts that can both be true
+    together; a conflict when two or more groups remain."""
+    groups: list[tuple[list[Quantity], list[Evidence]]] = []
+    for _, evidence in sorted(passages.items()):
+        counts = [q for q in quantities(evidence.quote) if q.unit == unit]
+        if len(counts) != 1:
+            continue  # none, or several counts of the unit: which one is meant is unclear
+        for agreeing, evidences in groups:
+            if all(counts[0].meets(other) for other in agreeing):
+                agreeing.append(counts[0])
+                evidences.append(evidence)
+                break
+        else:
+            groups.append(([counts[0]], [evidence]))
+    if len(groups) < 2:
+        return None
+    return Conflict(
+        kind=ConflictKind.number,
+        subject=cluster.canonical,
+        sides=tuple(
+            ConflictSide(
+                says=" / ".join(dict.fromkeys(q.text for q in counts)),
+                sources=tuple(e.source for e in evidences),
+                evidence=tuple(evidences),
+            )
+            for counts, evidences in groups
+        ),
+        clusters=(cluster.id,),
+    )
+
+
+def _dated_differently(
+    clusters: Sequence[Cluster], corpus: Corpus, meaning: Meaning
+) -> list[Conflict]:
+    """For each claim that dates something to a day, every source's passage about the same
+    thing that dates it to one day too; sources giving different days stand apart."""
+    found: dict[frozenset[tuple[str, ...]], Conflict] = {}
+    for cluster in clusters:
+        source = cluster.claims[0].source
+        if len(_days(cluster.canonical, corpus.published(source))) != 1:
+            continue
+        by_day: dict[str, list[Evidence]] = {}
+        for evidence in _passages_about(cluster, corpus, meaning).values():
+            days = _days(evidence.quote, corpus.published(evidence.source))
+            if len(days) == 1:
+                by_day.setdefault(days.pop(), []).append(evidence)
+        if len(by_day) < 2:
+            continue
+        sides = tuple(
+            ConflictSide(says=day, sources=tuple(e.source for e in evidences),
+                         evidence=tuple(evidences))
+            for day, evidences in sorted(by_day.items())
+        )  # fmt: skip
+        found.setdefault(
+            frozenset(side.sources for side in sides),
+            Conflict(kind=ConflictKind.date, subject=cluster.canonical, sides=sides,
+                     clusters=(cluster.id,)),
+        )  # fmt: skip
+    return list(found.values())
+
+
+def _days(text: str, published: date | None) -> set[str]:
+    """The days (ISO, to the day) the text names; months and years alone are left out."""
+    return {iso for iso in isos_in(text, published) if len(iso) == len("YYYY-MM-DD")}
 
 
 # --- the same measure, different values -------------------------------------------------------

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from . import sentence_embeddings
 from .errors import BriefingError
 from .llm import Endpoint, ModelClient
 from .local_model import EMBEDDED_MODEL, LOCAL_EXTRA_HINT, embedded_model_path
@@ -64,6 +65,7 @@ def checks(
     yield _python()
     yield _packages()
     yield _cache_folder(settings.cache_dir)
+    yield _sentence_encoder()
     if settings.base_url:
         yield from _endpoint(settings)
         return
@@ -100,6 +102,23 @@ def _cache_folder(cache_dir: Path) -> Check:
             "choose another --cache-dir or BRIEFING_CACHE_DIR",
         )
     return Check("cache folder", True, f"{cache_dir} is writable")
+
+
+def _sentence_encoder() -> Check:
+    if not sentence_embeddings.available():
+        return Check(
+            "sentence encoder",
+            False,
+            "not installed: claims are matched across articles by their words only",
+            sentence_embeddings.INSTALL_HINT,
+        )
+    try:
+        started = time.monotonic()
+        sentence_embeddings.encoder().embed(["A sentence to check the encoder with."])
+    except BriefingError as error:
+        return Check("sentence encoder", False, error.message, error.hint)
+    took = time.monotonic() - started
+    return Check("sentence encoder", True, f"all-MiniLM-L6-v2, weights verified ({took:.1f} s)")
 
 
 def _model_file(settings: Settings) -> tuple[Check, Path | None]:

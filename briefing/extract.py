@@ -31,6 +31,7 @@ from .models import (
     ArticleSummary,
     Claim,
     ClaimDraft,
+    ClaimType,
     DatedEvent,
     DateDraft,
     Evidence,
@@ -39,6 +40,7 @@ from .models import (
     Sentence,
     SourceIssue,
 )
+from .quantities import quantities
 from .tokens import counter_for
 from .verify import (
     citation_problems,
@@ -51,8 +53,11 @@ from .verify import (
 
 MAX_CLAIMS = 8
 MIN_CLAIMS = 6
-# Caps on the answer, not its expected size: claims ~40 tokens, actors ~15, dates ~20, figures ~25.
-ANSWER_TOKENS = 60 + MAX_CLAIMS * 60 + 6 * 20 + 4 * 30 + 4 * 35
+MAX_FACT_SENTENCES = 16
+MIN_FACT_SENTENCES = 4
+# Caps on the answer, not its expected size: claims ~40 tokens, actors ~15, dates ~20, figures ~25,
+# further fact sentences ~3.
+ANSWER_TOKENS = 60 + MAX_CLAIMS * 60 + 6 * 20 + 4 * 30 + 4 * 35 + MAX_FACT_SENTENCES * 4
 _CHAT_TEMPLATE_TOKENS = 32
 _MIN_SENTENCE_BUDGET = 256
 _SAME_CLAIM = 90
@@ -181,6 +186,11 @@ def summary_schema(sentence_numbers: Sequence[int]) -> dict[str, Any]:
     for listed in ("dates", "figures"):
         sentence = properties[listed]["items"]["properties"]["sentence"]
         sentence.update({key: value for key, value in allowed.items() if key != "description"})
+    # Required in the request, though an answer without it still parses: optional fields are
+    # what a grammar-constrained small model leaves out first.
+    properties["fact_sentences"]["items"] = allowed
+    properties["fact_sentences"]["minItems"] = min(MIN_FACT_SENTENCES, len(sentence_numbers))
+    schema["required"] = ["fact_sentences", *schema.get("required", [])]
     return schema
 
 
@@ -197,6 +207,7 @@ def _user_prompt(article: Article, sentences: Sequence[Sentence], part: int, par
         published=article.published.isoformat() if article.published else None,
         sentences=sentences,
         max_claims=MAX_CLAIMS,
+        max_fact_sentences=MAX_FACT_SENTENCES,
         part=part,
         parts=parts,
     )
@@ -275,10 +286,18 @@ class _Context:
         self.whole = whole
 
     def grounded(self, summary: ArticleSummary) -> ArticleClaims:
-        claims = tuple(
+        drafted = [
             self.claim(draft, f"{self.article.id}-{index}")
             for index, draft in enumerate(summary.claims, start=1)
-        )
+        ]
+        cited = {e.sentence for claim in drafted for e in claim.evidence}
+        quoted = [
+            self.sentence_claim(number, f"{self.article.id}-{len(drafted) + index}")
+            for index, number in enumerate(
+                dict.fromkeys(n for n in summary.fact_sentences if n not in cited), start=1
+            )
+        ]
+        claims = (*drafted, *(claim for claim in quoted if claim is not None))
         actors = [self.actor(draft) for draft in summary.actors]
         dates = [self.date(draft) for draft in summary.dates]
         figures = [self.figure(draft) for draft in summary.figures]
@@ -325,6 +344,22 @@ class _Context:
             problems=tuple(problems),
             cited_by_model=cited_by_model,
         )
+
+    def sentence_claim(self, number: int, claim_id: str) -> Claim | None:
+        """A fact the model pointed to by number only: the sentence itself is the claim, so it
+        holds by construction. One the model was not shown (such as a sentence addressed to a
+        model) or that the article contradicts is left out."""
+        evidence = self.evidence(number)
+        if evidence is None:
+            return None
+        if any(issue.sentence == number for issue in self.whole.issues):
+            return None
+        text = as_sentence(evidence.quote)
+        kind = ClaimType.figure if quantities(text) else ClaimType.event
+        return Claim(
+            id=claim_id, source=self.article.id, text=text, type=kind, evidence=(evidence,),
+            verified=True,
+        )  # fmt: skip
 
     def _claim_problems(self, text: str, numbers: Sequence[int]) -> list[str]:
         problems = citation_problems(numbers, self.shown)

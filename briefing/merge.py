@@ -19,11 +19,15 @@ from datetime import date
 from .article_checks import addressed_to_model
 from .dates import dates_agree, dates_in, isos_in
 from .models import Article, ArticleClaims, Claim, ClaimType, Cluster, Evidence, Sentence
-from .similarity import LexicalSimilarity, Similarity, StemWeights
+from .similarity import LexicalSimilarity, Meaning, Similarity, StemWeights
 from .verify import amounts, evidence_problems, names_in
 
 SUPPORT_COVERAGE = 0.6
 """Share of a claim's word weight another article's sentence must carry to corroborate it."""
+SEARCHED_BY_MEANING = 300
+SUPPORT_MEANING = 0.5
+"""Cosine between a claim and another article's sentence at which, with every name and number
+of the claim in it, the sentence states the claim in other words."""
 
 _TYPE_RANK = {
     ClaimType.event: 0,
@@ -67,6 +71,11 @@ class Corpus:
             ]
         return self._citable[article.id]
 
+    def searchable(self, article: Article) -> list[Sentence]:
+        """The citable sentences compared by meaning: the first `SEARCHED_BY_MEANING`, which
+        bounds the sentence encoder's work on a huge article (a news article has far fewer)."""
+        return self.citable(article)[:SEARCHED_BY_MEANING]
+
     def published(self, source: str) -> date | None:
         if not self._published:
             self._published.update({a.id: a.published for a in self.articles})
@@ -99,6 +108,8 @@ def cluster_claims(
     """Clusters of verified claims, each with its corroborating passages, best first."""
     similarity = similarity or LexicalSimilarity(corpus.weights)
     similarity.prepare([claim for article in extracted for claim in article.verified])
+    if isinstance(similarity, Meaning):  # every sentence may support a claim: one batch
+        similarity.prepare_texts([s.text for a in corpus.articles for s in corpus.searchable(a)])
     groups: list[list[Claim]] = []
     for article in extracted:
         for claim in article.verified:
@@ -112,7 +123,7 @@ def cluster_claims(
             id=f"c{number}",
             canonical=_canonical(group, similarity).text,
             claims=tuple(group),
-            support=tuple(_support(group, corpus)),
+            support=tuple(_support(group, corpus, similarity)),
         )
         for number, group in enumerate(groups, start=1)
     ]
@@ -129,18 +140,31 @@ def ranked(clusters: Sequence[Cluster]) -> list[Cluster]:
 
 
 def supporting_passage(
-    claim: str, sentences: Sequence[Sentence], corpus: Corpus
+    claim: str, sentences: Sequence[Sentence], corpus: Corpus, meaning: Meaning | None = None
 ) -> Sentence | None:
-    """The sentence that states `claim` best, if one states it at all."""
+    """The sentence that states `claim` best, if one states it at all: one that carries most
+    of its rare words, or (with `meaning`) one close in meaning; either way, every name and
+    number of the claim must be in it."""
     best = max(sentences, key=lambda s: corpus.weights.coverage(claim, s.text), default=None)
-    if best is None or corpus.weights.coverage(claim, best.text) < SUPPORT_COVERAGE:
+    if (
+        best is not None
+        and corpus.weights.coverage(claim, best.text) >= SUPPORT_COVERAGE
+        and not evidence_problems(claim, [best.text], corpus.names)
+    ):
+        return best
+    searched = sentences[:SEARCHED_BY_MEANING]
+    if meaning is None or not searched:
+        return None
+    best = max(searched, key=lambda s: meaning.texts(claim, s.text))
+    if meaning.texts(claim, best.text) < SUPPORT_MEANING:
         return None
     if evidence_problems(claim, [best.text], corpus.names):
         return None
     return best
 
 
-def _support(group: list[Claim], corpus: Corpus) -> list[Evidence]:
+def _support(group: list[Claim], corpus: Corpus, similarity: Similarity) -> list[Evidence]:
+    meaning = similarity if isinstance(similarity, Meaning) else None
     claimed = {claim.source for claim in group}
     found: list[Evidence] = []
     for article in corpus.articles:
@@ -148,7 +172,7 @@ def _support(group: list[Claim], corpus: Corpus) -> list[Evidence]:
             continue
         sentences = corpus.citable(article)
         for claim in group:
-            passage = supporting_passage(claim.text, sentences, corpus)
+            passage = supporting_passage(claim.text, sentences, corpus, meaning)
             if passage is not None:
                 found.append(Evidence.of(article.id, passage))
                 break

@@ -105,6 +105,11 @@ class FigureDraft(BaseModel):
 class ArticleSummary(BaseModel):
     """The model's structured summary of one article (or of one chunk of a long one)."""
 
+    fact_sentences: list[int] = Field(
+        default_factory=list,
+        max_length=16,
+        description="Numbers of the sentences that state concrete facts, not commentary.",
+    )
     main_event: str = Field(description="What happened, in one line.")
     claims: list[ClaimDraft] = Field(max_length=8)
     actors: list[ActorDraft] = Field(max_length=6)
@@ -257,6 +262,18 @@ class Conflict(Frozen):
     clusters: tuple[str, ...] = ()
 
 
+class Event(Frozen):
+    """One occasion the sources report (a meeting, a vote, an accident) and who reports it."""
+
+    id: str
+    what: str = Field(description="The occasion in one line, as its most typical source has it.")
+    sources: tuple[str, ...] = Field(description="Sources mainly about this occasion.")
+    when: str | None = Field(default=None, description="Its ISO date, when the sources give one.")
+    evidence: tuple[Evidence, ...] = Field(
+        default=(), description="Per source, the passage that says best what it reports."
+    )
+
+
 class TimelineEntry(Frozen):
     """Something the sources date. `when` is ISO 8601 at the precision given, or None when
     the source gives no way to place it (an undated article's "next month")."""
@@ -335,6 +352,7 @@ class SectionKind(StrEnum):
     developments = "developments"
     since_last = "since_last"
     disagreements = "disagreements"
+    events = "events"
     timeline = "timeline"
     single_source = "single_source"
 
@@ -445,6 +463,9 @@ class Briefing(Frozen):
         default=(), description="Every claim cluster, most independent sources first."
     )
     conflicts: tuple[Conflict, ...] = ()
+    events: tuple[Event, ...] = Field(
+        default=(), description="The occasions the sources report, and which source reports which."
+    )
     timeline: tuple[TimelineEntry, ...] = ()
     since_last: SinceLast | None = Field(
         default=None,

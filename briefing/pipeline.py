@@ -21,13 +21,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from . import compose, extract, ingest
+from . import compose, extract, ingest, sentence_embeddings
 from .cache import CallCache
 from .clean import clean
 from .conflicts import find_conflicts
 from .costs import price_for
 from .dedupe import find_duplicates
 from .errors import BriefingError, BudgetError, EndpointError, InputError, ModelOutputError
+from .events import find_events
 from .llm import Endpoint, ModelClient, OutputMode, Spending
 from .local_model import EMBEDDED_MODEL, embedded_model_path
 from .local_server import LocalServer, ServerOptions, require_llama_cpp_server, running_server
@@ -39,6 +40,7 @@ from .models import (
     Cluster,
     Conflict,
     Document,
+    Event,
     SourceInfo,
     TimelineEntry,
 )
@@ -48,13 +50,20 @@ from .render_html import to_html
 from .runtime import choose, default_threads, mark_crashed, probe_in_child
 from .sections import (
     disagreements_section,
+    events_section,
     single_source_figures,
     single_source_section,
     timeline_section,
 )
 from .sentences import segment
 from .settings import Settings
-from .similarity import EmbeddingSimilarity
+from .similarity import (
+    EmbeddingSimilarity,
+    LexicalSimilarity,
+    Meaning,
+    MeaningSimilarity,
+    Similarity,
+)
 from .timeline import build_timeline, undated_sources
 
 _NO_ARTICLE_TEXT = "no article text left after cleaning"
@@ -309,18 +318,15 @@ class Reconciled:
     corpus: Corpus
     clusters: list[Cluster]
     conflicts: list[Conflict]
+    events: list[Event]
     timeline: list[TimelineEntry]
     warnings: list[str]
     failures: list[str]
 
 
-def reconcile(
-    sources: Sequence[str | Path], settings: Settings, client: ModelClient
-) -> Reconciled:
+def reconcile(sources: Sequence[str | Path], settings: Settings, client: ModelClient) -> Reconciled:
     """Read `sources` and reconcile their claims without composing (the quality benchmark)."""
-    return _Run(read(sources, settings), settings, time.monotonic(), None, silent).reconcile(
-        client
-    )
+    return _Run(read(sources, settings), settings, time.monotonic(), None, silent).reconcile(client)
 
 
 @dataclass
@@ -338,7 +344,9 @@ class _Run:
         extracted = self._extract_all(unique, client, warnings, failures)
         read = {claims.source for claims in extracted}
         corpus = Corpus.of([article for article in unique if article.id in read], extracted)
-        clusters = self._clusters(extracted, corpus, client, warnings)
+        similarity = self._similarity(corpus, client, warnings)
+        meaning = similarity if isinstance(similarity, Meaning) else None
+        clusters = self._clusters(extracted, corpus, similarity, warnings)
         if not clusters:
             raise ModelOutputError(
                 "no claim survived verification, so there is nothing to brief",
@@ -350,7 +358,8 @@ class _Run:
             extracted=extracted,
             corpus=corpus,
             clusters=clusters,
-            conflicts=find_conflicts(clusters, extracted, corpus),
+            conflicts=find_conflicts(clusters, extracted, corpus, meaning),
+            events=find_events(extracted, corpus, meaning) if meaning else [],
             timeline=build_timeline(corpus, extracted),
             warnings=warnings,
             failures=failures,
@@ -360,7 +369,7 @@ class _Run:
         unique = self.reading.unique
         reconciled = self.reconcile(client)
         extracted, corpus, clusters = reconciled.extracted, reconciled.corpus, reconciled.clusters
-        conflicts, timeline = reconciled.conflicts, reconciled.timeline
+        conflicts, timeline, events = reconciled.conflicts, reconciled.timeline, reconciled.events
         warnings, failures = reconciled.warnings, reconciled.failures
         self.progress.stage("composing the briefing", total=1)
         composition = compose.compose(clusters, len(unique), client, self.settings.context_window)
@@ -377,6 +386,7 @@ class _Run:
             composition.summary,
             composition.developments,
             disagreements_section(conflicts),
+            events_section(events),
             timeline_section(timeline, undated_sources(corpus)),
             single_source_section(clusters, single_source_figures(figures, texts), shown),
         )
@@ -397,6 +407,7 @@ class _Run:
             failures=tuple(failures),
             clusters=tuple(clusters),
             conflicts=tuple(conflicts),
+            events=tuple(events),
             timeline=tuple(timeline),
             extracted=tuple(extracted),
         )
@@ -456,22 +467,43 @@ class _Run:
         )
         return claims, warnings
 
+    def _similarity(
+        self, corpus: Corpus, client: ModelClient, warnings: list[str]
+    ) -> Similarity | None:
+        """How claims are compared: by the endpoint's embeddings when --embedding-model names
+        one, else by the embedded sentence encoder when installed, else by words."""
+        model = self.settings.embedding_model
+        if model is None:
+            return self._local_similarity(corpus, warnings)
+        return EmbeddingSimilarity(lambda texts: client.embed(texts, model))
+
     def _clusters(
         self,
         extracted: list[ArticleClaims],
         corpus: Corpus,
-        client: ModelClient,
+        similarity: Similarity | None,
         warnings: list[str],
     ) -> list[Cluster]:
-        model = self.settings.embedding_model
-        if model is None:
-            return cluster_claims(extracted, corpus)
         try:
-            embedded = EmbeddingSimilarity(lambda texts: client.embed(texts, model))
-            return cluster_claims(extracted, corpus, embedded)
+            return cluster_claims(extracted, corpus, similarity)
         except EndpointError as error:
             warnings.append(f"{error.message}; clustered claims by their words instead")
             return cluster_claims(extracted, corpus)
+
+    def _local_similarity(self, corpus: Corpus, warnings: list[str]) -> Similarity | None:
+        """Claims compared by meaning with the embedded sentence encoder, when installed."""
+        if self.settings.match_by == "words":
+            return None
+        if not sentence_embeddings.available():
+            warnings.append(
+                "claims were matched by their words only: the sentence-embedding model is not "
+                f"installed ({sentence_embeddings.INSTALL_HINT})"
+            )
+            return None
+        encoder = sentence_embeddings.encoder()
+        return MeaningSimilarity(
+            lambda texts: encoder.embed(texts).tolist(), LexicalSimilarity(corpus.weights)
+        )
 
     def _source_info(self, article: Article, extracted: dict[str, ArticleClaims]) -> SourceInfo:
         claims = extracted.get(article.id)

@@ -15,6 +15,7 @@ from .models import (
     Cluster,
     Conflict,
     ConflictKind,
+    Event,
     Evidence,
     Figure,
     Section,
@@ -100,6 +101,29 @@ def timeline_section(entries: Sequence[TimelineEntry], undated: Sequence[str]) -
             for entry in entries
         ),
         note=note,
+    )
+
+
+def events_section(events: Sequence[Event]) -> Section:
+    """Which source reports which occasion; shown only when there is more than one."""
+    if len(events) < 2:
+        return Section(heading="Occasions reported", kind=SectionKind.events, statements=())
+    return Section(
+        heading="Occasions reported",
+        kind=SectionKind.events,
+        statements=tuple(
+            Statement(
+                text=f"{event.what.rstrip('.')}{f' ({event.when})' if event.when else ''}: "
+                f"reported mainly by {_joined(list(event.sources))}.",
+                citations=citations(event.evidence),
+                corroboration=len(event.sources),
+                when=event.when,
+            )
+            for event in events
+            if event.evidence
+        ),
+        note="The sources report different occasions; each is listed with the sources that "
+        "are mainly about it.",
     )
 
 

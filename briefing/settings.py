@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -41,6 +41,11 @@ class Settings(BaseModel):
     max_chunks: int = Field(8, description="Longest article read, in context-window chunks")
     embedding_model: str | None = Field(
         None, description="Cluster claims by this embedding model's vectors; none: lexically"
+    )
+    match_by: Literal["meaning", "words"] = Field(
+        "meaning",
+        description="Match claims across articles by meaning (the embedded sentence encoder) "
+        "or by their words only",
     )
     timeout: float = Field(600.0, gt=0, description="Seconds to wait for one model answer")
     max_retries: int = Field(

@@ -1,11 +1,14 @@
 """How alike two claims are, on a 0–1 scale: the one interface clustering relies on.
 
-`LexicalSimilarity` (the default, pure) weighs shared word stems by how rare they are across
-the articles, so "Japan" and "alliance", which every article on the topic uses, count for
-little and "Kanoya" or "doubling" for a lot; shared names and figures count through the same
-weights. It compares both the claims' own words and the sentences they cite, and rapidfuzz
-catches near-identical wording. `EmbeddingSimilarity` is the optional backend: cosine of
-embeddings from any function that returns them (the model endpoint's, in `llm`).
+`LexicalSimilarity` (pure) weighs shared word stems by how rare they are across the articles,
+so "Japan" and "alliance", which every article on the topic uses, count for little and
+"Kanoya" or "doubling" for a lot; shared names and figures count through the same weights.
+It compares both the claims' own words and the sentences they cite, and rapidfuzz catches
+near-identical wording. `EmbeddingSimilarity` is cosine of embeddings from any function that
+returns them: the embedded sentence encoder's (`sentence_embeddings`) or the model
+endpoint's (`--embedding-model`). `MeaningSimilarity`, the default when the encoder is
+installed, joins both views: two claims are the same when their meaning is close (their own
+words or the sentences they cite), or when they share rare words.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from .models import Claim
@@ -32,6 +36,16 @@ class Similarity(Protocol):
         """Called once with every claim before any pair is scored."""
 
     def __call__(self, a: Claim, b: Claim) -> float: ...
+
+
+@runtime_checkable
+class Meaning(Protocol):
+    """A similarity that can also compare any two texts by meaning (0–1)."""
+
+    def prepare_texts(self, texts: Sequence[str]) -> None:
+        """Called with many texts at once before they are compared (one batch, not many)."""
+
+    def texts(self, a: str, b: str) -> float: ...
 
 
 class StemWeights:
@@ -114,23 +128,72 @@ class EmbeddingSimilarity:
 
     def __init__(self, embed: Embed, same_claim: float = 0.8) -> None:
         self._embed = embed
-        self._vectors: dict[str, Sequence[float]] = {}
+        self._vectors: dict[str, np.ndarray[Any, Any]] = {}
         self.same_claim = same_claim
 
     def prepare(self, claims: Sequence[Claim]) -> None:
         """Embed every claim text in one call (otherwise each pair costs a call)."""
-        missing = list(dict.fromkeys(c.text for c in claims if c.text not in self._vectors))
+        self.embed_all([c.text for c in claims])
+
+    def embed_all(self, texts: Sequence[str]) -> None:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
         if missing:
-            self._vectors.update(zip(missing, self._embed(missing), strict=True))
+            vectors = np.asarray(self._embed(missing), dtype=np.float32)
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            vectors = vectors / np.maximum(norms, 1e-12)
+            self._vectors.update(zip(missing, vectors, strict=True))
 
     def __call__(self, a: Claim, b: Claim) -> float:
-        self.prepare([a, b])
-        return _cosine(self._vectors[a.text], self._vectors[b.text])
+        return self.cosine(a.text, b.text)
+
+    def cosine(self, a: str, b: str) -> float:
+        self.embed_all([a, b])
+        return float(self._vectors[a] @ self._vectors[b])
 
 
-def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    norms = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
-    return sum(x * y for x, y in zip(a, b, strict=True)) / norms if norms else 0.0
+SAME_CLAIM_MEANING = 0.7
+"""Cosine of two claims' texts at which they say the same thing."""
+SAME_PASSAGE_MEANING = 0.75
+"""Cosine of the sentences two claims cite at which they say the same thing: higher, since a
+sentence carries more than the one fact."""
+
+
+class MeaningSimilarity:
+    """The higher of the embeddings' view and the lexical view of a pair of claims.
+
+    The embeddings compare the claims' texts and, at a higher bar, the sentences they cite
+    (a cited sentence carries more than the one fact, so only near-paraphrases count)."""
+
+    def __init__(
+        self,
+        embed: Embed,
+        lexical: LexicalSimilarity,
+        same_claim: float | None = None,
+        same_passage: float | None = None,
+    ) -> None:
+        same_claim = SAME_CLAIM_MEANING if same_claim is None else same_claim
+        same_passage = SAME_PASSAGE_MEANING if same_passage is None else same_passage
+        self._texts = EmbeddingSimilarity(embed)
+        self._lexical = lexical
+        self._passage_margin = same_passage - same_claim
+        self.same_claim = same_claim
+
+    def prepare(self, claims: Sequence[Claim]) -> None:
+        self._texts.prepare([*claims, *(_as_passage(claim) for claim in claims)])
+
+    def prepare_texts(self, texts: Sequence[str]) -> None:
+        self._texts.embed_all(texts)
+
+    def texts(self, a: str, b: str) -> float:
+        return self._texts.cosine(a, b)
+
+    def __call__(self, a: Claim, b: Claim) -> float:
+        passages = self._texts(_as_passage(a), _as_passage(b)) - self._passage_margin
+        return max(self._texts(a, b), passages, self._lexical(a, b))
+
+
+def _as_passage(claim: Claim) -> Claim:
+    return claim.model_copy(update={"text": _cited(claim) or claim.text})
 
 
 def _cited(claim: Claim) -> str:

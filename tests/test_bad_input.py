@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 from briefing.cache import CallCache
 from briefing.cli import app
+from briefing.compose import MAX_POINTS
 from briefing.fetch import MAX_BYTES
 
 from .conftest import SEED_FILES, cited_sources
@@ -237,7 +238,10 @@ def test_two_hundred_tiny_articles_are_all_read_condensed_and_accounted_for(
     assert {claims["source"] for claims in data["extracted"]} == {s["id"] for s in sources}
     stages = data["usage"]["stages"]
     assert stages["extract"]["llm_calls"] == 200
-    assert stages["digest"]["llm_calls"] >= 1  # too many claims for one prompt: condensed first
+    # The composition is shown the top claims only, so it needs no condensing first.
+    assert "digest" not in stages
+    shown = re.findall(r"^\[(\d+)\] \(", fake.chat_requests[-1]["messages"][-1]["content"], re.M)
+    assert len(shown) == MAX_POINTS
     clustered = {claim["id"] for cluster in data["clusters"] for claim in cluster["claims"]}
     assert clustered == {claim["id"] for e in data["extracted"] for claim in e["claims"]}
     assert seconds < 20, f"{seconds:.1f} s for 200 tiny articles"

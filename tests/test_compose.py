@@ -13,7 +13,9 @@ from briefing.compose import (
     COMPOSE_ANSWER_TOKENS,
     DIGEST_ANSWER_TOKENS,
     MAX_DEVELOPMENTS,
+    MAX_POINTS,
     Budget,
+    Point,
     bottom_line_schema,
     compose,
     condensed,
@@ -242,6 +244,19 @@ def test_compose_asks_once_and_checks_what_comes_back() -> None:
     assert developments["maxItems"] == 2
 
 
+def every_point(clusters: list[Cluster]) -> list[Point]:
+    """One point per cluster, with no cap: more than one prompt holds."""
+    return [Point(c.canonical, (c,)) for c in clusters]
+
+
+def test_the_model_is_shown_every_corroborated_claim_then_the_top_single_source_ones() -> None:
+    single = many_clusters(MAX_POINTS + 10)
+    assert [p.text for p in points_for(single)] == [c.canonical for c in single[:MAX_POINTS]]
+    corroborated = [c.model_copy(update={"support": (c.claims[0].evidence[0].model_copy(
+        update={"source": "other"}),)}) for c in single]  # fmt: skip
+    assert len(points_for(corroborated)) == MAX_POINTS + 10
+
+
 def many_clusters(count: int) -> list[Cluster]:
     return [
         cluster(f"c{n}", f"Ministry number {n} announced project {n} in Region{n}.", f"s{n}")
@@ -276,7 +291,7 @@ def first_two(prompt: str) -> dict[str, Any]:
 
 def test_too_many_clusters_for_one_prompt_are_condensed_in_batches_first() -> None:
     budget = Budget(counter_for("m"), context_window=2400)
-    points = points_for(many_clusters(60))
+    points = every_point(many_clusters(60))
     assert not budget.fits("compose", points, 60, COMPOSE_ANSWER_TOKENS)
     client, requests = scripted(first_two)
     warnings: list[str] = []
@@ -300,6 +315,6 @@ def test_a_condensed_statement_that_does_not_check_out_keeps_its_claims_words() 
         lambda prompt: {"text": "Ministry number 99 resigned.", "clusters": [1, 2]}
     )
     budget = Budget(counter_for("m"), context_window=2400)
-    shorter, _ = condensed(points_for(many_clusters(60)), 60, client, budget, [])
+    shorter, _ = condensed(every_point(many_clusters(60)), 60, client, budget, [])
     assert shorter[0].text == "Ministry number 1 announced project 1 in Region1."
     assert [c.id for c in shorter[0].clusters] == ["c1", "c2"]

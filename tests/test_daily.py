@@ -89,7 +89,9 @@ def test_dated_runs_point_latest_at_the_newest_and_list_what_is_new(
     assert latest.is_symlink() and latest.resolve() == (tmp_path / "briefings/2026-11-21")
     day_two = json.loads((latest / "briefing.json").read_text())
     (since,) = [s for s in day_two["sections"] if s["kind"] == "since_last"]
-    new_sources = {c["source"] for s in since["statements"] for c in s["citations"]}
+    new_sources = {
+        c["source"] for s in since["statements"] if s["change"] == "new" for c in s["citations"]
+    }
     assert new_sources == {"S3"}  # only the article added on day two brings new items
     assert day_two["since_last"]["new"] and not day_two["since_last"]["dropped"]
     assert "New since" in (latest / "briefing.md").read_text()
@@ -228,8 +230,12 @@ def test_max_cost_leaves_out_the_articles_it_cannot_afford(
 def test_max_cost_stops_before_the_composition_and_keeps_the_extractions(
     tmp_path: Path, fake: FakeEndpoint
 ) -> None:
-    config = write_config(tmp_path, fake, *PRICED)
-    stopped = daily(config, "--max-cost", "2.8", "--concurrency", "1")
+    # Output priced high, so the composition's larger answer cap sets it apart: the bounds are
+    # about $10.7 for an extraction and $11.9 for the composition; the fake bills about $2.4
+    # an article.
+    priced = [f'[prices."{MODEL}"]', "input = 1000.0", "output = 10000.0"]
+    config = write_config(tmp_path, fake, *priced)
+    stopped = daily(config, "--max-cost", "15", "--concurrency", "1")
     assert stopped.exit_code == 2
     (line,) = stopped.stderr.strip().splitlines()[-1:]
     assert line.startswith("error: stopped before a model call (compose)")
@@ -237,8 +243,9 @@ def test_max_cost_stops_before_the_composition_and_keeps_the_extractions(
     assert not (tmp_path / "briefings" / "latest").exists()
 
     resumed = daily(config, "--max-cost", "100")
-    assert "(2 answered by the cache)" in resumed.stdout
-    assert len(fake.chat_requests) == 3
+    assert resumed.exit_code == 0, resumed.output
+    assert "answered by the cache" in resumed.stdout
+    assert len(fake.chat_requests) == 3  # S1, S2, then only the composition: none bought twice
 
 
 def test_reads_in_flight_count_against_the_budget(tmp_path: Path, fake: FakeEndpoint) -> None:

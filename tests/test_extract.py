@@ -236,13 +236,13 @@ def test_combine_merges_chunks_and_renumbers_claims() -> None:
 
 def test_a_chunk_whose_answer_stays_invalid_is_reported_and_the_other_chunks_go_on() -> None:
     s3 = seed_articles()["S3"]
-    chunks = plan_chunks(s3, s3.sentences, "m", context_window=2600)
+    chunks = plan_chunks(s3, s3.sentences, "m", context_window=2800)
     assert len(chunks) >= 2
     bad = (200, completion("not json at all"))
     script = Script(bad, bad, bad, *(_answer_quoting(chunk[0]) for chunk in chunks[1:]))
     client = client_for(script, mode=OutputMode.json_object_schema)
 
-    claims, warnings = extract(s3, client, context_window=2600, max_chunks=8)
+    claims, warnings = extract(s3, client, context_window=2800, max_chunks=8)
 
     assert len(script.requests) == 3 + len(chunks) - 1
     first, last = chunks[0][0].number, chunks[0][-1].number
@@ -265,11 +265,11 @@ def test_a_chunk_whose_answer_stays_invalid_is_reported_and_the_other_chunks_go_
 
 def test_an_article_longer_than_max_chunks_is_read_in_part_with_a_warning() -> None:
     s3 = seed_articles()["S3"]
-    chunks = plan_chunks(s3, s3.sentences, "m", context_window=2600)
+    chunks = plan_chunks(s3, s3.sentences, "m", context_window=2800)
     script = Script(_answer_quoting(chunks[0][0]))
     client = client_for(script, mode=OutputMode.json_object_schema)
 
-    claims, warnings = extract(s3, client, context_window=2600, max_chunks=1)
+    claims, warnings = extract(s3, client, context_window=2800, max_chunks=1)
 
     assert len(script.requests) == 1
     assert warnings == [
@@ -296,3 +296,33 @@ def test_an_article_made_only_of_instructions_is_reported_without_a_model_call()
         extract(hostile, client_for(script), context_window=8192, max_chunks=8)
     assert raised.value.message.startswith("every sentence reads as instructions")
     assert script.requests == []
+
+
+def test_facts_named_by_number_become_claims_quoting_their_sentence() -> None:
+    result = ground(
+        article(),
+        summary(
+            claims=[{"text": "Japan plans to double its defense budget.", "sentences": [2],
+                     "type": "decision"}],
+            fact_sentences=[2, 3, 3, 1],
+        ),
+    )  # fmt: skip
+
+    texts = [claim.text for claim in result.claims]
+    assert texts == [
+        "Japan plans to double its defense budget.",
+        "The new missiles can strike targets up to 1,000 kilometers away.",
+        "US President Joe Biden will host Prime Minister Fumio Kishida at the White House on "
+        "April 10.",
+    ]  # sentence 2 is already a claim's; a repeated number counts once
+    quoted = result.claims[1]
+    assert quoted.verified and quoted.type is ClaimType.figure
+    assert [e.sentence for e in quoted.evidence] == [3]
+    assert result.claims[2].type is ClaimType.event
+    assert [c.id for c in result.claims] == ["A-1", "A-2", "A-3"]
+
+
+def test_a_fact_number_the_model_was_not_shown_is_dropped() -> None:
+    result = ground(article(), summary(fact_sentences=[4, 99]), shown={1, 2, 3})
+
+    assert result.claims == ()

@@ -98,10 +98,10 @@ def test_a_long_article_is_read_in_chunks_with_global_sentence_numbers(
     embedded_client: ModelClient,
 ) -> None:
     article = seed_articles()["S3"]
-    chunks = plan_chunks(article, article.sentences, embedded_client.model, context_window=2600)
+    chunks = plan_chunks(article, article.sentences, embedded_client.model, context_window=2800)
     assert len(chunks) >= 2
 
-    claims, warnings = extract(article, embedded_client, context_window=2600, max_chunks=8)
+    claims, warnings = extract(article, embedded_client, context_window=2800, max_chunks=8)
 
     assert warnings == []
     assert embedded_client.usage.llm_calls == len(chunks)

@@ -59,6 +59,7 @@ def test_seeds_briefing_quotes_only_real_source_text(
         SectionKind.summary,
         SectionKind.developments,
         SectionKind.disagreements,
+        SectionKind.events,
         SectionKind.timeline,
         SectionKind.single_source,
     ]
@@ -150,6 +151,7 @@ def assert_follows_the_json_contract(briefing: Briefing, out: Path) -> None:
             "summary",
             "developments",
             "disagreements",
+            "events",
             "timeline",
             "single_source",
         }

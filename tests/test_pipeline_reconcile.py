@@ -84,7 +84,7 @@ def run(tmp_path: Path, settings: Settings, script: ScriptedEndpoint) -> Any:
 
 def test_lexically_the_two_phrasings_stay_apart(tmp_path: Path) -> None:
     script = ScriptedEndpoint({})
-    briefing = run(tmp_path, Settings(cache_dir=tmp_path), script)
+    briefing = run(tmp_path, Settings(cache_dir=tmp_path, match_by="words"), script)
     assert [c.sources for c in briefing.clusters] == [("S1",), ("S2",)]
     sections = {s.kind: s for s in briefing.sections}
     assert sections[SectionKind.developments].statements == ()

@@ -1,0 +1,46 @@
+"""The numpy sentence encoder against PyTorch's: the same tokens, the same vectors.
+
+`fixtures/minilm_reference.json` was written by transformers + PyTorch from the same weights
+(the recipe is in the file); these tests need the weights package and skip without it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from briefing import sentence_embeddings
+
+REFERENCE = json.loads((Path(__file__).parent / "fixtures" / "minilm_reference.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def encoder() -> Any:
+    if not sentence_embeddings.available():
+        pytest.skip(f"the sentence encoder is not installed ({sentence_embeddings.INSTALL_HINT})")
+    return sentence_embeddings.encoder()
+
+
+def test_the_encoder_matches_the_pytorch_reference(encoder: Any) -> None:
+    vectors = encoder.embed(REFERENCE["sentences"])
+
+    assert vectors.shape == (len(REFERENCE["sentences"]), 384)
+    assert np.abs(vectors - np.array(REFERENCE["embeddings"])).max() < 1e-5
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_paraphrases_score_higher_than_unrelated_sentences(encoder: Any) -> None:
+    double, twofold, football = encoder.embed([REFERENCE["sentences"][i] for i in (0, 1, 5)])
+    assert double @ twofold > 0.7 > 0.1 > double @ football
+
+
+def test_a_text_longer_than_the_window_is_truncated_not_refused(encoder: Any) -> None:
+    long = " ".join(["The council voted to fund the new rail line."] * 200)
+
+    (vector,) = encoder.embed([long])
+
+    assert np.isfinite(vector).all()
