@@ -83,7 +83,9 @@ STAND_IN = textwrap.dedent(
 
 
 @pytest.fixture
-def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path) -> Path:
+def stand_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path, loopback: None
+) -> Path:
     """A stand-in server on PYTHONPATH, a GGUF to serve, and a runtime record for this CPU
     (so that no self-test runs: there is no llama.cpp behind the stand-in)."""
     site = tmp_path / "site"
