@@ -501,9 +501,7 @@ class _Run:
             )
             return None
         encoder = sentence_embeddings.encoder()
-        return MeaningSimilarity(
-            lambda texts: encoder.embed(texts).tolist(), LexicalSimilarity(corpus.weights)
-        )
+        return MeaningSimilarity(encoder.embed, LexicalSimilarity(corpus.weights))
 
     def _source_info(self, article: Article, extracted: dict[str, ArticleClaims]) -> SourceInfo:
         claims = extracted.get(article.id)

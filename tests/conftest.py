@@ -220,3 +220,17 @@ def embedded_client(model_base_url: str, cassette: Any) -> ModelClient:
         Endpoint(base_url=model_base_url, model=EMBEDDED_MODEL.name),
         mode=OutputMode.json_object_schema,
     )
+
+
+def stand_in_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, main_source: str) -> None:
+    """Put a stand-in `llama_cpp.server` (whose `__main__` is `main_source`) and `uvicorn`
+    first on PYTHONPATH, so the embedded server's lifecycle runs against it."""
+    site = tmp_path / "site"
+    (site / "llama_cpp" / "server").mkdir(parents=True)
+    (site / "llama_cpp" / "__init__.py").write_text("")
+    (site / "llama_cpp" / "server" / "__init__.py").write_text("")
+    (site / "llama_cpp" / "server" / "__main__.py").write_text(main_source)
+    (site / "uvicorn").mkdir()
+    (site / "uvicorn" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("PYTHONPATH", str(site))

@@ -15,6 +15,8 @@ import pytest
 from briefing.errors import ModelSetupError
 from briefing.local_server import ServerOptions, running_server
 
+from .conftest import stand_in_server
+
 FAKE_SERVER = textwrap.dedent(
     """
     import argparse, http.server, json, os, pathlib, sys, time
@@ -48,15 +50,7 @@ FAKE_SERVER = textwrap.dedent(
 
 @pytest.fixture
 def fake_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loopback: None) -> Path:
-    site = tmp_path / "site"
-    (site / "llama_cpp" / "server").mkdir(parents=True)
-    (site / "llama_cpp" / "__init__.py").write_text("")
-    (site / "llama_cpp" / "server" / "__init__.py").write_text("")
-    (site / "llama_cpp" / "server" / "__main__.py").write_text(FAKE_SERVER)
-    (site / "uvicorn").mkdir()
-    (site / "uvicorn" / "__init__.py").write_text("")
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.setenv("PYTHONPATH", str(site))
+    stand_in_server(tmp_path, monkeypatch, FAKE_SERVER)
     monkeypatch.setenv("FAKE_SERVER_MODE", "ok")
     monkeypatch.setenv("FAKE_SERVER_PID_FILE", str(tmp_path / "server.pid"))
     return tmp_path

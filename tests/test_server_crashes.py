@@ -34,7 +34,7 @@ from briefing.runtime import (
     write_record,
 )
 
-from .conftest import SEED_FILES
+from .conftest import SEED_FILES, stand_in_server
 
 pytestmark = pytest.mark.loopback
 
@@ -88,15 +88,7 @@ def stand_in(
 ) -> Path:
     """A stand-in server on PYTHONPATH, a GGUF to serve, and a runtime record for this CPU
     (so that no self-test runs: there is no llama.cpp behind the stand-in)."""
-    site = tmp_path / "site"
-    (site / "llama_cpp" / "server").mkdir(parents=True)
-    (site / "llama_cpp" / "__init__.py").write_text("")
-    (site / "llama_cpp" / "server" / "__init__.py").write_text("")
-    (site / "llama_cpp" / "server" / "__main__.py").write_text(STAND_IN)
-    (site / "uvicorn").mkdir()
-    (site / "uvicorn" / "__init__.py").write_text("")
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.setenv("PYTHONPATH", str(site))
+    stand_in_server(tmp_path, monkeypatch, STAND_IN)
     monkeypatch.setenv("FAKE_REPO", str(REPO))
     write_record(record_path(own_cache), record_with(ok=set(Configuration)))
     model = tmp_path / "model.gguf"
