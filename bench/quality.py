@@ -43,6 +43,8 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from briefing import Settings
 from briefing.cache import CallCache
 from briefing.errors import EndpointError
@@ -190,6 +192,13 @@ class Score:
     copies_found: int = 0
     sources_in_events: int = 0
     sources_right_event: int = 0
+    quotes_labelled: int = 0
+    quotes_found_labelled: int = 0
+    quotes_matched: int = 0  # found quotations whose words a label gives
+    quotes_right_speaker: int = 0
+    quotes_unlabelled: int = 0
+    boilerplate: int = 0
+    boilerplate_kept: int = 0  # labelled page boilerplate still in the cleaned text or title
     misses: list[str] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
@@ -209,6 +218,8 @@ def score(labels: Labels, run: Reconciled) -> Score:
     _clustering(labels, run, stated, result)
     _conflicts(labels, run, source_file, result)
     _events(labels, run, source_file, result)
+    _boilerplate(labels, by_path, result)
+    _quotes(labels, run, source_file, result)
     result.copies = len(labels.syndicated)
     result.copies_found = sum(
         1
@@ -389,6 +400,64 @@ def _events(labels: Labels, run: Reconciled, source_file: dict[str, str], result
         )
 
 
+def _quotes(labels: Labels, run: Reconciled, source_file: dict[str, str], result: Score) -> None:
+    """Each found quotation, per source, against the labelled ones of that file with the
+    same words: attributed to the labelled speaker (same surname) or not."""
+    labelled = [q for q in labels.raw.get("quotes", []) if q["file"] not in labels.syndicated]
+    result.quotes_labelled = len(labelled)
+    found_labels: set[int] = set()
+    for quote in run.quotes:
+        for evidence in quote.evidence:
+            file = source_file.get(evidence.source)
+            if file is None or file in labels.syndicated:
+                continue
+            same = [
+                (index, q)
+                for index, q in enumerate(labelled)
+                if q["file"] == file and _same_words(q["words"], quote.words)
+            ]
+            if not same:
+                result.quotes_unlabelled += 1
+                result.misses.append(f"quote not labelled: {file}: {quote.speaker}: {quote.words}")
+                continue
+            result.quotes_matched += 1
+            right = [i for i, q in same if _surname(q["speaker"]) == _surname(quote.speaker)]
+            result.quotes_right_speaker += bool(right)
+            found_labels.update(right)
+            if not right:
+                result.misses.append(
+                    f"wrong speaker: {file}: {quote.speaker} for {same[0][1]['speaker']}: "
+                    f"{quote.words}"
+                )
+    result.quotes_found_labelled = len(found_labels)
+
+
+def _same_words(a: str, b: str) -> bool:
+    a, b = _normal(a)[0].lower(), _normal(b)[0].lower()
+    return a in b or b in a or fuzz.ratio(a, b) >= 90
+
+
+def _surname(name: str) -> str:
+    return name.split()[-1].lower() if name.split() else ""
+
+
+def _boilerplate(labels: Labels, by_path: dict[str, Article], result: Score) -> None:
+    """A labelled boilerplate line is kept when the article's title or one of its sentences
+    is that line, or (for a line of four words or more) contains it."""
+    for line in labels.raw.get("boilerplate", []):
+        article = by_path.get(line["file"])
+        if article is None:
+            continue
+        result.boilerplate += 1
+        wanted = _normal(line["text"])[0].strip().lower()
+        texts = [article.title, *(s.text for s in article.sentences)]
+        normal = [_normal(text)[0].strip().lower() for text in texts]
+        long_enough = len(wanted.split()) >= 4
+        if any(text == wanted or (long_enough and wanted in text) for text in normal):
+            result.boilerplate_kept += 1
+            result.misses.append(f"boilerplate kept: {line['file']}: {line['text']}")
+
+
 # --- running ---------------------------------------------------------------------------------
 
 
@@ -433,8 +502,8 @@ def ratio(part: int, whole: int) -> str:
 def table(scores: Sequence[Score]) -> str:
     head = ("| cluster | key facts found | wrongly rejected | unlabelled accepted | "
             "clustering P / R | corroborated | earned | conflicts P / R | copies found | "
-            "right event |")  # fmt: skip
-    rows = [head, "|" + "---|" * 10]
+            "right event | quotes: right speaker / found | boilerplate kept |")  # fmt: skip
+    rows = [head, "|" + "---|" * 12]
     for s in scores:
         rows.append(
             f"| {s.name} | {s.key_found}/{s.key_facts} = {ratio(s.key_found, s.key_facts)} "
@@ -448,7 +517,10 @@ def table(scores: Sequence[Score]) -> str:
             f"{ratio(s.conflicts_found_labelled, s.conflicts_labelled)} "
             f"| {s.copies_found}/{s.copies} "
             f"| {s.sources_right_event}/{s.sources_in_events} = "
-            f"{ratio(s.sources_right_event, s.sources_in_events)} |"
+            f"{ratio(s.sources_right_event, s.sources_in_events)} "
+            f"| {ratio(s.quotes_right_speaker, s.quotes_matched)} / "
+            f"{ratio(s.quotes_found_labelled, s.quotes_labelled)} "
+            f"| {s.boilerplate_kept}/{s.boilerplate} |"
         )
     return "\n".join(rows)
 

@@ -44,9 +44,37 @@ _JUNK_LINE = re.compile(
       | (?:read\ more|continue\ reading|click\ here)\b.*
       | (?:we|this\ (?:web)?site)\b[^.]{0,40}?\buses?\ cookies\b.*   # cookie banners
       | by\ (?:clicking|continuing|using)\b.*\bcookies\b.*
+      | (?:▶\s*)?listen(?:\ to)?\ (?:this|the)\ (?:article|story|report)\b.*   # audio players
+      | this\ (?:report|story|article)\b.{0,80}?\bwas\ (?:first|originally)\ published\b.*
+      | \(?(?:reporting|writing|editing|additional\ reporting)\ by\b.*  # wire credits
+      | join\ the\ conversation\b.*
+      | (?:sign\ in|log\ in|register|cookie\ settings|privacy(?:\ policy)?
+          |terms\ of\ (?:use|service)|contact\ us|about(?:\ us)?|advertise)$
     )$""",
     re.I | re.X,
 )
+_BYLINE = re.compile(
+    r"^(?:[Bb]y|BY|[Ww]ritten\s+by|[Ww]ords\s+by)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
+    r"(?:\s*(?:,|and|&|\||-|–|—)\s*[^.!?]*)?$"
+)
+_CAPTION = re.compile(
+    r",\s+(?:left|right|centre|center|front|rear|top|bottom|pictured|(?:second|third)\s+from\s+"
+    r"(?:left|right))(?:\s+to\s+right)?,|^(?:file\s+photo|photo|photograph)\b|"
+    r"\b(?:photo|photograph|picture)\s*(?::|by\b)[^.]*\.?$",
+    re.I,
+)
+_PROMPT = re.compile(
+    r"^(?:sign\s+up|subscribe|never\s+miss)\b|\bnewsletter\b|\bin\s+your\s+inbox\b"
+    r"|^get\b.*\b(?:briefing|digest|bulletin)\b",
+    re.I,
+)
+_PROMPT_MAX_WORDS = 20
+_DATELINE_PREFIX = re.compile(
+    r"^[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s*(?:\([A-Za-z .&-]{2,40}\))?"
+    r"\s*[-–—]{1,2}\s+(?=[A-Z\"“])"
+)
+"""A wire dateline before the first sentence: "RENSBERG, March 10 (VPA) - ", "US (Agency) – "."""
+_HEADER_DATE_MAX_WORDS = 12
 # Every line break Unicode knows, so no line of a prompt can start inside a sentence.
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 _LOREM = re.compile(r"lorem ipsum|sed ut perspiciatis|consectetur adipiscing", re.I)
@@ -69,7 +97,7 @@ def clean(document: Document, source_id: str) -> Article:
     lines = _cut_tail(lines)
     lines = [line for line in lines if not _is_junk(line)]
     title = _normalised_lines(document.title or "")[0] or _title(lines)
-    body = [line for line in lines if _is_body(line) and line != title]
+    body = _without_dateline([line for line in lines if _is_body(line) and line != title])
     title = title or _title_from_body(body) or _title_from_path(document.path)
     return Article(
         id=source_id,
@@ -99,6 +127,10 @@ def _take_published_date(lines: list[str]) -> tuple[date | None, list[str]]:
     published: date | None = None
     kept: list[str] = []
     for line in lines:
+        header = _header_date(line)
+        if header is not None:
+            published = published or header
+            continue
         stated = _DATE_PREFIX.match(line) or _DATE_LINE.match(line)
         if stated is None:
             kept.append(line)
@@ -108,6 +140,15 @@ def _take_published_date(lines: list[str]) -> tuple[date | None, list[str]]:
         if rest:
             kept.append(rest)
     return published, kept
+
+
+def _header_date(line: str) -> date | None:
+    """The date of a page's header line ("<Outlet> - Wednesday, March 11, 2026"): a short
+    line, not a sentence, whose date has a year. The line itself is metadata."""
+    if len(line.split()) > _HEADER_DATE_MAX_WORDS or _TERMINAL.search(line):
+        return None
+    found = re.search(rf"\b({_WRITTEN_DATE}|{_ISO_DATE})\b", line, re.I)
+    return _parse_date(found.group(1)) if found else None
 
 
 def _parse_date(text: str) -> date | None:
@@ -128,7 +169,15 @@ def _cut_tail(lines: list[str]) -> list[str]:
 
 
 def _is_junk(line: str) -> bool:
-    return bool(_JUNK_LINE.match(line) or _LOREM.search(line))
+    """Page furniture: widgets, credits, bylines, captions, prompts to subscribe."""
+    return bool(
+        _JUNK_LINE.match(line)
+        or _LOREM.search(line)
+        or _BYLINE.match(line)
+        or _CAPTION.search(line)
+        or (_PROMPT.search(line) and len(line.split()) <= _PROMPT_MAX_WORDS)
+        or (not re.search(r"\w", line) and bool(line))
+    )
 
 
 def _is_bullet(line: str) -> bool:
@@ -158,6 +207,13 @@ def _title(lines: list[str]) -> str:
         if len(line.split()) >= _TITLE_MIN_WORDS:
             return line
     return ""
+
+
+def _without_dateline(body: list[str]) -> list[str]:
+    """The first paragraph without its wire dateline: the place and agency are not news."""
+    if body and (dateline := _DATELINE_PREFIX.match(body[0])):
+        return [body[0][dateline.end() :], *body[1:]]
+    return body
 
 
 def _title_from_body(body: list[str]) -> str:

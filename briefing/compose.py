@@ -14,6 +14,7 @@ whose numbers still lead back to the clusters: hierarchical summarising.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from .errors import ModelOutputError
 from .llm import ModelClient, schema_of
 from .models import BottomLine, Cluster, Digest, DraftStatement, Section, SectionKind, Statement
 from .sections import citations, statement_for
+from .sentences import clauses
 from .tokens import Counter, counter_for
 from .verify import evidence_problems, names_in, numbers_in, word_keys
 
@@ -37,6 +39,7 @@ MAX_POINTS = 30
 """Claims the model is shown at most: every corroborated one, then the top single-source
 ones (the rest still reach the reader, as single-source items)."""
 _FALLBACK_STATEMENTS = 3
+MAX_BOTTOM_LINE = 4
 _CHAT_TEMPLATE_TOKENS = 32
 _TOKENS_PER_ENUM_VALUE = 3
 
@@ -93,13 +96,45 @@ def compose(
     return Composition(title, summary, developments, warnings, rounds)
 
 
+MAX_HEADLINE_WORDS = 12
+MIN_HEADLINE_WORDS = 4
+
+
+def headline(clusters: Sequence[Cluster]) -> str:
+    """A headline from the claim the most sources make (clusters come ranked): the shortest
+    wording any source gives it, or its shortest clause, of 4 to 12 words."""
+    top = clusters[0]
+    wordings = sorted({c.text.strip() for c in top.claims} | {top.canonical}, key=len)
+    candidates = [
+        *wordings,
+        *(part for text in wordings for part in clauses(text, longer_than=0, pairs=False)),
+    ]
+    for text in candidates:
+        if MIN_HEADLINE_WORDS <= len(text.split()) <= MAX_HEADLINE_WORDS:
+            return _as_headline(text)
+    words = wordings[0].split()
+    return _as_headline(" ".join(words[:MAX_HEADLINE_WORDS]))
+
+
+def _as_headline(text: str) -> str:
+    text = text.strip().rstrip(".,;:")
+    return text[:1].upper() + text[1:]
+
+
 def _checked_title(title: str, points: Sequence[Point], warnings: list[str]) -> str | None:
-    """The model's headline, unless it names someone or gives a number no claim shown has."""
-    title = " ".join(title.split())
+    """The model's headline, unless it is too long, or names someone or gives a number no
+    claim shown has."""
+    title = " ".join(title.split()).rstrip(".")
     if not title:
         return None
+    if len(title.split()) > MAX_HEADLINE_WORDS:
+        warnings.append(
+            f"the model's title was not used (over {MAX_HEADLINE_WORDS} words: {title!r})"
+        )
+        return None
     shown = " ".join(_evidence_texts(points))
-    missing = (numbers_in(title) - numbers_in(shown)) | (names_in(title) - word_keys(shown))
+    known = word_keys(shown) | names_in(shown)
+    missing = (numbers_in(title) - numbers_in(shown)) | (names_in(title) - known)
     if missing:
         warnings.append(f"the model's title was not used (not in the claims: {title!r})")
         return None
@@ -254,6 +289,7 @@ def bottom_line_schema(points: Sequence[Point]) -> dict[str, Any]:
     schema = schema_of(BottomLine)
     _cite_only(schema, "statements", list(range(1, len(points) + 1)))
     schema["properties"]["statements"]["minItems"] = min(2, len(points))
+    schema["properties"]["statements"]["maxItems"] = MAX_BOTTOM_LINE
     # Without the cap a small model goes on writing "developments" over single-source
     # claims, citing a corroborated one; every such sentence fails the check and is dropped.
     corroborated = _corroborated(points)
@@ -287,6 +323,11 @@ def summary_section(
     statements = _checked_all(drafts, points, warnings, "bottom-line")
     if not statements:
         statements = [_statement(point) for point in points[:_FALLBACK_STATEMENTS]]
+    elif points and (top := max(points, key=lambda p: p.corroboration)).corroboration > 1:
+        cited = {cluster_id for statement in statements for cluster_id in statement.clusters}
+        if not cited & {cluster.id for cluster in top.clusters}:
+            # What the most sources state leads, whatever the model chose to lead with.
+            statements = [_statement(top), *statements][:MAX_BOTTOM_LINE]
     return Section(heading="Bottom line", kind=SectionKind.summary, statements=tuple(statements))
 
 
@@ -328,12 +369,37 @@ def _checked_all(
     return statements
 
 
+_META_TAIL = re.compile(
+    r",?\s+(?:with|as|according\s+to)\s+(?:\d+|two|three|four|five|six|several|multiple|all)\s+"
+    r"(?:independent\s+)?sources?\b[^.]*(?=\.?$)",
+    re.I,
+)
+_META = re.compile(
+    r"\bcorroborat\w*|\bthis\s+(?:statement|claim)\b|\b(?:the|these)\s+(?:claims|briefing)\b"
+    r"|\b\d+\s+(?:independent\s+)?sources\b",
+    re.I,
+)
+
+
+def _without_meta(text: str) -> str:
+    """The sentence without what it says about the sources ("..., with 2 sources
+    corroborating this statement"): the briefing shows the count itself."""
+    stripped = _META_TAIL.sub("", text.strip()).strip()
+    if stripped and stripped[-1] not in ".!?":
+        stripped += "."
+    return stripped
+
+
 def _checked(
     draft: DraftStatement, points: Sequence[Point], what: str
 ) -> tuple[Statement | None, str]:
     cited = _cited(draft, points)
     if not cited:
         return None, f"dropped a {what} sentence citing no known claim: {draft.text!r}"
+    draft = draft.model_copy(update={"text": _without_meta(draft.text)})
+    if _META.search(draft.text):
+        note = f"{what} sentence about the sources replaced by its claim: {draft.text!r}"
+        return _statement(cited[0]), note
     problems = evidence_problems(draft.text, _evidence_texts(cited))
     if problems:
         note = f"{what} sentence replaced by its claim ({'; '.join(problems)}): {draft.text!r}"
@@ -347,7 +413,8 @@ def _statement(point: Point, composed: bool = False) -> Statement:
         return statement_for(point.clusters[0], composed=composed)
     return Statement(
         text=point.text,
-        citations=citations(e for cluster in point.clusters for e in cluster.evidence),
+        # one passage per source for each fact the statement joins
+        citations=tuple(dict.fromkeys(c for cl in point.clusters for c in citations(cl.evidence))),
         clusters=tuple(cluster.id for cluster in point.clusters),
         corroboration=point.corroboration,
         composed=composed,

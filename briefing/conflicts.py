@@ -3,6 +3,10 @@
 - number, date, actor: two sources make the same claim in the same words, names, numbers
   and dates aside, but with different numbers, dates or named people and organisations; or
   report the same measure (a figure) with different values.
+- number and date, in other words: the clause around a count or day in a claim's passage,
+  the value masked, is close in meaning to a clause of another source's ("14 people were
+  injured", "injuring seventeen passengers") while the values cannot both be true. Running
+  totals "by" different days are a series, not a disagreement.
 - framing: sources set the same development against different historical benchmarks
   ("the first of its kind since 1960" against "the first war-fighting headquarters since
   WWII"). A briefing covers one topic, so every such benchmark is a framing of that topic.
@@ -23,7 +27,7 @@ from itertools import combinations
 from rapidfuzz import fuzz
 
 from .article_checks import contradicting
-from .dates import dates_agree, isos_in
+from .dates import dates_agree, dates_in, isos_in
 from .merge import Corpus, differing_amounts
 from .models import (
     ArticleClaims,
@@ -52,6 +56,12 @@ SAME_MEASURE = 80.0
 SAME_SUBJECT_MEANING = 0.65
 """Cosine of a claim and another article's sentence at which the sentence is about the same
 thing (a count there that cannot be true with the claim's is a disagreement)."""
+SAME_VALUE_MEANING = 0.65
+"""Cosine of two clauses, their counts or dates masked, at which they count or date the same
+thing."""
+COMPARED_BY_VALUE = 200
+"""Clusters (best first) whose counts and days are compared with every source's: bounds the
+work on hundreds of look-alike articles."""
 SAME_SUBJECT = 0.1
 """Weighted overlap of two benchmark sentences (benchmark words aside) that links them."""
 SAME_FRAME = 0.7
@@ -73,6 +83,12 @@ _SECOND_WORLD_WAR = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
+_RUNNING_TOTAL = re.compile(r"\b(?:by|as of|as at|so far|until|through)\s+(?:the\s+)?$", re.I)
+_NUMBERS = re.compile(
+    r"\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|"
+    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
 _MONTH_KEYS = frozenset(
     word_keys(
@@ -103,11 +119,28 @@ def find_conflicts(
     conflicts = _told_differently(clusters, corpus)
     if meaning is not None:
         conflicts += _counted_differently(clusters, corpus, meaning)
+        conflicts += _told_in_other_words(clusters, corpus, meaning)
         conflicts += _dated_differently(clusters, corpus, meaning)
     conflicts += _figure_conflicts(extracted)
     conflicts += _framing_conflicts(corpus)
     conflicts += _source_errors(corpus, extracted)
-    return conflicts
+    return _each_once(conflicts)
+
+
+def _each_once(conflicts: Sequence[Conflict]) -> list[Conflict]:
+    """One conflict per kind, clusters and sources involved: two finders may see the same."""
+    seen: set[tuple[ConflictKind, tuple[str, ...], frozenset[str]]] = set()
+    kept = []
+    for conflict in conflicts:
+        key = (
+            conflict.kind,
+            conflict.clusters,
+            frozenset(s for side in conflict.sides for s in side.sources),
+        )
+        if key not in seen:
+            seen.add(key)
+            kept.append(conflict)
+    return kept
 
 
 # --- the same claim, told differently -----------------------------------------------------
@@ -213,7 +246,12 @@ def _counted_differently(
         counted = {q.unit: q for q in quantities(cluster.canonical)}
         if not counted:
             continue
-        passages = _passages_about(cluster, corpus, meaning)
+        own = cluster.claims[0].evidence[0]
+        passages = {
+            source: passage
+            for source, passage in _passages_about(cluster, corpus, meaning).items()
+            if not _on_different_days(own, passage, corpus)  # a series, not a disagreement
+        }
         for unit in counted:
             conflict = _count_conflict(cluster, unit, passages)
             if conflict is not None:
@@ -226,11 +264,11 @@ def _passages_about(cluster: Cluster, corpus: Corpus, meaning: Meaning) -> dict[
     passages = {e.source: e for claim in cluster.claims for e in claim.evidence[:1]}
     passages.update({e.source: e for e in cluster.support if e.source not in passages})
     for article in corpus.articles:
-        if article.id in passages or not (sentences := corpus.searchable(article)):
+        if article.id in passages:
             continue
-        best = max(sentences, key=lambda s: meaning.texts(cluster.canonical, s.text))
-        if meaning.texts(cluster.canonical, best.text) >= SAME_SUBJECT_MEANING:
-            passages[article.id] = Evidence.of(article.id, best)
+        closest = corpus.closest(cluster.canonical, article, meaning)
+        if closest is not None and closest[1] >= SAME_SUBJECT_MEANING:
+            passages[article.id] = Evidence.of(article.id, closest[0])
     return passages
 
 
@@ -261,6 +299,134 @@ def _count_conflict(cluster: Cluster, unit: str, passages: dict[str, Evidence]) 
                 evidence=tuple(evidences),
             )
             for counts, evidences in groups
+        ),
+        clusters=(cluster.id,),
+    )
+
+
+@dataclass(frozen=True)
+class _Mention:
+    """A count or a day given in a clause of an article, with the clause's words around it."""
+
+    evidence: Evidence
+    value: Quantity | str
+    """A count's range, or a day as ISO."""
+    says: str
+    context: str
+    """The clause with its count or date masked: what is counted or dated, whatever the value."""
+
+    def agrees(self, other: _Mention) -> bool:
+        if isinstance(self.value, Quantity) and isinstance(other.value, Quantity):
+            return self.value.meets(other.value)
+        return self.value == other.value
+
+    def comparable(self, other: _Mention) -> bool:
+        """Money against money in one currency, shares against shares, counts against
+        counts, days against days."""
+        if isinstance(self.value, str) or isinstance(other.value, str):
+            return isinstance(self.value, str) and isinstance(other.value, str)
+        kinds = {"$", "€", "£", "¥", "%"}
+        units = {self.value.unit, other.value.unit}
+        return len(units) == 1 if units & kinds else True
+
+
+def _mentions(article_id: str, units: Sequence[tuple[Sentence, str]], published: date | None
+              ) -> list[_Mention]:  # fmt: skip
+    found = []
+    for sentence, text in units:
+        evidence = Evidence.of(article_id, sentence)
+        counted = quantities(text)
+        if len(counted) == 1:
+            masked = _NUMBERS.sub("N", counted[0].text)
+            context = text.replace(counted[0].text, masked)
+            found.append(_Mention(evidence, counted[0], counted[0].text, context))
+        written = dates_in(text)
+        days = _days(text, published)
+        if len(written) == 1 and len(days) == 1:
+            context = text.replace(written[0], "on a day")
+            day = days.pop()
+            found.append(_Mention(evidence, day, day, context))
+    return found
+
+
+def _told_in_other_words(
+    clusters: Sequence[Cluster], corpus: Corpus, meaning: Meaning
+) -> list[Conflict]:
+    """Counts and days of the same thing however each source words it ("14 people were
+    injured", "injuring seventeen passengers"): the clauses around them, values masked,
+    close in meaning; sources whose values cannot both be true stand on different sides.
+    Counts dated to different days are a series, not a disagreement."""
+    mentions = {
+        a.id: _mentions(a.id, corpus.units(a), corpus.published(a.id)) for a in corpus.articles
+    }
+    meaning.prepare_texts([m.context for found in mentions.values() for m in found])
+    found: dict[frozenset[tuple[str, ...]], Conflict] = {}
+    for cluster in clusters[:COMPARED_BY_VALUE]:
+        cited = {e.sentence for e in cluster.claims[0].evidence}
+        source = cluster.claims[0].source
+        for own in (m for m in mentions.get(source, []) if m.evidence.sentence in cited):
+            passages = {source: own}
+            for article_id, others in mentions.items():
+                match = _same_mention(own, others, corpus, meaning)
+                if article_id != source and match is not None:
+                    passages[article_id] = match
+            conflict = _mention_sides(cluster, passages)
+            if conflict is not None:
+                found.setdefault(frozenset(side.sources for side in conflict.sides), conflict)
+    return list(found.values())
+
+
+def _same_mention(
+    own: _Mention, others: Sequence[_Mention], corpus: Corpus, meaning: Meaning
+) -> _Mention | None:
+    candidates = [m for m in others if own.comparable(m)]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda m: meaning.texts(own.context, m.context))
+    if meaning.texts(own.context, best.context) < SAME_VALUE_MEANING:
+        return None
+    if isinstance(own.value, Quantity) and _on_different_days(own.evidence, best.evidence, corpus):
+        return None
+    return best
+
+
+def _on_different_days(a: Evidence, b: Evidence, corpus: Corpus) -> bool:
+    """Both passages give a running total "by" or "as of" a day, and not the same day: a
+    series of counts, not a disagreement. (A count of one event dated differently is still
+    compared: the date may be what the sources disagree on.)"""
+    days_a = _running_total_days(a.quote)
+    days_b = _running_total_days(b.quote)
+    return bool(days_a and days_b and not days_a & days_b)
+
+
+def _running_total_days(text: str) -> set[str]:
+    return {
+        when.lower() for when in dates_in(text) if _RUNNING_TOTAL.search(text[: text.find(when)])
+    }
+
+
+def _mention_sides(cluster: Cluster, passages: dict[str, _Mention]) -> Conflict | None:
+    groups: list[list[_Mention]] = []
+    for _, mention in sorted(passages.items()):
+        for group in groups:
+            if all(mention.agrees(other) for other in group):
+                group.append(mention)
+                break
+        else:
+            groups.append([mention])
+    if len(groups) < 2:
+        return None
+    kind = ConflictKind.number if isinstance(groups[0][0].value, Quantity) else ConflictKind.date
+    return Conflict(
+        kind=kind,
+        subject=cluster.canonical,
+        sides=tuple(
+            ConflictSide(
+                says=" / ".join(dict.fromkeys(m.says for m in group)),
+                sources=tuple(m.evidence.source for m in group),
+                evidence=tuple(m.evidence for m in group),
+            )
+            for group in groups
         ),
         clusters=(cluster.id,),
     )

@@ -274,6 +274,18 @@ class _WholeArticle:
         )
 
 
+def _first_of_each_text(claims: list[Claim]) -> list[Claim]:
+    """A small model sometimes writes one claim several times: it is one claim."""
+    seen: set[str] = set()
+    unique = []
+    for claim in claims:
+        key = " ".join(claim.text.lower().split()).rstrip(".")
+        if key not in seen:
+            seen.add(key)
+            unique.append(claim)
+    return unique
+
+
 class _Context:
     """What grounding one chunk needs: the article's sentences, the numbers the model saw,
     and what holds for the whole article."""
@@ -286,10 +298,12 @@ class _Context:
         self.whole = whole
 
     def grounded(self, summary: ArticleSummary) -> ArticleClaims:
-        drafted = [
-            self.claim(draft, f"{self.article.id}-{index}")
-            for index, draft in enumerate(summary.claims, start=1)
-        ]
+        drafted = _first_of_each_text(
+            [
+                self.claim(draft, f"{self.article.id}-{index}")
+                for index, draft in enumerate(summary.claims, start=1)
+            ]
+        )
         cited = {e.sentence for claim in drafted for e in claim.evidence}
         quoted = [
             self.sentence_claim(number, f"{self.article.id}-{len(drafted) + index}")

@@ -4,10 +4,13 @@ Pure. Two steps:
 1. Clustering: a verified claim joins the cluster whose members it resembles most, if that
    resemblance clears the similarity's `same_claim` bar (`similarity.py`; lexical by default).
 2. Corroboration: for every cluster, each other article is searched for a sentence that
-   states the claim too: every name and number of the claim occurs in it and it carries most
-   of the claim's weight of words. Such a passage counts its article as a source even when
-   the model did not pick that fact out of it. Duplicates never reach this stage, so a
-   syndicated copy cannot count twice.
+   states the claim too: in its words (every name and number of the claim occurs in it and
+   it carries most of the claim's weight of words) or, with a sentence encoder, in other
+   words (the sentence or one of its clauses is close in meaning, has every number and most
+   names of the claim, and shares something with it beyond the topic every article is
+   about). Such a passage counts its article as a source even when the model did not pick
+   that fact out of it. Duplicates never reach this stage, so a syndicated copy cannot count
+   twice.
 """
 
 from __future__ import annotations
@@ -15,19 +18,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from .article_checks import addressed_to_model
 from .dates import dates_agree, dates_in, isos_in
 from .models import Article, ArticleClaims, Claim, ClaimType, Cluster, Evidence, Sentence
+from .sentences import clauses
 from .similarity import LexicalSimilarity, Meaning, Similarity, StemWeights
-from .verify import amounts, evidence_problems, names_in
+from .verify import (
+    amounts,
+    evidence_problems,
+    names_in,
+    numbers_in,
+    polarity_problems,
+    word_keys,
+)
 
 SUPPORT_COVERAGE = 0.6
 """Share of a claim's word weight another article's sentence must carry to corroborate it."""
 SEARCHED_BY_MEANING = 300
-SUPPORT_MEANING = 0.5
-"""Cosine between a claim and another article's sentence at which, with every name and number
-of the claim in it, the sentence states the claim in other words."""
+MIN_ARTICLES_FOR_TOPIC = 3
+SUPPORT_MEANING = 0.6
+"""Cosine between a claim and another article's sentence (or clause) at which, with every
+number and most names of the claim in it and something specific in common, the sentence
+states the claim in other words."""
 
 _TYPE_RANK = {
     ClaimType.event: 0,
@@ -49,6 +63,7 @@ class Corpus:
     flagged: frozenset[tuple[str, int]] = frozenset()
     _citable: dict[str, list[Sentence]] = field(default_factory=dict, compare=False)
     _published: dict[str, date | None] = field(default_factory=dict, compare=False)
+    _units: dict[str, list[tuple[Sentence, str]]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, articles: Sequence[Article], extracted: Sequence[ArticleClaims] = ()) -> Corpus:
@@ -75,6 +90,68 @@ class Corpus:
         """The citable sentences compared by meaning: the first `SEARCHED_BY_MEANING`, which
         bounds the sentence encoder's work on a huge article (a news article has far fewer)."""
         return self.citable(article)[:SEARCHED_BY_MEANING]
+
+    def units(self, article: Article) -> list[tuple[Sentence, str]]:
+        """The searchable sentences and their clauses, each with the sentence it lies in: a
+        fact another source states may be one clause of a long sentence here."""
+        if article.id not in self._units:
+            self._units[article.id] = [
+                (sentence, text)
+                for sentence in self.searchable(article)
+                for text in (sentence.text, *clauses(sentence.text))
+            ]
+        return self._units[article.id]
+
+    def closest(
+        self, text: str, article: Article, meaning: Meaning
+    ) -> tuple[Sentence, float] | None:
+        """The article's sentence closest in meaning to `text` (through its best clause)."""
+        units = self.units(article)
+        if not units:
+            return None
+        sentence, unit = max(units, key=lambda u: meaning.texts(text, u[1]))
+        return sentence, meaning.texts(text, unit)
+
+    @cached_property
+    def topic_names(self) -> frozenset[str]:
+        """Names every article uses: the topic itself, which tells one claim about it from
+        another no more than "the" does. Two articles share too little to tell a topic."""
+        if len(self.articles) < MIN_ARTICLES_FOR_TOPIC:
+            return frozenset()
+        per_article = [
+            frozenset().union(*(names_in(s.text, self.names) for s in article.sentences))
+            for article in self.articles
+        ]
+        return frozenset.intersection(*per_article)
+
+    def concrete(self, text: str) -> bool:
+        """The text pins something down: a number, a date, or someone beyond the topic's
+        names (commentary about the topic names no one the topic does not)."""
+        return bool(
+            numbers_in(text) or dates_in(text) or names_in(text, self.names) - self.topic_names
+        )
+
+    @cached_property
+    def _stems_per_article(self) -> list[frozenset[str]]:
+        return [
+            frozenset().union(*(self.weights.stems(s.text) for s in article.sentences))
+            for article in self.articles
+        ]
+
+    def anchored(self, claim: str, passage: str) -> bool:
+        """The passage shares something specific with the claim, beyond the topic every
+        article is about: a number, a name not every article uses, or a word not every
+        article uses ("alliance" on a topic every article calls one is not enough)."""
+        if numbers_in(claim) & numbers_in(passage):
+            return True
+        names = self.names
+        if (names_in(claim, names) & names_in(passage, names)) - self.topic_names:
+            return True
+        return any(
+            len(self.articles) < MIN_ARTICLES_FOR_TOPIC
+            or not all(stem in stems for stems in self._stems_per_article)
+            for stem in self.weights.stems(claim) & self.weights.stems(passage)
+        )
 
     def published(self, source: str) -> date | None:
         if not self._published:
@@ -109,7 +186,7 @@ def cluster_claims(
     similarity = similarity or LexicalSimilarity(corpus.weights)
     similarity.prepare([claim for article in extracted for claim in article.verified])
     if isinstance(similarity, Meaning):  # every sentence may support a claim: one batch
-        similarity.prepare_texts([s.text for a in corpus.articles for s in corpus.searchable(a)])
+        similarity.prepare_texts([text for a in corpus.articles for _, text in corpus.units(a)])
     groups: list[list[Claim]] = []
     for article in extracted:
         for claim in article.verified:
@@ -140,11 +217,12 @@ def ranked(clusters: Sequence[Cluster]) -> list[Cluster]:
 
 
 def supporting_passage(
-    claim: str, sentences: Sequence[Sentence], corpus: Corpus, meaning: Meaning | None = None
+    claim: str, article: Article, corpus: Corpus, meaning: Meaning | None = None
 ) -> Sentence | None:
-    """The sentence that states `claim` best, if one states it at all: one that carries most
-    of its rare words, or (with `meaning`) one close in meaning; either way, every name and
-    number of the claim must be in it."""
+    """The article's sentence that states `claim` best, if one states it at all: one that
+    carries most of its rare words and every name and number of the claim, or (with
+    `meaning`) one whose sentence or clause is close in meaning and `restated` holds."""
+    sentences = corpus.citable(article)
     best = max(sentences, key=lambda s: corpus.weights.coverage(claim, s.text), default=None)
     if (
         best is not None
@@ -152,15 +230,25 @@ def supporting_passage(
         and not evidence_problems(claim, [best.text], corpus.names)
     ):
         return best
-    searched = sentences[:SEARCHED_BY_MEANING]
-    if meaning is None or not searched:
+    closest = corpus.closest(claim, article, meaning) if meaning is not None else None
+    if closest is None or closest[1] < SUPPORT_MEANING:
         return None
-    best = max(searched, key=lambda s: meaning.texts(claim, s.text))
-    if meaning.texts(claim, best.text) < SUPPORT_MEANING:
+    passage = closest[0].text
+    if not corpus.anchored(claim, passage) or not restated(claim, passage, corpus.names):
         return None
-    if evidence_problems(claim, [best.text], corpus.names):
-        return None
-    return best
+    return closest[0]
+
+
+def restated(claim: str, passage: str, names: frozenset[str]) -> bool:
+    """Whether a passage close in meaning to `claim` can state it in other words: it has
+    every number of the claim, counts nothing the claim counts differently, negates what
+    the claim negates, and names most of whom the claim names."""
+    if numbers_in(claim) - numbers_in(passage) or differing_amounts(claim, passage):
+        return False
+    if polarity_problems(claim, passage):
+        return False
+    named = names_in(claim, names)
+    return len(named - word_keys(passage)) <= len(named) // 2
 
 
 def _support(group: list[Claim], corpus: Corpus, similarity: Similarity) -> list[Evidence]:
@@ -170,9 +258,8 @@ def _support(group: list[Claim], corpus: Corpus, similarity: Similarity) -> list
     for article in corpus.articles:
         if article.id in claimed:
             continue
-        sentences = corpus.citable(article)
         for claim in group:
-            passage = supporting_passage(claim.text, sentences, corpus, meaning)
+            passage = supporting_passage(claim.text, article, corpus, meaning)
             if passage is not None:
                 found.append(Evidence.of(article.id, passage))
                 break

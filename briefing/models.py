@@ -339,6 +339,8 @@ class Statement(Frozen):
         default=None, description="For a disagreement: what kind of thing the sources differ on."
     )
     when: str | None = Field(default=None, description="For a timeline entry: its ISO date.")
+    speaker: str | None = Field(default=None, description="For a quotation: who said it.")
+    role: str | None = Field(default=None, description="For a quotation: the speaker's role.")
     change: ChangeKind | None = Field(
         default=None, description="In the since-last section: new or changed since the last run."
     )
@@ -347,12 +349,31 @@ class Statement(Frozen):
     )
 
 
+class QuoteKind(StrEnum):
+    direct = "direct"
+    paraphrase = "paraphrase"
+
+
+class Quote(Frozen):
+    """Words an article attributes to a named speaker: quoted exactly, or a position the
+    article reports them stating ("X said that ...")."""
+
+    speaker: str
+    role: str | None = Field(
+        default=None, description="The speaker's role as the article writes it."
+    )
+    words: str = Field(description="Exactly as the article gives them.")
+    kind: QuoteKind
+    evidence: tuple[Evidence, ...] = Field(min_length=1)
+
+
 class SectionKind(StrEnum):
     summary = "summary"
     developments = "developments"
     since_last = "since_last"
     disagreements = "disagreements"
     events = "events"
+    quotes = "quotes"
     timeline = "timeline"
     single_source = "single_source"
 
@@ -467,6 +488,9 @@ class Briefing(Frozen):
         default=(), description="The occasions the sources report, and which source reports which."
     )
     timeline: tuple[TimelineEntry, ...] = ()
+    quotes: tuple[Quote, ...] = Field(
+        default=(), description="Attributed quotations and positions, grouped by speaker."
+    )
     since_last: SinceLast | None = Field(
         default=None,
         description="What changed since the previous briefing; None when there was none.",

@@ -41,16 +41,19 @@ from .models import (
     Conflict,
     Document,
     Event,
+    Quote,
     SourceInfo,
     TimelineEntry,
 )
 from .progress import Progress, silent
+from .quotes import find_quotes
 from .render import to_json, to_markdown
 from .render_html import to_html
 from .runtime import choose, default_threads, mark_crashed, probe_in_child
 from .sections import (
     disagreements_section,
     events_section,
+    quotes_section,
     single_source_figures,
     single_source_section,
     timeline_section,
@@ -320,6 +323,7 @@ class Reconciled:
     conflicts: list[Conflict]
     events: list[Event]
     timeline: list[TimelineEntry]
+    quotes: list[Quote]
     warnings: list[str]
     failures: list[str]
 
@@ -361,6 +365,7 @@ class _Run:
             conflicts=find_conflicts(clusters, extracted, corpus, meaning),
             events=find_events(extracted, corpus, meaning) if meaning else [],
             timeline=build_timeline(corpus, extracted),
+            quotes=find_quotes(corpus.articles),
             warnings=warnings,
             failures=failures,
         )
@@ -387,14 +392,17 @@ class _Run:
             composition.developments,
             disagreements_section(conflicts),
             events_section(events),
+            quotes_section(reconciled.quotes),
             timeline_section(timeline, undated_sources(corpus)),
-            single_source_section(clusters, single_source_figures(figures, texts), shown),
+            single_source_section(
+                clusters, single_source_figures(figures, texts), shown, corpus.concrete
+            ),
         )
         usage = client.usage.model_copy(deep=True)
         usage.seconds = round(time.monotonic() - self.started, 2)
         usage.cost = round(usage.cost, 6) if usage.cost is not None else None
         return Briefing(
-            title=self.settings.title or composition.title or unique[0].title,
+            title=self.settings.title or composition.title or compose.headline(clusters),
             generated_at=self.now or datetime.now(UTC),
             model=client.model,
             sources=tuple(
@@ -409,6 +417,7 @@ class _Run:
             conflicts=tuple(conflicts),
             events=tuple(events),
             timeline=tuple(timeline),
+            quotes=tuple(reconciled.quotes),
             extracted=tuple(extracted),
         )
 

@@ -76,7 +76,7 @@ def quantities(text: str) -> list[Quantity]:
         value = _value(match["number"])
         if value is None:
             continue
-        if 1900 <= value <= 2100 and not match["currency"] and not match["scale"]:
+        if _year_like(match["number"], value) and not match["currency"] and not match["scale"]:
             continue  # a year
         unit = _unit(match)
         if unit is None:
@@ -99,6 +99,11 @@ def disagreeing(a: list[Quantity], b: list[Quantity]) -> list[tuple[Quantity, Qu
             continue
         pairs += [(first, other) for other in same_unit]
     return pairs
+
+
+def _year_like(number: str, value: float) -> bool:
+    """1900 to 2100 written as four plain digits ("2,000 patients" is a count)."""
+    return number.isdigit() and 1900 <= value <= 2100
 
 
 def _value(number: str) -> float | None:

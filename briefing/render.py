@@ -72,10 +72,19 @@ def _section(section: Section, footnotes: _Footnotes) -> list[str]:
     if section.note:
         lines += [f"*{escape(section.note)}*", ""]
     if section.kind is SectionKind.summary:
-        lines.append(" ".join(escape(s.text) + footnotes.marks(s) for s in section.statements))
+        lines.append(
+            " ".join(
+                escape(s.text) + _stated_by(s) + footnotes.marks(s) for s in section.statements
+            )
+        )
     else:
         lines += [_item(section.kind, s, footnotes) for s in section.statements]
     return [*lines, ""] if section.statements else lines
+
+
+def _stated_by(statement: Statement) -> str:
+    count = statement.corroboration
+    return f" *({count} source{'s' if count != 1 else ''})*"
 
 
 def _item(kind: SectionKind, statement: Statement, footnotes: _Footnotes) -> str:

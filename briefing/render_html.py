@@ -17,6 +17,15 @@ body { font-family: Georgia, serif; max-width: 46rem; margin: 2rem auto; padding
 .byline, .where { color: #555; font-size: 0.9rem; }
 .sources { color: #555; }
 sup a { text-decoration: none; }
+.fn { position: relative; }
+.fn .passage { display: none; position: absolute; left: 0; top: 1.4em; z-index: 2; width: 22rem;
+               background: #fffef5; border: 1px solid #bbb; padding: 0.4rem 0.6rem;
+               font-size: 0.85rem; line-height: 1.35; color: #222; }
+.fn:hover .passage, .fn:focus .passage, .fn:focus-within .passage { display: block; }
+table.matrix { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0 1rem; }
+table.matrix th, table.matrix td { border: 1px solid #ccc; padding: 0.2rem 0.4rem; }
+table.matrix td.mark { text-align: center; }
+.states { color: #1a6b1a; } .differs { color: #a61b1b; font-weight: bold; }
 blockquote { margin: 0.3rem 0; padding-left: 0.8rem; border-left: 3px solid #ccc; }
 code { font-size: 0.85rem; word-break: break-all; }
 """.strip()
@@ -27,6 +36,8 @@ def to_html(briefing: Briefing) -> str:
     body = [f"<h1>{esc(briefing.title)}</h1>", _byline(briefing)]
     for section_id, section in _section_ids(briefing.sections):
         body += _section(section, section_id, citations)
+        if section.kind is SectionKind.developments:
+            body += _matrix(section, briefing)
     body += _sources(briefing.sources)
     body += citations.passages(briefing.sources)
     body += _warnings(briefing.warnings)
@@ -47,14 +58,19 @@ class _Citations:
         self._references: dict[int, int] = {}
 
     def marks(self, statement: Statement) -> str:
-        numbers = [self._numbers.setdefault(c, len(self._numbers) + 1) for c in statement.citations]
-        return "".join(self._mark(number) for number in dict.fromkeys(numbers))
+        numbered = {
+            self._numbers.setdefault(c, len(self._numbers) + 1): c for c in statement.citations
+        }
+        return "".join(self._mark(number, citation) for number, citation in numbered.items())
 
-    def _mark(self, number: int) -> str:
+    def _mark(self, number: int, citation: Citation) -> str:
+        """A footnote whose passage shows on hover or keyboard focus, and links to it below."""
         occurrence = self._references.get(number, 0) + 1
         self._references[number] = occurrence
         ref = f"ref-{number}-{occurrence}"
-        return f'<sup><a href="#q{number}" id="{ref}">[{number}]</a></sup>'
+        shown = f"{esc(citation.source)}: {esc(citation.quote)}"
+        passage = f'<span class="passage" role="tooltip">{shown}</span>'
+        return f'<sup><a href="#q{number}" id="{ref}" class="fn">[{number}]{passage}</a></sup>'
 
     def passages(self, sources: tuple[SourceInfo, ...]) -> list[str]:
         if not self._numbers:
@@ -119,7 +135,7 @@ def _section(section: Section, section_id: str, citations: _Citations) -> list[s
 
 
 def _running(statement: Statement, citations: _Citations) -> str:
-    return esc(statement.text) + citations.marks(statement)
+    return esc(statement.text) + _count(statement.corroboration) + citations.marks(statement)
 
 
 def _item(kind: SectionKind, statement: Statement, citations: _Citations) -> str:
@@ -136,6 +152,46 @@ def _item(kind: SectionKind, statement: Statement, citations: _Citations) -> str
         was = f' <em class="was">was: {esc(previously)}</em>' if previously else ""
         return f"<li>{label}{text}{_count(count)}{citations.marks(statement)}{was}</li>"
     return f"<li>{text}{citations.marks(statement)}</li>"
+
+
+MATRIX_LABEL_CHARS = 70
+
+
+def _matrix(developments: Section, briefing: Briefing) -> list[str]:
+    """Key developments by source at a glance: which outlet states each, which gives it
+    differently (a disagreement about the same claim)."""
+    sources = [s.id for s in briefing.sources if not s.duplicate_of]
+    if not developments.statements or len(sources) < 2:
+        return []
+    head = "".join(f'<th scope="col">{esc(source)}</th>' for source in sources)
+    rows = [
+        '<table class="matrix" aria-label="Which source states which key development">',
+        f'<thead><tr><th scope="col">Development</th>{head}</tr></thead>',
+        "<tbody>",
+    ]
+    for statement in developments.statements:
+        stating = {c.source for c in statement.citations}
+        differing = {
+            source
+            for conflict in briefing.conflicts
+            if set(conflict.clusters) & set(statement.clusters)
+            for side in conflict.sides
+            for source in side.sources
+        } - stating
+        label = statement.text
+        if len(label) > MATRIX_LABEL_CHARS:
+            label = label[: MATRIX_LABEL_CHARS - 1].rsplit(" ", 1)[0] + "…"
+        cells = "".join(_cell(source, stating, differing) for source in sources)
+        rows.append(f'<tr><th scope="row">{esc(label)}</th>{cells}</tr>')
+    return [*rows, "</tbody>", "</table>"]
+
+
+def _cell(source: str, stating: set[str], differing: set[str]) -> str:
+    if source in stating:
+        return '<td class="mark"><span class="states" title="states it">✓</span></td>'
+    if source in differing:
+        return '<td class="mark"><span class="differs" title="gives it differently">≠</span></td>'
+    return '<td class="mark"></td>'
 
 
 def _count(count: int) -> str:

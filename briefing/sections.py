@@ -8,7 +8,7 @@ sources' own words.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .models import (
     Citation,
@@ -18,14 +18,16 @@ from .models import (
     Event,
     Evidence,
     Figure,
+    Quote,
+    QuoteKind,
     Section,
     SectionKind,
     Statement,
     TimelineEntry,
 )
-from .verify import evidence_problems, numbers_in
+from .verify import numbers_in
 
-MAX_SINGLE_SOURCE_ITEMS = 15
+MAX_SINGLE_SOURCE_ITEMS = 12
 
 _CONFLICT_LABELS = {
     ConflictKind.number: "Numbers differ",
@@ -47,12 +49,25 @@ def statement_for(cluster: Cluster, composed: bool = False) -> Statement:
     )
 
 
-def citations(evidence: Iterable[Evidence]) -> tuple[Citation, ...]:
+def every_passage(evidence: Iterable[Evidence]) -> tuple[Citation, ...]:
+    """Each passage once: a disagreement quotes every side's words, even two passages of one
+    source (an article contradicting itself)."""
     return tuple(
         dict.fromkeys(
             Citation(source=e.source, quote=e.quote, start=e.start, end=e.end) for e in evidence
         )
     )
+
+
+def citations(evidence: Iterable[Evidence]) -> tuple[Citation, ...]:
+    """One citation per source, its first passage (a claim's own before support found for
+    it): a reader needs one place to check each source, not a footnote per sentence."""
+    first: dict[str, Citation] = {}
+    for e in evidence:
+        first.setdefault(
+            e.source, Citation(source=e.source, quote=e.quote, start=e.start, end=e.end)
+        )
+    return tuple(first.values())
 
 
 def disagreements_section(conflicts: Sequence[Conflict]) -> Section:
@@ -73,7 +88,7 @@ def _conflict_statement(conflict: Conflict) -> Statement:
     sources = {source for side in conflict.sides for source in side.sources}
     return Statement(
         text=text,
-        citations=citations(e for side in conflict.sides for e in side.evidence),
+        citations=every_passage(e for side in conflict.sides for e in side.evidence),
         clusters=conflict.clusters,
         corroboration=len(sources),
         conflict=conflict.kind,
@@ -127,19 +142,64 @@ def events_section(events: Sequence[Event]) -> Section:
     )
 
 
+MAX_QUOTES = 16
+
+
+def quotes_section(quotes: Sequence[Quote]) -> Section:
+    """Who said what, in their own words: quotations first, then positions the articles
+    attribute; grouped by speaker, most-reported speakers first."""
+    reported: dict[str, set[str]] = {}
+    for quote in quotes:
+        reported.setdefault(quote.speaker, set()).update(e.source for e in quote.evidence)
+    ordered = sorted(
+        quotes,
+        key=lambda q: (-len(reported[q.speaker]), list(reported).index(q.speaker),
+                       q.kind is QuoteKind.paraphrase),
+    )  # fmt: skip
+    statements = tuple(_quote_statement(q) for q in ordered[:MAX_QUOTES])
+    left = len(quotes) - MAX_QUOTES
+    return Section(
+        heading="Who said what",
+        kind=SectionKind.quotes,
+        statements=statements,
+        note=f"{left} more are in briefing.json." if left > 0 else "",
+    )
+
+
+def _quote_statement(quote: Quote) -> Statement:
+    who = f"{quote.speaker} ({quote.role})" if quote.role else quote.speaker
+    said = f"“{quote.words}”" if quote.kind is QuoteKind.direct else f"said {quote.words}."
+    sources = {e.source for e in quote.evidence}
+    return Statement(
+        text=f"{who}: {said}",
+        citations=citations(quote.evidence),
+        corroboration=len(sources),
+        speaker=quote.speaker,
+        role=quote.role,
+    )
+
+
 def single_source_section(
-    clusters: Sequence[Cluster], figures: Sequence[Figure], shown_elsewhere: set[str]
+    clusters: Sequence[Cluster],
+    figures: Sequence[Figure],
+    shown_elsewhere: set[str],
+    concrete: Callable[[str], bool],
 ) -> Section:
-    """Claims and figures only one source gives, each marked as such."""
+    """Concrete claims only one source gives (someone doing something, a number, a date),
+    each marked as such; commentary and the rest stay in briefing.json."""
     single = [c for c in clusters if len(c.sources) == 1 and c.id not in shown_elsewhere]
-    statements = [statement_for(cluster) for cluster in single[:MAX_SINGLE_SOURCE_ITEMS]]
-    cited = {c for statement in statements for c in statement.citations}
-    statements += [
-        Statement(text=_figure_text(figure), citations=citations([figure.evidence]))
-        for figure in figures
-        if not cited & set(citations([figure.evidence]))
-    ]
-    left = len(single) - MAX_SINGLE_SOURCE_ITEMS
+    shown = [c for c in single if concrete(c.canonical)]
+    statements = [statement_for(cluster) for cluster in shown[:MAX_SINGLE_SOURCE_ITEMS]]
+    cited = {(c.source, c.start) for statement in statements for c in statement.citations}
+    for figure in figures:
+        passage = figure.evidence
+        if (
+            len(statements) < MAX_SINGLE_SOURCE_ITEMS
+            and (passage.source, passage.start) not in cited
+        ):
+            cited.add((passage.source, passage.start))
+            statements.append(Statement(text=passage.quote, citations=citations([passage])))
+    left = len(single) - len(statements)
     return Section(
         heading="Single-source items",
         kind=SectionKind.single_source,
@@ -159,15 +219,6 @@ def single_source_figures(figures: Sequence[Figure], texts: dict[str, str]) -> l
             if source != figure.evidence.source
         )
     ]
-
-
-def _figure_text(figure: Figure) -> str:
-    """The model's description of the figure when the passage bears it out, else the passage."""
-    unit = f" {figure.unit}" if figure.unit and figure.unit not in figure.value else ""
-    text = f"{figure.measures[:1].upper()}{figure.measures[1:]}: {figure.value}{unit}."
-    if evidence_problems(text, [figure.evidence.quote]):
-        return figure.evidence.quote
-    return text
 
 
 def _joined(items: Sequence[str]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 
 from .models import Article, Sentence
 
@@ -92,3 +93,24 @@ def _trimmed(line: str, start: int, end: int) -> Iterator[tuple[int, int]]:
             start += 1
     if end - start >= 2:
         yield start, end
+
+
+_CLAUSE_BREAK = re.compile(
+    r",\s+|;\s+|:\s+|\s+[—–-]\s+"
+    r"|\s+(?:and|but|while|as|after|before|which|who|when|where|although|because|since)\s+"
+)
+MIN_CLAUSE_WORDS = 3
+MIN_SPLIT_WORDS = 16
+"""A sentence shorter than this states one fact, or its clauses are too short to mean much."""
+
+
+def clauses(text: str, longer_than: int = MIN_SPLIT_WORDS, *, pairs: bool = True) -> list[str]:
+    """A long sentence's clauses of three words or more, alone and (with `pairs`, for
+    comparing meaning, not for a reader) each with the next: a long sentence often states
+    several facts, and another source may state only one."""
+    if len(text.split()) < longer_than:
+        return []
+    parts = [part for part in _CLAUSE_BREAK.split(text) if len(part.split()) >= MIN_CLAUSE_WORDS]
+    if len(parts) < 2:
+        return []
+    return parts + ([f"{first} {second}" for first, second in pairwise(parts)] if pairs else [])

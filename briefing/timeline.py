@@ -26,8 +26,11 @@ from .models import (
     Sentence,
     TimelineEntry,
 )
+from .sentences import clauses
 from .verify import TITLE_WORDS, name_key, word_keys
 
+MAX_ENTRY_WORDS = 20
+MIN_ENTRY_WORDS = 5
 SAME_EVENT = 0.4
 """Weighted share of words (of all in both passages) from which two sources' entries for
 one date are one event."""
@@ -76,7 +79,7 @@ def _dated(article: Article, claims: ArticleClaims, corpus: Corpus) -> list[Time
             entry = TimelineEntry(
                 when=iso,
                 written=(when,),
-                text=_text_for(sentence, iso, claims, article),
+                text=_short(_text_for(sentence, iso, claims, article), when),
                 target=_is_target(sentence.text, when),
                 sources=(article.id,),
                 evidence=(Evidence.of(article.id, sentence),),
@@ -110,6 +113,22 @@ def _text_for(sentence: Sentence, iso: str | None, claims: ArticleClaims, articl
         if iso is not None and iso in isos_in(claim.text, article.published):
             return claim.text
     return sentence.text
+
+
+def _short(text: str, when: str) -> str:
+    """The entry in at most `MAX_ENTRY_WORDS` words: the shortest clause that gives its date
+    when the sentence is longer (the whole passage is one click away)."""
+    if len(text.split()) <= MAX_ENTRY_WORDS:
+        return text
+    dated = [
+        part
+        for part in clauses(text, longer_than=0, pairs=False)
+        if when in part and MIN_ENTRY_WORDS <= len(part.split()) <= MAX_ENTRY_WORDS
+    ]
+    if dated:
+        best = max(dated, key=lambda part: len(part.split()))
+        return best[:1].upper() + best[1:].rstrip(",;:") + ("" if best.endswith(".") else ".")
+    return " ".join(text.split()[:MAX_ENTRY_WORDS]).rstrip(",;:") + "…"
 
 
 def _is_baseline(text: str, when: str) -> bool:

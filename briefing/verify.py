@@ -23,8 +23,10 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _NUMBER_WORDS = {
     "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
     "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+    "thirteen": "13", "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17",
+    "eighteen": "18", "nineteen": "19",
     "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100",
-    "thousand": "1000", "eighteen": "18", "double": "2", "twice": "2", "triple": "3",
+    "thousand": "1000", "double": "2", "twice": "2", "triple": "3",
 }  # fmt: skip
 _STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be been before being

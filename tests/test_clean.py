@@ -252,3 +252,44 @@ def test_cleaning_is_idempotent(text: str) -> None:
 def test_cleaning_is_idempotent_with_date_lines(text: str) -> None:
     once = clean_text(text)
     assert clean_text(once) == once
+
+
+# --- page furniture of real news sites (shapes written for the tests, no real page copied) ---
+
+PAGE = """Harbour News
+By Jane Doe, Harbour Correspondent
+Harbour News - Wednesday, March 11, 2026
+Listen to this article · 4 min
+PORTVILLE, March 10 (HPA) - The port authority closed the north pier on Tuesday.
+Ann Lee, left, and Tom Ray shake hands at the harbour office in February.
+Officials said 12 workers were evacuated and no one was hurt.
+Sign up for our free newsletter and get the day's top stories every morning.
+Join the conversation – 48 comments
+This report by the Harbour Press Agency was first published on March 11, 2026.
+"""
+
+
+def test_bylines_captions_widgets_prompts_and_wire_footers_never_reach_the_text() -> None:
+    article = clean(Document(path="page.txt", text=PAGE), "s1")
+    assert paragraphs(article) == [
+        "The port authority closed the north pier on Tuesday.",
+        "Officials said 12 workers were evacuated and no one was hurt.",
+    ]
+
+
+def test_a_header_date_is_the_publication_date_and_a_byline_is_never_the_title() -> None:
+    article = clean(Document(path="page.txt", text=PAGE), "s1")
+    assert article.published == date(2026, 3, 11)
+    assert article.title == "Harbour News" or not article.title.startswith("By ")
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "By Tuesday evening the fire had reached the coast.",
+        "The minister said the plan would be published on March 11, 2026, after talks.",
+        "Investors should sign up early, the broker said, as the offer is limited to 12 days.",
+    ],
+)
+def test_sentences_that_merely_look_like_furniture_are_kept(kept: str) -> None:
+    assert clean_text(f"{kept}\n\nThe talks continue on Friday.").startswith(kept)

@@ -65,6 +65,7 @@ C3 = cluster("c3", TREATY, "c")
 C4 = cluster("c4", TALKS, "a", "b", "c")
 CLUSTERS = [C1, C2, C3, C4]
 POINTS = points_for(CLUSTERS)
+WITHOUT_TALKS = points_for(CLUSTERS[:3])  # so that no better-sourced claim takes the lead
 
 
 def drafts(*statements: tuple[str, list[int]]) -> list[DraftStatement]:
@@ -87,7 +88,7 @@ def test_statement_for_cites_every_piece_of_evidence() -> None:
 def test_checked_bottom_line_statement_cites_all_its_clusters() -> None:
     text = "Japan will spend 2% of GDP on defense by 2027 as the U.S. deploys MQ-9 drones."
     warnings: list[str] = []
-    section = summary_section(drafts((f" {text} ", [1, 2])), POINTS, warnings)
+    section = summary_section(drafts((f" {text} ", [1, 2])), WITHOUT_TALKS, warnings)
     assert warnings == []
     assert section.kind is SectionKind.summary
     (statement,) = section.statements
@@ -107,7 +108,7 @@ def test_checked_bottom_line_statement_cites_all_its_clusters() -> None:
 def test_statement_with_a_number_not_in_its_cluster_falls_back_to_the_claim() -> None:
     warnings: list[str] = []
     section = summary_section(
-        drafts(("Japan will spend 5% of GDP on defense by 2027.", [1])), POINTS, warnings
+        drafts(("Japan will spend 5% of GDP on defense by 2027.", [1])), WITHOUT_TALKS, warnings
     )
     assert section.statements == (statement_for(C1),)
     (warning,) = warnings
@@ -318,3 +319,29 @@ def test_a_condensed_statement_that_does_not_check_out_keeps_its_claims_words() 
     shorter, _ = condensed(every_point(many_clusters(60)), 60, client, budget, [])
     assert shorter[0].text == "Ministry number 1 announced project 1 in Region1."
     assert [c.id for c in shorter[0].clusters] == ["c1", "c2"]
+
+
+def test_the_fallback_headline_is_the_top_claim_in_its_shortest_wording() -> None:
+    from briefing.compose import MAX_HEADLINE_WORDS, headline
+
+    long = ("Amid growing tensions in Asia, the United States and Japan have announced a "
+            "strategic upgrade of their security alliance to counter China.")  # fmt: skip
+    top = cluster("c1", long, "a", "b")
+    made = headline([top, C2])
+    assert 4 <= len(made.split()) <= MAX_HEADLINE_WORDS
+    assert made in long and not made.endswith(("…", "."))
+    assert headline([C4]) == TALKS.rstrip(".")
+
+
+def test_a_bottom_line_sentence_about_its_sources_loses_that_tail() -> None:
+    warnings: list[str] = []
+    meta = f"{TALKS[:-1]}, with 3 sources corroborating this statement."
+    section = summary_section(drafts((meta, [4]), (SPENDING, [1])), POINTS, warnings)
+    assert [s.text for s in section.statements][:1] == [TALKS]
+
+
+def test_the_bottom_line_leads_with_what_the_most_sources_state() -> None:
+    ranked_points = points_for(ranked(CLUSTERS))
+    section = summary_section(drafts((TREATY, [4])), ranked_points, [])
+    assert section.statements[0].clusters == ("c4",)
+    assert TREATY in [s.text for s in section.statements]

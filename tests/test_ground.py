@@ -150,3 +150,10 @@ def test_summary_schema_limits_sentence_numbers_to_those_shown() -> None:
         assert properties[listed]["items"]["properties"]["sentence"]["enum"] == [4, 5, 7]
     assert properties["claims"]["minItems"] == 3  # no more claims asked than sentences shown
     assert summary_schema(list(range(1, 20)))["properties"]["claims"]["minItems"] == 6
+
+
+def test_a_claim_the_model_wrote_twice_is_kept_once() -> None:
+    twice = draft("Officials met in Tokyo on Tuesday.", 3, type=ClaimType.event)
+    again = draft("officials met in Tokyo on Tuesday", 3, type=ClaimType.event)
+    grounded = ground(article(), summary_of("talks", [twice, again])).claims
+    assert [c.text for c in grounded] == ["Officials met in Tokyo on Tuesday."]

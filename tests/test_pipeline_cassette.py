@@ -60,6 +60,7 @@ def test_seeds_briefing_quotes_only_real_source_text(
         SectionKind.developments,
         SectionKind.disagreements,
         SectionKind.events,
+        SectionKind.quotes,
         SectionKind.timeline,
         SectionKind.single_source,
     ]
@@ -138,7 +139,7 @@ def assert_follows_the_json_contract(briefing: Briefing, out: Path) -> None:
     data = json.loads((out / "briefing.json").read_text())
     assert data == json.loads(to_json(briefing))
     assert {"title", "generated_at", "model", "sources", "sections", "usage"} <= data.keys()
-    assert {"clusters", "conflicts", "timeline"} <= data.keys()
+    assert {"clusters", "conflicts", "timeline", "quotes"} <= data.keys()
     assert all("sources" in cluster for cluster in data["clusters"])
     assert data["generated_at"].startswith("2026-11-21T07:00:00")
     assert {"id", "path", "title", "published"} <= data["sources"][0].keys()
@@ -152,6 +153,7 @@ def assert_follows_the_json_contract(briefing: Briefing, out: Path) -> None:
             "developments",
             "disagreements",
             "events",
+            "quotes",
             "timeline",
             "single_source",
         }

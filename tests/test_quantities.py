@@ -60,3 +60,9 @@ def test_a_count_agrees_with_itself_however_it_is_hedged(value: int) -> None:
     exact = quantities(f"{value:,} tonnes")
     for hedge in ("about", "nearly", "at least", "up to"):
         assert not disagreeing(exact, quantities(f"{hedge} {value:,} tonnes")), hedge
+
+
+def test_a_thousands_separator_makes_a_count_not_a_year() -> None:
+    (count,) = quantities("a study of more than 2,000 patients")
+    assert count.unit == "patie" and count.low > 2000
+    assert quantities("in 2024 patients waited") == []

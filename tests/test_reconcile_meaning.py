@@ -128,3 +128,35 @@ def test_sources_are_grouped_by_the_occasion_they_report() -> None:
     assert events[0].what in {"Rail strike halts trains", "Strike by rail workers begins"}
     assert [e.source for e in events[1].evidence] == ["C"]
     assert events[1].evidence[0].quote == derailment.sentences[0].text
+
+
+def counted_conflicts(*articles: Article) -> list[list[tuple[str, ...]]]:
+    """The number conflicts found when only the first article's first sentence is a claim:
+    each as its sides' sources."""
+    first = articles[0]
+    extracted = [claims_of(first, claim(first, first.sentences[0].text, 1))] + [
+        ArticleClaims(source=a.id, main_event="", claims=()) for a in articles[1:]
+    ]
+    reconciled = corpus(*articles)
+    conflicts = find_conflicts(
+        cluster_claims(extracted, reconciled), extracted, reconciled, TopicMeaning()
+    )
+    return [[s.sources for s in c.sides] for c in conflicts if c.kind is ConflictKind.number]
+
+
+def test_counts_of_the_same_thing_named_differently_conflict() -> None:
+    injured = article("A", "Fourteen people were injured when the train derailed.")
+    hurt = article("B", "The derailment, near the station, injured seventeen passengers.")
+    assert counted_conflicts(injured, hurt) == [[("A",), ("B",)]]
+
+
+def test_counts_on_different_days_are_a_series_not_a_conflict() -> None:
+    monday = article("A", "By Monday 2 March the strike had cost 20 million euros.")
+    friday = article("B", "By Friday 6 March the strike had cost 50 million euros.")
+    assert counted_conflicts(monday, friday) == []
+
+
+def test_money_and_shares_are_not_compared_with_counts() -> None:
+    price = article("A", "The price is 400 dollars a month for each patient.")
+    share = article("B", "The price rose 12% for most patients this year.")
+    assert counted_conflicts(price, share) == []

@@ -120,7 +120,7 @@ def test_footnotes_are_numbered_by_first_appearance_and_reused() -> None:
             ),
         )
     )
-    assert "First.[^1][^2]" in markdown
+    assert "First. *(1 source)*[^1][^2]" in markdown
     assert "- Second. *(2 sources)*[^2][^3]" in markdown
     assert "- Third. *(single source)*[^1]" in markdown
     assert footnote_definitions(markdown) == [

@@ -172,7 +172,12 @@ def test_a_quote_is_linked_from_every_statement_that_cites_it() -> None:
 def test_citations_are_numbered_by_first_appearance_and_reused() -> None:
     document = to_html(full())
     assert citation_numbers(document) == [1, 2, 3, 2, 3, 1, 4, 2, 3, 4]
-    assert re.search(r'First\.<sup><a href="#q1" id="ref-1-1">\[1\]</a></sup><sup>', document)
+    assert re.search(
+        r'First\. <em class="sources">\(single source\)</em><sup><a href="#q1" '
+        r'id="ref-1-1" class="fn">\[1\]<span class="passage" role="tooltip">'
+        r"s2: Drones go to Kanoya Air Base\.</span></a></sup><sup>",
+        document,
+    )
     assert document.count('<li id="q') == 4
 
 
@@ -208,9 +213,10 @@ def test_hostile_text_appears_only_escaped() -> None:
     assert f"<h1>{ESCAPED}</h1>" in document
     assert f"<blockquote>{ESCAPED}</blockquote>" in document
     assert html.escape("javascript:alert(1)//<b>") in document
-    # title, h1, note, two statements, the quote, the warning, and s1's title in Sources and
-    # in the location line of the passage quoted from s1
-    assert document.count(ESCAPED) == 9
+    # title, h1, note, two statements, the development's row in the matrix, the quote and its
+    # footnote's pop-up, the warning, and s1's title in Sources and in the location line of
+    # the passage quoted from s1
+    assert document.count(ESCAPED) == 11
     assert Page(document).text["q1"].startswith(HOSTILE)
 
 
@@ -245,7 +251,10 @@ def test_summary_is_one_paragraph_of_running_text() -> None:
     document = to_html(full())
     paragraph = re.search(r'<section id="summary">.*?<p>(.*?)</p>', document, flags=re.S)
     assert paragraph is not None
-    assert re.sub(r"<sup>.*?</sup>", "", paragraph[1]) == "First. Then."
+    assert re.sub(r"<sup>.*?</sup>", "", paragraph[1]) == (
+        'First. <em class="sources">(single source)</em> Then. <em class="sources">'
+        "(single source)</em>"
+    )
 
 
 def test_note_is_shown_and_an_empty_section_is_skipped() -> None:
@@ -299,3 +308,29 @@ def test_warnings_are_folded_into_details_at_the_end() -> None:
 def test_rendering_is_deterministic() -> None:
     assert to_html(full()) == to_html(full())
     assert "Generated 2024-04-12 09:30 UTC from 2 sources" in to_html(full())
+
+
+def test_every_footnote_shows_its_passage_on_hover_or_focus_escaped() -> None:
+    document = to_html(hostile())
+    assert f'<span class="passage" role="tooltip">s2: {ESCAPED}</span>' in document
+    assert ".fn:hover .passage, .fn:focus .passage" in document
+
+
+def test_a_matrix_shows_which_source_states_each_development_and_which_differs() -> None:
+    from briefing.models import Conflict, ConflictKind, ConflictSide, Evidence
+
+    stated = Statement(text="Second.", citations=(ALPHA,), corroboration=1, clusters=("c1",))
+    other = Evidence(source="s2", sentence=1, quote="x", start=0, end=1)
+    sides = tuple(ConflictSide(says=s, sources=(s,), evidence=(other,)) for s in ("s1", "s2"))
+    differs = Conflict(kind=ConflictKind.number, subject="Second.", clusters=("c1",), sides=sides)
+    page = briefing(section(SectionKind.developments, stated)).model_copy(
+        update={"conflicts": (differs,)}
+    )
+    document = to_html(page)
+    Page(document)
+    row = re.search(r'<tr><th scope="row">Second\.</th>(.*?)</tr>', document)
+    assert row is not None
+    assert re.findall(r'<td class="mark">(.*?)</td>', row[1]) == [
+        '<span class="states" title="states it">✓</span>',
+        '<span class="differs" title="gives it differently">≠</span>',
+    ]

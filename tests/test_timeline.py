@@ -137,3 +137,15 @@ def test_different_events_on_one_day_stay_apart() -> None:
         ("2024-04-10", ("A",)),
         ("2024-04-10", ("B",)),
     ]
+
+
+def test_a_long_dated_sentence_becomes_its_dated_clause_of_at_most_20_words() -> None:
+    from briefing.timeline import MAX_ENTRY_WORDS, _short
+
+    long = (
+        "Regional rail services across the region ground to a halt on Tuesday as drivers, "
+        "conductors and staff began a 48-hour strike over safety, staffing and pay."
+    )
+    short = _short(long, "Tuesday")
+    assert short == "Regional rail services across the region ground to a halt on Tuesday."
+    assert len(_short(long * 2, "March 3").split()) <= MAX_ENTRY_WORDS + 1
