@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import PurePath
 
 from .models import Article, Document
+from .redact import without_controls
 
 _BULLET = re.compile(r"^(?:[•·▪◦‣*–-]|\d{1,2}[.)])\s+")
 _TERMINAL = re.compile(r"[.!?:;…\"”’')\]]$")
@@ -118,7 +119,8 @@ def clean_text(text: str) -> str:
 def _normalised_lines(text: str) -> list[str]:
     text = unicodedata.normalize("NFC", text).replace("\u00a0", " ").replace("\t", " ")
     text = text.replace("\ufeff", "")
-    return [re.sub(r" {2,}", " ", line).strip() for line in _LINE_BREAK.split(text)]
+    lines = (without_controls(line) for line in _LINE_BREAK.split(text))
+    return [re.sub(r" {2,}", " ", line).strip() for line in lines]
 
 
 def _take_published_date(lines: list[str]) -> tuple[date | None, list[str]]:

@@ -46,6 +46,7 @@ from .pipeline import (
 )
 from .pipeline import generate as generate_briefing
 from .progress import Progress, logging_to, record
+from .redact import printable
 from .render import to_markdown
 from .render_html import to_html
 from .settings import Settings
@@ -459,7 +460,7 @@ def _dry_run(run: _Job) -> int:
     reading = read(run.sources, settings)
     model = served_model(settings)
     if model is None:
-        _err.print(
+        _tell(
             "warning: no model is named, so cached answers and the price cannot be looked up "
             "(set endpoint.model or --model)",
             markup=False,
@@ -475,7 +476,7 @@ def _dry_run(run: _Job) -> int:
         cache=CallCache(settings.calls_dir) if settings.use_cache else None,
     )
     for warning in reading.warnings:
-        _err.print(f"warning: {warning}", markup=False)
+        _tell(f"warning: {warning}", markup=False)
     Console(highlight=False).print(_estimate_table(found))
     typer.echo(
         f"Dry run: {found.articles} articles, at most {found.calls} model calls "
@@ -526,10 +527,10 @@ def _report(briefing: Briefing, written: list[Path], problems: list[str]) -> int
     """Print (and record in the log file) the warnings and the one-line summary; the exit
     code: 2 when something failed."""
     for warning in briefing.warnings:
-        _err.print(f"warning: {warning}", markup=False)
+        _tell(f"warning: {warning}", markup=False)
         record.warning(f"warning: {warning}")
     for problem in problems:
-        _err.print(f"error: {problem}", markup=False)
+        _tell(f"error: {problem}", markup=False)
         record.error(f"error: {problem}")
     summary = _summary_line(briefing, written)
     typer.echo(summary)
@@ -612,13 +613,18 @@ def _guarded(job: Callable[[], int]) -> None:
     try:
         code = job()
     except BriefingError as error:
-        _err.print(f"error: {error}", markup=False)
+        _tell(f"error: {error}", markup=False)
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
-        _err.print("interrupted", markup=False)
+        _tell("interrupted", markup=False)
         raise typer.Exit(130) from None
     if code:
         raise typer.Exit(code)
+
+
+def _tell(text: str, *, markup: bool = False) -> None:
+    """A line on stderr, with URL credentials masked and control characters removed."""
+    _err.print(printable(text), markup=markup)
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -626,7 +632,7 @@ def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def _note(message: str) -> None:
-    _err.print(message, markup=False)
+    _tell(message, markup=False)
 
 
 __all__ = ["FORMATS", "app", "main"]

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .costs import Price
 from .deliver import Delivery
+from .named_files import read_named
 from .errors import InputError
 
 CONFIG_ENV = "BRIEFING_CONFIG"
@@ -137,17 +138,21 @@ def config_path(flag: Path | None, environ: Mapping[str, str] | None = None) -> 
     return local if local.is_file() else None
 
 
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
 def load(path: Path | None) -> Loaded:
     """Read and check the config at `path` (None: no file, every default)."""
     if path is None:
         return Loaded(path=None, config=Config())
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         raise InputError(
             f"no config file {path}", hint="write one with `briefing init`, or fix --config"
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
+        )
+    raw = read_named(path, "the config file", MAX_CONFIG_BYTES, hint="fix --config")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
         raise InputError(f"cannot read the config {path}: {error}", hint="check the file") from None
     except tomllib.TOMLDecodeError as error:
         raise InputError(f"{path} is not valid TOML: {error}", hint="fix the file") from None

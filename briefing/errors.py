@@ -17,6 +17,8 @@ a delivery failed, or the budget ran out; what was done is kept), 3 model or end
 
 from __future__ import annotations
 
+from .redact import printable
+
 
 class BriefingError(Exception):
     """Base class: `str(error)` is the one-line message shown to the user."""
@@ -29,7 +31,9 @@ class BriefingError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        return f"{self.message} ({self.hint})" if self.hint else self.message
+        """The message and hint, with credentials in any URL masked (`redact`)."""
+        shown = f"{self.message} ({self.hint})" if self.hint else self.message
+        return printable(shown)
 
 
 class InputError(BriefingError):

@@ -286,6 +286,23 @@ def _first_of_each_text(claims: list[Claim]) -> list[Claim]:
     return unique
 
 
+MAX_CLAIM_CHARS = 400
+"""A claim is one fact in one sentence; an answer far longer is a model running on."""
+_REPEAT_WORDS = 6
+
+
+def shape_problems(text: str) -> list[str]:
+    """A claim too long to be one fact, or one that repeats a run of its own words."""
+    problems = []
+    if len(text) > MAX_CLAIM_CHARS:
+        problems.append(f"{len(text):,} characters, longer than one fact ({MAX_CLAIM_CHARS})")
+    words = text.lower().split()
+    runs = [tuple(words[i : i + _REPEAT_WORDS]) for i in range(len(words) - _REPEAT_WORDS + 1)]
+    if len(runs) != len(set(runs)):
+        problems.append("it repeats its own words")
+    return problems
+
+
 class _Context:
     """What grounding one chunk needs: the article's sentences, the numbers the model saw,
     and what holds for the whole article."""
@@ -376,7 +393,7 @@ class _Context:
         )  # fmt: skip
 
     def _claim_problems(self, text: str, numbers: Sequence[int]) -> list[str]:
-        problems = citation_problems(numbers, self.shown)
+        problems = citation_problems(numbers, self.shown) + shape_problems(text)
         evidence = [e for e in map(self.evidence, numbers) if e is not None]
         if not evidence:
             return [*problems, "cites no sentence of the article"]

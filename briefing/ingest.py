@@ -18,6 +18,8 @@ from .errors import InputError, SourceError
 from .feeds import FeedEntry, feed_entries, looks_like_feed
 from .fetch import MAX_BYTES, Page, fetch, http_client, is_url
 from .html_text import html_document
+from .named_files import read_named, what_is
+from .redact import escaped_name
 from .models import Document
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
@@ -65,11 +67,15 @@ def read_sources(
     return reader.documents, reader.warnings, [str(failure) for failure in reader.failures]
 
 
+MAX_SOURCES_FILE_BYTES = 1024 * 1024
+
+
 def sources_from_file(path: Path) -> list[str]:
     """One source per line; blank lines and `#` comments are ignored."""
+    raw = read_named(path, "the sources file", MAX_SOURCES_FILE_BYTES, hint="fix --sources-file")
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
+        lines = raw.decode("utf-8").splitlines()
+    except UnicodeDecodeError as error:
         raise InputError(
             f"cannot read the sources file {path}: {error}", hint="check the path"
         ) from None
@@ -124,18 +130,20 @@ class _Reader:
                 self._guarded(partial(self._file, file))
         elif path.is_file():
             self._file(path)
-        else:
+        elif (problem := what_is(path)) in {None, "not there"}:
             raise SourceError(f"no such file or folder: {source}", hint="check the path")
+        else:
+            raise SourceError(f"{source} is {problem}", hint="give an article file or folder")
 
     def _file(self, path: Path) -> None:
         text = self._file_text(path)
         suffix = path.suffix.lower()
         if suffix in FEED_SUFFIXES or looks_like_feed(text):
-            self._feed(text, str(path))
+            self._feed(text, escaped_name(str(path)))
         elif suffix in HTML_SUFFIXES:
-            self._add(_html(text, str(path)))
+            self._add(_html(text, escaped_name(str(path))))
         else:
-            self._add(Document(path=str(path), text=text))
+            self._add(Document(path=escaped_name(str(path)), text=text))
 
     def _file_text(self, path: Path) -> str:
         try:
@@ -144,18 +152,22 @@ class _Reader:
                     f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MB, not an article",
                     hint="split it into articles",
                 )
-            data = path.read_bytes()
+            data = read_named(path, "the article", MAX_BYTES, hint="give a regular file")
         except OSError as error:
             raise SourceError(
                 f"{path}: cannot read ({error.strerror})", hint="check permissions"
             ) from None
+        except InputError as error:
+            raise SourceError(error.message, hint=error.hint) from None
         if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
             raise SourceError(f"{path}: looks like a binary file", hint="give text, HTML or a feed")
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = data.decode("utf-8", errors="replace")
-            self.warnings.append(f"{path}: not valid UTF-8; undecodable bytes were replaced")
+            self.warnings.append(
+                f"{escaped_name(str(path))}: not valid UTF-8; undecodable bytes were replaced"
+            )
         if not text.strip():
             raise SourceError(f"{path}: empty", hint="remove it or fill it")
         return text

@@ -306,6 +306,13 @@ class ModelClient:
                 raise _Unsupported from error
             raise self._endpoint_error(error) from error
         except openai.RateLimitError as error:
+            asked = _asked_wait(error.response.headers.get("retry-after"))
+            if asked is not None and asked > LONGEST_RATE_LIMIT_WAIT:
+                raise EndpointError(
+                    f"the endpoint at {self.base_url} is rate limiting and asks to wait "
+                    f"{asked:,.0f} s, longer than a run waits ({LONGEST_RATE_LIMIT_WAIT:.0f} s)",
+                    hint="try again later, or lower --concurrency",
+                ) from error
             if not probing or rate_limited >= self.endpoint.max_retries:
                 raise self._endpoint_error(error) from error
             time.sleep(_retry_after(error.response.headers.get("retry-after")))
@@ -559,13 +566,25 @@ def _shape_request(
     return messages, ({"type": "json_object"} if mode is OutputMode.json_object else None)
 
 
-def _retry_after(header: str | None, default: float = 1.0, longest: float = 60.0) -> float:
-    """Seconds a 429's Retry-After asks for (a number of seconds), within reason."""
+LONGEST_RATE_LIMIT_WAIT = 30.0
+"""Seconds a run waits for a rate-limited endpoint at a time; a server asking for longer is
+told to the user at once instead of being waited for."""
+
+
+def _asked_wait(header: str | None) -> float | None:
+    """Seconds a 429's Retry-After asks for, when it gives a number."""
     try:
-        seconds = float(header) if header else default
+        return max(float(header), 0.0) if header else None
     except ValueError:
-        seconds = default
-    return min(max(seconds, 0.0), longest)
+        return None
+
+
+def _retry_after(
+    header: str | None, default: float = 1.0, longest: float = LONGEST_RATE_LIMIT_WAIT
+) -> float:
+    """Seconds to wait after a 429: what Retry-After asks for, within reason."""
+    asked = _asked_wait(header)
+    return min(default if asked is None else asked, longest)
 
 
 def _answer_text(completion: ChatCompletion) -> tuple[str, str | None]:

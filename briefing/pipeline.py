@@ -47,6 +47,7 @@ from .models import (
 )
 from .progress import Progress, silent
 from .quotes import find_quotes
+from .redact import redacted
 from .render import to_json, to_markdown
 from .render_html import to_html
 from .runtime import choose, default_threads, mark_crashed, probe_in_child
@@ -517,7 +518,7 @@ class _Run:
         original = self.reading.duplicates.get(article.id)
         return SourceInfo(
             id=article.id,
-            path=article.path,
+            path=redacted(article.path),
             title=article.title,
             published=article.published,
             outlet=article.outlet,

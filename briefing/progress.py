@@ -26,6 +26,7 @@ from rich.progress import (
 from rich.progress import Progress as RichBar
 
 from .models import Usage
+from .redact import printable
 
 log = logging.getLogger("briefing")
 # What only the log file gets: the warnings, errors and result the CLI prints itself.
@@ -130,6 +131,7 @@ def logging_to(
     previous = log.level
     log.setLevel(min(handler.level for handler in handlers))
     for handler in handlers:
+        handler.addFilter(_redact_record)
         log.addHandler(handler)
     record.setLevel(logging.INFO)
     if log_file is not None:
@@ -142,6 +144,14 @@ def logging_to(
             record.removeHandler(handler)
             handler.close()
         log.setLevel(previous)
+
+
+def _redact_record(entry: logging.LogRecord) -> bool:
+    """Every line logged, to the terminal or the log file, with URL credentials masked and
+    control characters removed."""
+    entry.msg = printable(entry.getMessage())
+    entry.args = ()
+    return True
 
 
 def _bar(console: Console) -> RichBar:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import random
 import re
 import shutil
@@ -424,3 +425,20 @@ def test_scripts_never_become_article_text_and_markup_in_titles_comes_out_inert(
     out_tags = tags_and_links(page_out)
     assert "script" not in out_tags.tags and not any("javascript" in x for x in out_tags.links)
     assert page_out.count(html.escape(EVIL_TITLE)) >= 4  # <title>, <h1>, both sources
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_escaped_and_the_briefing_is_written(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    odd = os.path.join(os.fsencode(folder), b"caf\xe9-report.txt")
+    with open(odd, "wb") as file:
+        file.write(SEED_FILES[1].read_bytes())
+    shutil.copy(SEED_FILES[2], folder)
+    result = generate(tmp_path, fake, folder)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    paths = [source["path"] for source in written(tmp_path)["sources"]]
+    assert any(path.endswith("caf\\xe9-report.txt") for path in paths)
+    assert not list((tmp_path / "out").glob("*.partial"))

@@ -157,3 +157,11 @@ def test_a_claim_the_model_wrote_twice_is_kept_once() -> None:
     again = draft("officials met in Tokyo on Tuesday", 3, type=ClaimType.event)
     grounded = ground(article(), summary_of("talks", [twice, again])).claims
     assert [c.text for c in grounded] == ["Officials met in Tokyo on Tuesday."]
+
+
+def test_a_claim_that_runs_on_or_repeats_itself_is_rejected() -> None:
+    sentence = "Japan will raise defense spending to 2% of GDP by 2027, the ministry said. "
+    (long,) = ground(article(), summary_of("talks", [draft(sentence * 40, 1)])).claims
+    assert not long.verified and any("longer than one fact" in p for p in long.problems)
+    (twice,) = ground(article(), summary_of("talks", [draft(sentence * 2, 1)])).claims
+    assert not twice.verified and "it repeats its own words" in twice.problems

@@ -275,6 +275,15 @@ def test_endless_429s_end_in_a_message_about_the_rate_limit() -> None:
     assert "--concurrency" in str(raised.value)
 
 
+def test_a_429_asking_for_longer_than_a_run_waits_ends_at_once_and_says_so() -> None:
+    script = Script(*(rate_limited("99999") for _ in range(4)))
+    started = time.monotonic()
+    with pytest.raises(EndpointError, match="asks to wait 99,999 s") as raised:
+        ask(client_for(script, mode=OutputMode.json_schema, retries=3))
+    assert time.monotonic() - started < 20  # the SDK's own short backoff, never 99,999 s
+    assert "try again later" in str(raised.value)
+
+
 def test_usage_is_counted_per_stage_with_its_cost() -> None:
     script = Script((200, completion(GOOD)), (200, completion(GOOD)))
     client = client_for(
