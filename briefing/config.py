@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .costs import Price
 from .deliver import Delivery
-from .named_files import read_named
 from .errors import InputError
+from .named_files import read_named
 
 CONFIG_ENV = "BRIEFING_CONFIG"
 DEFAULT_NAME = "briefing.toml"

@@ -3,8 +3,8 @@
 - number, date, actor: two sources make the same claim in the same words, names, numbers
   and dates aside, but with different numbers, dates or named people and organisations; or
   report the same measure (a figure) with different values.
-- number and date, in other words: the clause around a count or day in a claim's passage,
-  the value masked, is close in meaning to a clause of another source's ("14 people were
+- number and date, in other words: a clause with one count (or day) in a claim's passage is
+  close in meaning to a clause of another source's that gives one too ("Fourteen people were
   injured", "injuring seventeen passengers") while the values cannot both be true. Running
   totals "by" different days are a series, not a disagreement.
 - framing: sources set the same development against different historical benchmarks
@@ -57,8 +57,9 @@ SAME_SUBJECT_MEANING = 0.65
 """Cosine of a claim and another article's sentence at which the sentence is about the same
 thing (a count there that cannot be true with the claim's is a disagreement)."""
 SAME_VALUE_MEANING = 0.65
-"""Cosine of two clauses, their counts or dates masked, at which they count or date the same
-thing."""
+"""Cosine of two clauses, each with one count (or day), at which they count (or date) the same
+thing. Masking the values was measured too: recall 0.39 at precision 0.58 against 0.33 at
+0.70 unmasked, for encoding every masked clause again."""
 COMPARED_BY_VALUE = 200
 """Clusters (best first) whose counts and days are compared with every source's: bounds the
 work on hundreds of look-alike articles."""
@@ -84,11 +85,6 @@ _SECOND_WORLD_WAR = re.compile(
 )
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _RUNNING_TOTAL = re.compile(r"\b(?:by|as of|as at|so far|until|through)\s+(?:the\s+)?$", re.I)
-_NUMBERS = re.compile(
-    r"\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|"
-    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b",
-    re.IGNORECASE,
-)
 _YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
 _MONTH_KEYS = frozenset(
     word_keys(
@@ -313,7 +309,8 @@ class _Mention:
     """A count's range, or a day as ISO."""
     says: str
     context: str
-    """The clause with its count or date masked: what is counted or dated, whatever the value."""
+    """The sentence or clause it is given in (already embedded for the support search, so
+    comparing mentions costs no encoding)."""
 
     def agrees(self, other: _Mention) -> bool:
         if isinstance(self.value, Quantity) and isinstance(other.value, Quantity):
@@ -337,15 +334,12 @@ def _mentions(article_id: str, units: Sequence[tuple[Sentence, str]], published:
         evidence = Evidence.of(article_id, sentence)
         counted = quantities(text)
         if len(counted) == 1:
-            masked = _NUMBERS.sub("N", counted[0].text)
-            context = text.replace(counted[0].text, masked)
-            found.append(_Mention(evidence, counted[0], counted[0].text, context))
+            found.append(_Mention(evidence, counted[0], counted[0].text, text))
         written = dates_in(text)
         days = _days(text, published)
         if len(written) == 1 and len(days) == 1:
-            context = text.replace(written[0], "on a day")
             day = days.pop()
-            found.append(_Mention(evidence, day, day, context))
+            found.append(_Mention(evidence, day, day, text))
     return found
 
 
@@ -353,8 +347,8 @@ def _told_in_other_words(
     clusters: Sequence[Cluster], corpus: Corpus, meaning: Meaning
 ) -> list[Conflict]:
     """Counts and days of the same thing however each source words it ("14 people were
-    injured", "injuring seventeen passengers"): the clauses around them, values masked,
-    close in meaning; sources whose values cannot both be true stand on different sides.
+    injured", "injuring seventeen passengers"): the clauses that give them close in meaning;
+    sources whose values cannot both be true stand on different sides.
     Counts dated to different days are a series, not a disagreement."""
     mentions = {
         a.id: _mentions(a.id, corpus.units(a), corpus.published(a.id)) for a in corpus.articles

@@ -18,9 +18,9 @@ from .errors import InputError, SourceError
 from .feeds import FeedEntry, feed_entries, looks_like_feed
 from .fetch import MAX_BYTES, Page, fetch, http_client, is_url
 from .html_text import html_document
+from .models import Document
 from .named_files import read_named, what_is
 from .redact import escaped_name
-from .models import Document
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})

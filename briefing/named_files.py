@@ -41,7 +41,7 @@ def read_named(path: Path, what: str, max_bytes: int, hint: str) -> bytes:
     at most `max_bytes`; an `InputError` for anything else."""
     problem = what_is(path)
     if problem is not None:
-        raise InputError(f"{what} {path} is {problem}", hint=hint)
+        raise InputError(f"cannot read {what} {path}: {problem}", hint=hint)
     try:
         # O_NONBLOCK: should the path be swapped for a pipe after the check, open won't hang.
         handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -52,7 +52,5 @@ def read_named(path: Path, what: str, max_bytes: int, hint: str) -> bytes:
             raise InputError(f"{what} {path} is not a regular file", hint=hint)
         data = file.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise InputError(
-            f"{what} {path} is larger than {max_bytes // 1024:,} KB", hint=hint
-        )
+        raise InputError(f"{what} {path} is larger than {max_bytes // 1024:,} KB", hint=hint)
     return data

@@ -9,10 +9,11 @@ the terminal and in the log file.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 MASK = "***"
-_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>()]+", re.IGNORECASE)
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>()]*[^\s'\"<>().,;:!?]", re.IGNORECASE)
+_QUERY_PAIR = re.compile(r"(^|&)([^=&#]*)=([^&#]*)")
 _SECRET_NAME = re.compile(
     r"key|token|secret|passw|pwd|sig|auth|credential|session|code", re.IGNORECASE
 )
@@ -28,13 +29,10 @@ def redacted_url(url: str) -> str:
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{MASK}@{netloc.rsplit('@', 1)[1]}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode(
-            [(name, MASK if _SECRET_NAME.search(name) else value) for name, value in pairs],
-            safe="*",
-        )
+    query = _QUERY_PAIR.sub(
+        lambda pair: f"{pair[1]}{pair[2]}={MASK if _SECRET_NAME.search(pair[2]) else pair[3]}",
+        parts.query,
+    )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 

@@ -45,16 +45,16 @@ def test_a_device_as_the_config_or_sources_file_is_refused_at_once() -> None:
     for flag in ("--config", "--sources-file"):
         result = cli("generate", "--dry-run", flag, "/dev/zero", "seeds")
         assert result.exit_code == 1, result.output
-        assert "/dev/zero is a character device, not a file" in result.output
+        assert "/dev/zero: a character device, not a file" in result.output
         assert "Traceback" not in result.output
 
 
 def test_a_fifo_as_config_or_sources_file_or_source_is_named_and_never_waited_on(
     fifo: Path,
 ) -> None:
-    with pytest.raises(InputError, match="is a named pipe"):
+    with pytest.raises(InputError, match="a named pipe"):
         load(fifo)
-    with pytest.raises(InputError, match="is a named pipe"):
+    with pytest.raises(InputError, match="a named pipe"):
         sources_from_file(fifo)
     _, _, failures = read_sources([str(fifo), str(good(fifo.parent))])
     assert failures and "is a named pipe (FIFO), not a file" in failures[0]
