@@ -345,6 +345,7 @@ def developments_section(
     ]
     covered = {cluster_id for statement in written for cluster_id in statement.clusters}
     written += [statement_for(c) for c in corroborated if c.id not in covered]
+    written.sort(key=lambda statement: -statement.corroboration)  # most sources first, stable
     note = "" if written else "No development is reported by more than one source."
     if len(written) > MAX_KEY_DEVELOPMENTS:
         note = f"{len(written) - MAX_KEY_DEVELOPMENTS} more are in briefing.json."

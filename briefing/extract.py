@@ -10,6 +10,7 @@ and marks claims that repeat a passage the article contradicts itself on.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -289,6 +290,13 @@ def _first_of_each_text(claims: list[Claim]) -> list[Claim]:
 MAX_CLAIM_CHARS = 400
 """A claim is one fact in one sentence; an answer far longer is a model running on."""
 _REPEAT_WORDS = 6
+_FRAGMENT = re.compile(
+    r"^(?:with|as|while|although|though|because|which|who|whose|and|but|or|including|"
+    r"such as|according to)\b",
+    re.IGNORECASE,
+)
+"""A claim that opens like the second half of a sentence and has no main clause after a
+comma ("With both nations solidifying their military cooperation.")."""
 
 
 def shape_problems(text: str) -> list[str]:
@@ -296,6 +304,8 @@ def shape_problems(text: str) -> list[str]:
     problems = []
     if len(text) > MAX_CLAIM_CHARS:
         problems.append(f"{len(text):,} characters, longer than one fact ({MAX_CLAIM_CHARS})")
+    if _FRAGMENT.match(text) and "," not in text:
+        problems.append("it is a fragment of a sentence, not a statement")
     words = text.lower().split()
     runs = [tuple(words[i : i + _REPEAT_WORDS]) for i in range(len(words) - _REPEAT_WORDS + 1)]
     if len(runs) != len(set(runs)):

@@ -58,6 +58,10 @@ _NOT_NAMES = frozenset(
 )
 MIN_POSITION_WORDS = 5
 """Words a reported position needs: "told reporters outside the station" reports nothing."""
+_LEADING_WORDS = frozenset(
+    "as and but when while after before then later meanwhile however also so yet still "
+    "in on at of for from with by".split()
+)
 _HONORIFICS = frozenset({"dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "prof", "prof."})
 SAME_QUOTE = 90.0
 """rapidfuzz ratio above which two outlets' quotations are the same words."""
@@ -198,6 +202,8 @@ def _named(
     """The speaker as a full name and a role: title words before the name belong to the
     role ("Labour Minister Sofia Berg"), a surname alone is completed from the article."""
     words = re.sub(r"(?<=[a-z]{2})\.$", "", name).split()  # a sentence's full stop
+    while words and words[0].lower() in _LEADING_WORDS:  # "As Hegseth concluded"
+        words = words[1:]
     titled = [i for i, word in enumerate(words) if word.lower().rstrip(".") in _TITLES]
     title_words = words[: titled[-1] + 1] if titled else []
     words = words[len(title_words) :]

@@ -128,7 +128,17 @@ def _short(text: str, when: str) -> str:
     if dated:
         best = max(dated, key=lambda part: len(part.split()))
         return best[:1].upper() + best[1:].rstrip(",;:") + ("" if best.endswith(".") else ".")
-    return " ".join(text.split()[:MAX_ENTRY_WORDS]).rstrip(",;:") + "…"
+    return _around(text, when)
+
+
+def _around(text: str, when: str) -> str:
+    """`MAX_ENTRY_WORDS` words of `text` that include its date, marked where cut."""
+    words = text.split()
+    before = len(text[: text.find(when)].split()) if when in text else 0
+    start = max(0, min(before - MAX_ENTRY_WORDS // 2, len(words) - MAX_ENTRY_WORDS))
+    end = start + MAX_ENTRY_WORDS
+    shown = " ".join(words[start:end]).rstrip(",;:")
+    return ("…" if start else "") + shown + ("…" if end < len(words) else "")
 
 
 def _is_baseline(text: str, when: str) -> bool:

@@ -234,7 +234,8 @@ def test_compose_asks_once_and_checks_what_comes_back() -> None:
     composition = compose(ranked(CLUSTERS), 3, client_for(script), context_window=8192)
     assert composition.title == "Allies meet"
     assert [s.text for s in composition.summary.statements] == [TALKS]
-    assert [s.clusters for s in composition.developments.statements] == [("c1",), ("c4",)]
+    # most sources first: c4 (3 sources), then the one the model wrote, c1 (2)
+    assert [s.clusters for s in composition.developments.statements] == [("c4",), ("c1",)]
     assert composition.digest_rounds == 0
     (request,) = script.requests
     prompt = request["messages"][1]["content"]

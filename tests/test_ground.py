@@ -165,3 +165,11 @@ def test_a_claim_that_runs_on_or_repeats_itself_is_rejected() -> None:
     assert not long.verified and any("longer than one fact" in p for p in long.problems)
     (twice,) = ground(article(), summary_of("talks", [draft(sentence * 2, 1)])).claims
     assert not twice.verified and "it repeats its own words" in twice.problems
+
+
+def test_a_claim_that_is_half_a_sentence_is_rejected() -> None:
+    half = draft("With officials meeting in Tokyo on Tuesday.", 3, type=ClaimType.event)
+    (claim,) = ground(article(), summary_of("talks", [half])).claims
+    assert (
+        not claim.verified and "it is a fragment of a sentence, not a statement" in claim.problems
+    )

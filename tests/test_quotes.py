@@ -75,3 +75,11 @@ def test_every_quotation_is_the_articles_own_words() -> None:
 def test_any_text_is_read_without_error(text: str) -> None:
     if text.strip():
         find_quotes([page("A", text)])
+
+
+def test_a_sentence_opening_word_is_not_part_of_the_speakers_name() -> None:
+    mention = page("A", "Defense Secretary Pete Hegseth visited Tokyo on Sunday.")
+    closing = page("B", 'As Hegseth concluded: "Peace through strength requires factories."')
+    found = quoted(page("C", f"{mention.text}\n\n{closing.text}"))
+    speaker, role, _, _ = found["Peace through strength requires factories"]
+    assert (speaker, role) == ("Pete Hegseth", "Defense Secretary")

@@ -149,3 +149,14 @@ def test_a_long_dated_sentence_becomes_its_dated_clause_of_at_most_20_words() ->
     short = _short(long, "Tuesday")
     assert short == "Regional rail services across the region ground to a halt on Tuesday."
     assert len(_short(long * 2, "March 3").split()) <= MAX_ENTRY_WORDS + 1
+
+
+def test_a_long_sentence_with_no_short_dated_clause_keeps_the_words_around_its_date() -> None:
+    from briefing.timeline import MAX_ENTRY_WORDS, _short
+
+    long = ("Amid growing tensions in the region, the president and the prime minister of the "
+            "two allied countries are poised to announce a sweeping restructuring of the joint "
+            "military command next month.")  # fmt: skip
+    short = _short(long, "next month")
+    assert short.startswith("…") and short.endswith("next month.")
+    assert len(short.split()) <= MAX_ENTRY_WORDS
