@@ -246,7 +246,7 @@ def _counted_differently(
         passages = {
             source: passage
             for source, passage in _passages_about(cluster, corpus, meaning).items()
-            if not _on_different_days(own, passage, corpus)  # a series, not a disagreement
+            if not _on_different_days(own, passage)  # a series, not a disagreement
         }
         for unit in counted:
             conflict = _count_conflict(cluster, unit, passages)
@@ -361,7 +361,7 @@ def _told_in_other_words(
         for own in (m for m in mentions.get(source, []) if m.evidence.sentence in cited):
             passages = {source: own}
             for article_id, others in mentions.items():
-                match = _same_mention(own, others, corpus, meaning)
+                match = _same_mention(own, others, meaning)
                 if article_id != source and match is not None:
                     passages[article_id] = match
             conflict = _mention_sides(cluster, passages)
@@ -371,7 +371,7 @@ def _told_in_other_words(
 
 
 def _same_mention(
-    own: _Mention, others: Sequence[_Mention], corpus: Corpus, meaning: Meaning
+    own: _Mention, others: Sequence[_Mention], meaning: Meaning
 ) -> _Mention | None:
     candidates = [m for m in others if own.comparable(m)]
     if not candidates:
@@ -379,12 +379,12 @@ def _same_mention(
     best = max(candidates, key=lambda m: meaning.texts(own.context, m.context))
     if meaning.texts(own.context, best.context) < SAME_VALUE_MEANING:
         return None
-    if isinstance(own.value, Quantity) and _on_different_days(own.evidence, best.evidence, corpus):
+    if isinstance(own.value, Quantity) and _on_different_days(own.evidence, best.evidence):
         return None
     return best
 
 
-def _on_different_days(a: Evidence, b: Evidence, corpus: Corpus) -> bool:
+def _on_different_days(a: Evidence, b: Evidence) -> bool:
     """Both passages give a running total "by" or "as of" a day, and not the same day: a
     series of counts, not a disagreement. (A count of one event dated differently is still
     compared: the date may be what the sources disagree on.)"""

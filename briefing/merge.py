@@ -15,7 +15,7 @@ Pure. Two steps:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -115,14 +115,22 @@ class Corpus:
     @cached_property
     def topic_names(self) -> frozenset[str]:
         """Names every article uses: the topic itself, which tells one claim about it from
-        another no more than "the" does. Two articles share too little to tell a topic."""
+        another no more than "the" does."""
+        return self._in_every_article(lambda text: names_in(text, self.names))
+
+    @cached_property
+    def topic_stems(self) -> frozenset[str]:
+        """Word stems every article uses ("alliance" on a topic every article calls one)."""
+        return self._in_every_article(self.weights.stems)
+
+    def _in_every_article(self, found_in: Callable[[str], Iterable[str]]) -> frozenset[str]:
+        """What every article's text holds; nothing when two articles share too little to
+        tell a topic."""
         if len(self.articles) < MIN_ARTICLES_FOR_TOPIC:
             return frozenset()
-        per_article = [
-            frozenset().union(*(names_in(s.text, self.names) for s in article.sentences))
-            for article in self.articles
-        ]
-        return frozenset.intersection(*per_article)
+        return frozenset.intersection(
+            *(frozenset().union(*(found_in(s.text) for s in a.sentences)) for a in self.articles)
+        )
 
     def concrete(self, text: str) -> bool:
         """The text pins something down: a number, a date, or someone beyond the topic's
@@ -131,27 +139,14 @@ class Corpus:
             numbers_in(text) or dates_in(text) or names_in(text, self.names) - self.topic_names
         )
 
-    @cached_property
-    def _stems_per_article(self) -> list[frozenset[str]]:
-        return [
-            frozenset().union(*(self.weights.stems(s.text) for s in article.sentences))
-            for article in self.articles
-        ]
-
     def anchored(self, claim: str, passage: str) -> bool:
         """The passage shares something specific with the claim, beyond the topic every
-        article is about: a number, a name not every article uses, or a word not every
-        article uses ("alliance" on a topic every article calls one is not enough)."""
+        article is about: a number, or a name or word not every article uses."""
         if numbers_in(claim) & numbers_in(passage):
             return True
-        names = self.names
-        if (names_in(claim, names) & names_in(passage, names)) - self.topic_names:
+        if (names_in(claim, self.names) & names_in(passage, self.names)) - self.topic_names:
             return True
-        return any(
-            len(self.articles) < MIN_ARTICLES_FOR_TOPIC
-            or not all(stem in stems for stems in self._stems_per_article)
-            for stem in self.weights.stems(claim) & self.weights.stems(passage)
-        )
+        return bool(self.weights.stems(claim) & self.weights.stems(passage) - self.topic_stems)
 
     def published(self, source: str) -> date | None:
         if not self._published:
