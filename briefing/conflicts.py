@@ -370,9 +370,7 @@ def _told_in_other_words(
     return list(found.values())
 
 
-def _same_mention(
-    own: _Mention, others: Sequence[_Mention], meaning: Meaning
-) -> _Mention | None:
+def _same_mention(own: _Mention, others: Sequence[_Mention], meaning: Meaning) -> _Mention | None:
     candidates = [m for m in others if own.comparable(m)]
     if not candidates:
         return None
