@@ -25,6 +25,10 @@ its own words share enough content words with that passage. From that mapping:
 - conflict P/R: a found conflict matches a labelled one when two of its sides cite passages of
   two different labelled sides;
 - syndicated copies: labelled copies the program recognised as copies.
+- citation precision: of the citations the briefing's sections show (key developments in the
+  clusters' own words, disagreements, quotes, timeline, single-source items), the share whose
+  passage states what its statement says, by a reader's judgement kept in each cluster's
+  `citations.json`; `--dump-citations FILE` writes the pairs no one has judged yet.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from rapidfuzz import fuzz
 
 from briefing import Settings
 from briefing.cache import CallCache
+from briefing.compose import developments_section
 from briefing.errors import EndpointError
 from briefing.llm import Endpoint, ModelClient, OutputMode
 from briefing.local_model import EMBEDDED_MODEL
@@ -192,6 +197,8 @@ class Score:
     copies_found: int = 0
     sources_in_events: int = 0
     sources_right_event: int = 0
+    events_mapped: int = 0  # found events mapped onto a labelled one that gives a place
+    events_right_place: int = 0
     quotes_labelled: int = 0
     quotes_found_labelled: int = 0
     quotes_matched: int = 0  # found quotations whose words a label gives
@@ -199,7 +206,12 @@ class Score:
     quotes_unlabelled: int = 0
     boilerplate: int = 0
     boilerplate_kept: int = 0  # labelled page boilerplate still in the cleaned text or title
+    citations_judged: int = 0  # shown citations a reader judged (`citations.json`)
+    citations_supported: int = 0  # of those, passages that state what their statement says
+    citations_unjudged: int = 0
+    repeated_pairs: int = 0  # pairs of shown statements that state the same labelled fact
     misses: list[str] = field(default_factory=list)
+    unjudged_citations: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
         for name, value in vars(other).items():
@@ -220,6 +232,8 @@ def score(labels: Labels, run: Reconciled) -> Score:
     _events(labels, run, source_file, result)
     _boilerplate(labels, by_path, result)
     _quotes(labels, run, source_file, result)
+    _citations(labels, run, source_file, result)
+    _repeated(labels, run, stated, result)
     result.copies = len(labels.syndicated)
     result.copies_found = sum(
         1
@@ -393,11 +407,88 @@ def _events(labels: Labels, run: Reconciled, source_file: dict[str, str], result
     result.sources_in_events = len(main)
     for event, files in found.items():
         result.sources_right_event += sum(mapping.get(event) == main[f] for f in files)
+    places = {event["id"]: event.get("place") for event in labels.raw["events"]}
     for event in run.events:
+        labelled_place = places.get(mapping.get(event.id, ""))
+        if labelled_place:
+            result.events_mapped += 1
+            result.events_right_place += _same_place(event.where, labelled_place)
         result.misses.append(
-            f"event {event.id} ({event.when}): {event.what} <- "
+            f"event {event.id} ({event.when}, {event.where}): {event.what} <- "
             + ", ".join(source_file.get(s, s) for s in event.sources)
         )
+
+
+def shown_citations(run: Reconciled, source_file: dict[str, str]) -> list[dict[str, str]]:
+    """Every (statement, cited passage) pair the briefing's sections show, with the key
+    developments in their clusters' own words (the composition is the model's)."""
+    developments = developments_section([], [], run.clusters, [])
+    return [
+        {"section": section.kind.value, "statement": statement.text,
+         "file": source_file.get(citation.source, citation.source), "passage": citation.quote}
+        for section in run.sections(developments)
+        for statement in section.statements
+        for citation in statement.citations
+    ]  # fmt: skip
+
+
+def _repeated(
+    labels: Labels, run: Reconciled, stated: dict[str, Fact | None], result: Score
+) -> None:
+    """Pairs of key developments and single-source items that state the same labelled fact
+    (or facts of one same-fact group): the briefing saying one thing twice."""
+    group_of = {fact: index for index, group in enumerate(labels.groups) for fact in group}
+    members = {cluster.id: cluster.claims for cluster in run.clusters}
+    shown = [
+        statement
+        for section in run.sections(developments_section([], [], run.clusters, []))
+        if section.kind.value in {"developments", "single_source"}
+        for statement in section.statements
+    ]
+    meant = []
+    for statement in shown:
+        facts = {
+            fact.id
+            for cluster_id in statement.clusters
+            for claim in members.get(cluster_id, ())
+            if (fact := stated.get(claim.id)) is not None
+        }
+        meant.append((statement.text, {f"g{group_of[f]}" if f in group_of else f for f in facts}))
+    for (text_a, a), (text_b, b) in combinations(meant, 2):
+        if a & b:
+            result.repeated_pairs += 1
+            result.misses.append(f"said twice: {text_a} / {text_b}")
+
+
+def _citation_key(pair: dict[str, Any]) -> str:
+    return "\n".join(" ".join(pair[k].split()) for k in ("statement", "file", "passage"))
+
+
+def _citations(labels: Labels, run: Reconciled, source_file: dict[str, str], result: Score) -> None:
+    judged_file = labels.folder / "citations.json"
+    judged = json.loads(judged_file.read_text()) if judged_file.is_file() else []
+    supports = {_citation_key(pair): bool(pair["supports"]) for pair in judged}
+    result.unjudged_citations = []
+    for pair in shown_citations(run, source_file):
+        verdict = supports.get(_citation_key(pair))
+        if verdict is None:
+            result.citations_unjudged += 1
+            result.unjudged_citations.append({"cluster": labels.name, **pair})
+            continue
+        result.citations_judged += 1
+        result.citations_supported += verdict
+        if not verdict:
+            result.misses.append(
+                f"cites a passage that does not state it: {pair['file']} for {pair['statement']}"
+            )
+
+
+def _same_place(found: str | None, labelled: str) -> bool:
+    """The found place is one the label names ("Tokyo" in "Tokyo, Japan")."""
+    if not found:
+        return False
+    words = set(re.findall(r"\w+", labelled.lower()))
+    return set(re.findall(r"\w+", re.sub(r"['’]s\b", "", found.lower()))) <= words
 
 
 def _quotes(labels: Labels, run: Reconciled, source_file: dict[str, str], result: Score) -> None:
@@ -502,8 +593,9 @@ def ratio(part: int, whole: int) -> str:
 def table(scores: Sequence[Score]) -> str:
     head = ("| cluster | key facts found | wrongly rejected | unlabelled accepted | "
             "clustering P / R | corroborated | earned | conflicts P / R | copies found | "
-            "right event | quotes: right speaker / found | boilerplate kept |")  # fmt: skip
-    rows = [head, "|" + "---|" * 12]
+            "right event | event placed | quotes: right speaker / found | "
+            "boilerplate kept | citations supported | said twice |")  # fmt: skip
+    rows = [head, "|" + "---|" * 15]
     for s in scores:
         rows.append(
             f"| {s.name} | {s.key_found}/{s.key_facts} = {ratio(s.key_found, s.key_facts)} "
@@ -518,9 +610,14 @@ def table(scores: Sequence[Score]) -> str:
             f"| {s.copies_found}/{s.copies} "
             f"| {s.sources_right_event}/{s.sources_in_events} = "
             f"{ratio(s.sources_right_event, s.sources_in_events)} "
+            f"| {s.events_right_place}/{s.events_mapped} "
             f"| {ratio(s.quotes_right_speaker, s.quotes_matched)} / "
             f"{ratio(s.quotes_found_labelled, s.quotes_labelled)} "
-            f"| {s.boilerplate_kept}/{s.boilerplate} |"
+            f"| {s.boilerplate_kept}/{s.boilerplate} "
+            f"| {s.citations_supported}/{s.citations_judged} = "
+            f"{ratio(s.citations_supported, s.citations_judged)}"
+            f"{f' ({s.citations_unjudged} unjudged)' if s.citations_unjudged else ''} "
+            f"| {s.repeated_pairs} |"
         )
     return "\n".join(rows)
 
@@ -532,6 +629,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cluster", action="append", help="only these clusters")
     parser.add_argument("--misses", action="store_true", help="list what each cluster missed")
     parser.add_argument("--match-by", choices=["meaning", "words"], default="meaning")
+    parser.add_argument(
+        "--dump-citations", type=Path, help="write the shown citations no one has judged (JSONL)"
+    )
     args = parser.parse_args(argv)
     # A SIGTERM unwinds the stack, so a model server this started is stopped on the way out.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -550,6 +650,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for each in scores:
         total.add(each)
     print(table([*scores, total]))
+    if args.dump_citations:
+        with args.dump_citations.open("w") as out:
+            for each in scores:
+                out.writelines(json.dumps(pair) + "\n" for pair in each.unjudged_citations)
     if args.misses:
         for each in scores:
             print(f"\n## {each.name}")

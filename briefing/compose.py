@@ -22,7 +22,16 @@ from typing import Any
 from . import prompts
 from .errors import ModelOutputError
 from .llm import ModelClient, schema_of
-from .models import BottomLine, Cluster, Digest, DraftStatement, Section, SectionKind, Statement
+from .models import (
+    BottomLine,
+    Citation,
+    Cluster,
+    Digest,
+    DraftStatement,
+    Section,
+    SectionKind,
+    Statement,
+)
 from .sections import citations, statement_for
 from .sentences import clauses
 from .tokens import Counter, counter_for
@@ -414,12 +423,26 @@ def _statement(point: Point, composed: bool = False) -> Statement:
         return statement_for(point.clusters[0], composed=composed)
     return Statement(
         text=point.text,
-        # one passage per source for each fact the statement joins
-        citations=tuple(dict.fromkeys(c for cl in point.clusters for c in citations(cl.evidence))),
+        citations=joined_citations(point.clusters),
         clusters=tuple(cluster.id for cluster in point.clusters),
         corroboration=point.corroboration,
         composed=composed,
     )
+
+
+def joined_citations(clusters: Sequence[Cluster]) -> tuple[Citation, ...]:
+    """Citations for a sentence joining several facts: one passage per source, except that a
+    fact whose sources are all cited already for another fact still gets its own first passage
+    (every part of the sentence can be checked; the other passages are in briefing.json)."""
+    cited: dict[str, Citation] = {}
+    extra: list[Citation] = []
+    for cluster in clusters:
+        own = citations(cluster.evidence)
+        new = [c for c in own if c.source not in cited]
+        cited.update((c.source, c) for c in new)
+        if not new and own:
+            extra.append(own[0])
+    return tuple(dict.fromkeys([*cited.values(), *extra]))
 
 
 def _cited(draft: DraftStatement, points: Sequence[Point]) -> list[Point]:

@@ -18,6 +18,7 @@ _MONTHS = {
 }
 _MONTHS["sept"] = 9
 _WEEKDAYS = {calendar.day_name[number].lower(): number for number in range(7)}
+MONTH_AND_DAY_NAMES = frozenset(_MONTHS) | frozenset(_WEEKDAYS)
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>1[89]\d\d|20\d\d|21\d\d)"

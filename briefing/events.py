@@ -4,17 +4,21 @@ One topic often spans several occasions (a meeting, a later announcement, an acc
 earlier). Each article's headline and the model's one-line "main event" say what it is mainly
 about; articles whose main events are close in meaning report the same event (average
 linkage, so one loose pair does not chain two occasions together). An event is named by the
-main event of its most typical article, dated by the date its sources give most often.
+main event of its most typical article, dated by the date its sources give most often and
+placed where its sources' opening sentences say it happened ("in Tokyo") most often ("at"
+names venues and bodies as often as places).
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from itertools import combinations
 
 import numpy as np
 
+from .dates import MONTH_AND_DAY_NAMES
 from .merge import Corpus
 from .models import Article, ArticleClaims, Event, Evidence
 from .similarity import Meaning
@@ -22,6 +26,9 @@ from .similarity import Meaning
 SAME_EVENT = 0.45
 """Average cosine between two groups' main events at which they are one event."""
 _LEAD_SENTENCES = 8  # an article says what it is about near its start
+_PLACE = re.compile(
+    r"\bin\s+(?:the\s+)?((?:[A-Z][\w’'.-]*[a-z][\w’'-]*)(?:\s+[A-Z][\w’'-]*[a-z][\w’'-]*){0,2})"
+)
 
 
 def find_events(
@@ -40,7 +47,17 @@ def find_events(
         for article in corpus.articles
         if article.id in described
     }
-    events = [_event(group, extracted, described, passages, meaning) for group in groups]
+    leads = {
+        article.id: [described[article.id], *(s.text for s in article.sentences[:_LEAD_SENTENCES])]
+        for article in corpus.articles
+        if article.id in described
+    }
+    events = [
+        _event(group, extracted, described, passages, meaning).model_copy(
+            update={"where": place([leads[source] for source in group if source in leads])}
+        )
+        for group in groups
+    ]
     ranked = sorted(events, key=lambda e: -len(e.sources))
     return [event.model_copy(update={"id": f"e{n}"}) for n, event in enumerate(ranked, 1)]
 
@@ -71,6 +88,23 @@ def _grouped(sources: list[str], similarity: Callable[[str, str], float]) -> lis
         members[a] += members[b]
         alive.remove(b)
     return [members[i] for i in alive]
+
+
+def place(texts_by_source: Sequence[Sequence[str]]) -> str | None:
+    """The place most of the sources say something happened in ("in Tokyo"), each
+    source counted once; none when no source names one."""
+    votes: Counter[str] = Counter()
+    for texts in texts_by_source:
+        votes.update({found for text in texts for found in _places(text)})
+    return votes.most_common(1)[0][0] if votes else None
+
+
+def _places(text: str) -> list[str]:
+    return [
+        match[1]
+        for match in _PLACE.finditer(text)
+        if match[1].split()[0].lower() not in MONTH_AND_DAY_NAMES
+    ]
 
 
 def _passage(article: Article, described: str, corpus: Corpus, meaning: Meaning) -> Evidence | None:

@@ -269,6 +269,9 @@ class Event(Frozen):
     what: str = Field(description="The occasion in one line, as its most typical source has it.")
     sources: tuple[str, ...] = Field(description="Sources mainly about this occasion.")
     when: str | None = Field(default=None, description="Its ISO date, when the sources give one.")
+    where: str | None = Field(
+        default=None, description="The place its sources name most often ('in Tokyo'), if any."
+    )
     evidence: tuple[Evidence, ...] = Field(
         default=(), description="Per source, the passage that says best what it reports."
     )
@@ -339,6 +342,11 @@ class Statement(Frozen):
         default=None, description="For a disagreement: what kind of thing the sources differ on."
     )
     when: str | None = Field(default=None, description="For a timeline entry: its ISO date.")
+    event: str | None = Field(
+        default=None,
+        description="For a key development when the sources report several occasions: the id "
+        "of the event it belongs to (none: reported across occasions).",
+    )
     speaker: str | None = Field(default=None, description="For a quotation: who said it.")
     role: str | None = Field(default=None, description="For a quotation: the speaker's role.")
     change: ChangeKind | None = Field(

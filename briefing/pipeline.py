@@ -42,6 +42,7 @@ from .models import (
     Document,
     Event,
     Quote,
+    Section,
     SourceInfo,
     TimelineEntry,
 )
@@ -54,6 +55,7 @@ from .runtime import choose, default_threads, mark_crashed, probe_in_child
 from .sections import (
     disagreements_section,
     events_section,
+    grouped_by_event,
     quotes_section,
     single_source_figures,
     single_source_section,
@@ -328,6 +330,23 @@ class Reconciled:
     warnings: list[str]
     failures: list[str]
 
+    def sections(self, developments: Section) -> tuple[Section, ...]:
+        """Every section after the bottom line, around the given key developments: what the
+        program states from the reconciled data in the sources' own words."""
+        shown = {c for s in developments.statements for c in s.clusters}
+        figures = [figure for claims in self.extracted for figure in claims.figures]
+        texts = {article.id: article.text for article in self.corpus.articles}
+        return (
+            grouped_by_event(developments, self.events),
+            disagreements_section(self.conflicts),
+            events_section(self.events),
+            quotes_section(self.quotes),
+            timeline_section(self.timeline, undated_sources(self.corpus)),
+            single_source_section(
+                self.clusters, single_source_figures(figures, texts), shown, self.corpus.concrete
+            ),
+        )
+
 
 def reconcile(sources: Sequence[str | Path], settings: Settings, client: ModelClient) -> Reconciled:
     """Read `sources` and reconcile their claims without composing (the quality benchmark)."""
@@ -374,8 +393,7 @@ class _Run:
     def briefing(self, client: ModelClient) -> Briefing:
         unique = self.reading.unique
         reconciled = self.reconcile(client)
-        extracted, corpus, clusters = reconciled.extracted, reconciled.corpus, reconciled.clusters
-        conflicts, timeline, events = reconciled.conflicts, reconciled.timeline, reconciled.events
+        extracted, clusters = reconciled.extracted, reconciled.clusters
         warnings, failures = reconciled.warnings, reconciled.failures
         self.progress.stage("composing the briefing", total=1)
         composition = compose.compose(clusters, len(unique), client, self.settings.context_window)
@@ -385,19 +403,9 @@ class _Run:
                 f"condensed the claims in {composition.digest_rounds} round(s) "
                 "to fit the context window"
             )
-        shown = {c for s in composition.developments.statements for c in s.clusters}
-        figures = [figure for claims in extracted for figure in claims.figures]
-        texts = {article.id: article.text for article in corpus.articles}
         sections = (
             composition.summary,
-            composition.developments,
-            disagreements_section(conflicts),
-            events_section(events),
-            quotes_section(reconciled.quotes),
-            timeline_section(timeline, undated_sources(corpus)),
-            single_source_section(
-                clusters, single_source_figures(figures, texts), shown, corpus.concrete
-            ),
+            *reconciled.sections(composition.developments),
         )
         usage = client.usage.model_copy(deep=True)
         usage.seconds = round(time.monotonic() - self.started, 2)
@@ -415,9 +423,9 @@ class _Run:
             warnings=tuple(warnings + composition.warnings),
             failures=tuple(failures),
             clusters=tuple(clusters),
-            conflicts=tuple(conflicts),
-            events=tuple(events),
-            timeline=tuple(timeline),
+            conflicts=tuple(reconciled.conflicts),
+            events=tuple(reconciled.events),
+            timeline=tuple(reconciled.timeline),
             quotes=tuple(reconciled.quotes),
             extracted=tuple(extracted),
         )

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import re
 
-from .models import Briefing, ChangeKind, Citation, Section, SectionKind, SourceInfo, Statement
+from .models import (
+    Briefing,
+    ChangeKind,
+    Citation,
+    Event,
+    Section,
+    SectionKind,
+    SourceInfo,
+    Statement,
+)
+from .sections import event_heading
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
 _LEADING_LIST_MARKER = re.compile(r"^(\d+)([.)])(?=\s|$)|^([-=])")
@@ -23,8 +33,9 @@ def to_json(briefing: Briefing) -> str:
 def to_markdown(briefing: Briefing) -> str:
     footnotes = _Footnotes()
     lines = [f"# {escape(briefing.title)}", "", f"*{escape(byline(briefing))}*", ""]
+    events = {event.id: event for event in briefing.events}
     for section in briefing.sections:
-        lines += _section(section, footnotes)
+        lines += _section(section, footnotes, events)
     lines += _sources(briefing.sources)
     lines += footnotes.definitions(briefing.sources)
     return "\n".join(lines).rstrip() + "\n"
@@ -65,7 +76,23 @@ def byline(briefing: Briefing) -> str:
     )
 
 
-def _section(section: Section, footnotes: _Footnotes) -> list[str]:
+def by_event(
+    statements: tuple[Statement, ...], events: dict[str, Event]
+) -> list[tuple[str | None, list[Statement]]]:
+    """Consecutive statements of one event under its heading; no headings (None) when the
+    statements carry no event."""
+    if not any(statement.event for statement in statements):
+        return [(None, list(statements))]
+    groups: list[tuple[str | None, list[Statement]]] = []
+    for statement in statements:
+        heading = event_heading(events.get(statement.event or ""))
+        if not groups or groups[-1][0] != heading:
+            groups.append((heading, []))
+        groups[-1][1].append(statement)
+    return groups
+
+
+def _section(section: Section, footnotes: _Footnotes, events: dict[str, Event]) -> list[str]:
     if not section.statements and not section.note:
         return []
     lines = [f"## {escape(section.heading)}", ""]
@@ -78,7 +105,11 @@ def _section(section: Section, footnotes: _Footnotes) -> list[str]:
             )
         )
     else:
-        lines += [_item(section.kind, s, footnotes) for s in section.statements]
+        for heading, statements in by_event(section.statements, events):
+            if heading:
+                lines += [""] if lines[-1] else []
+                lines += [f"### {escape(heading)}", ""]
+            lines += [_item(section.kind, s, footnotes) for s in statements]
     return [*lines, ""] if section.statements else lines
 
 

@@ -8,8 +8,17 @@ from __future__ import annotations
 
 from html import escape as _escape
 
-from .models import Briefing, Citation, Section, SectionKind, SourceInfo, SourceIssue, Statement
-from .render import CHANGE_LABELS, byline
+from .models import (
+    Briefing,
+    Citation,
+    Event,
+    Section,
+    SectionKind,
+    SourceInfo,
+    SourceIssue,
+    Statement,
+)
+from .render import CHANGE_LABELS, by_event, byline
 
 _STYLE = """
 body { font-family: Georgia, serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem;
@@ -34,8 +43,9 @@ code { font-size: 0.85rem; word-break: break-all; }
 def to_html(briefing: Briefing) -> str:
     citations = _Citations()
     body = [f"<h1>{esc(briefing.title)}</h1>", _byline(briefing)]
+    events = {event.id: event for event in briefing.events}
     for section_id, section in _section_ids(briefing.sections):
-        body += _section(section, section_id, citations)
+        body += _section(section, section_id, citations, events)
         if section.kind is SectionKind.developments:
             body += _matrix(section, briefing)
     body += _sources(briefing.sources)
@@ -121,7 +131,9 @@ def _section_ids(sections: tuple[Section, ...]) -> list[tuple[str, Section]]:
     return paired
 
 
-def _section(section: Section, section_id: str, citations: _Citations) -> list[str]:
+def _section(
+    section: Section, section_id: str, citations: _Citations, events: dict[str, Event]
+) -> list[str]:
     if not section.statements and not section.note:
         return []
     lines = [f'<section id="{esc(section_id)}">', f"<h2>{esc(section.heading)}</h2>"]
@@ -130,7 +142,10 @@ def _section(section: Section, section_id: str, citations: _Citations) -> list[s
     if section.kind is SectionKind.summary and section.statements:
         lines.append("<p>" + " ".join(_running(s, citations) for s in section.statements) + "</p>")
     elif section.statements:
-        lines += ["<ul>", *(_item(section.kind, s, citations) for s in section.statements), "</ul>"]
+        for heading, statements in by_event(section.statements, events):
+            if heading:
+                lines.append(f"<h3>{esc(heading)}</h3>")
+            lines += ["<ul>", *(_item(section.kind, s, citations) for s in statements), "</ul>"]
     return [*lines, "</section>"]
 
 

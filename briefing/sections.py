@@ -119,6 +119,42 @@ def timeline_section(entries: Sequence[TimelineEntry], undated: Sequence[str]) -
     )
 
 
+def grouped_by_event(developments: Section, events: Sequence[Event]) -> Section:
+    """Key developments under the occasion they belong to, when the sources report more than
+    one: each development goes to the event most of its sources are mainly about, and one
+    whose sources split evenly between occasions comes last, as reported across them.
+    Within a group the order stays most sources first."""
+    if len(events) < 2 or not developments.statements:
+        return developments
+    order = {event.id: position for position, event in enumerate(events, start=1)}
+    placed = [
+        statement.model_copy(update={"event": event_of(statement, events)})
+        for statement in developments.statements
+    ]
+    placed.sort(key=lambda statement: order.get(statement.event or "", len(order) + 1))
+    return developments.model_copy(update={"statements": tuple(placed)})
+
+
+def event_of(statement: Statement, events: Sequence[Event]) -> str | None:
+    """The event most of the statement's sources are mainly about (none on a tie)."""
+    sources = {citation.source for citation in statement.citations}
+    shares = sorted(((len(sources & set(e.sources)), e.id) for e in events), reverse=True)
+    best, runner_up = shares[0][0], shares[1][0]
+    return shares[0][1] if best > runner_up else None
+
+
+def event_heading(event: Event | None) -> str:
+    """How a group of key developments is introduced: the occasion, its date and place, and
+    the sources mainly about it."""
+    if event is None:
+        return "Reported across occasions"
+    details = ", ".join(detail for detail in (event.when, event.where) if detail)
+    return (
+        f"{event.what.rstrip('.')}{f' ({details})' if details else ''}: "
+        f"reported mainly by {_joined(list(event.sources))}"
+    )
+
+
 def events_section(events: Sequence[Event]) -> Section:
     """Which source reports which occasion; shown only when there is more than one."""
     if len(events) < 2:
@@ -128,8 +164,7 @@ def events_section(events: Sequence[Event]) -> Section:
         kind=SectionKind.events,
         statements=tuple(
             Statement(
-                text=f"{event.what.rstrip('.')}{f' ({event.when})' if event.when else ''}: "
-                f"reported mainly by {_joined(list(event.sources))}.",
+                text=f"{event_heading(event)}.",
                 citations=citations(event.evidence),
                 corroboration=len(event.sources),
                 when=event.when,

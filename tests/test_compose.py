@@ -20,6 +20,7 @@ from briefing.compose import (
     compose,
     condensed,
     developments_section,
+    joined_citations,
     points_for,
     summary_section,
 )
@@ -103,6 +104,15 @@ def test_checked_bottom_line_statement_cites_all_its_clusters() -> None:
         ("b", SPENDING),
         ("b", DRONES),
     ]
+
+
+def test_a_sentence_joining_facts_cites_each_source_once_and_every_fact_at_least_once() -> None:
+    treaty_too = cluster("c5", TREATY, "a", "b")
+    joined = joined_citations([C4, C1, treaty_too, C2])
+    # a, b and c once for the talks; spending and the treaty add no source; drones neither
+    assert [(c.source, c.quote) for c in joined] == [
+        ("a", TALKS), ("b", TALKS), ("c", TALKS), ("a", SPENDING), ("a", TREATY), ("b", DRONES),
+    ]  # fmt: skip
 
 
 def test_statement_with_a_number_not_in_its_cluster_falls_back_to_the_claim() -> None:
