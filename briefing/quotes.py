@@ -99,44 +99,58 @@ def _merge(found: list[Quote], quote: Quote) -> None:
 def _in_article(article: Article) -> Iterator[Quote]:
     names = _full_names(article.text)
     for paragraph_start, paragraph in _paragraphs(article.text):
-        for quote, speaker, kind, start in _attributed(paragraph, names):
-            sentence = _sentence_at(article, paragraph_start + start)
-            if sentence is None:
+        for quote, speaker, kind, (start, end) in _attributed(paragraph, names):
+            evidence = _passage(article, paragraph_start + start, paragraph_start + end)
+            if evidence is None:
                 continue
             yield Quote(
                 speaker=speaker.name,
                 role=speaker.role,
                 words=quote,
                 kind=kind,
-                evidence=(Evidence.of(article.id, sentence),),
+                evidence=(evidence,),
             )
 
 
 def _attributed(
     paragraph: str, names: dict[str, _Speaker]
-) -> Iterator[tuple[str, _Speaker, QuoteKind, int]]:
-    """(words, speaker, kind, offset) for each attribution in the paragraph, in order."""
+) -> Iterator[tuple[str, _Speaker, QuoteKind, tuple[int, int]]]:
+    """(words, speaker, kind, span) for each attribution in the paragraph, in order; the span
+    runs from the words to where the speaker is named (a sentence before, for "he said" or a
+    quotation that goes on), so the cited passage shows who said it."""
     previous: _Speaker | None = None
+    named_at = 0  # where the previous speaker was named
     position = 0
     for match in _QUOTE.finditer(paragraph):
         for start, sentence in _sentences_between(paragraph, position, match.start()):
             stated = _paraphrase(sentence, names, previous)
             if stated is not None:
-                previous = stated[1]
-                yield stated[0], stated[1], QuoteKind.paraphrase, start
-        speaker = _speaker_after(paragraph[match.end() - 1 :], names, previous)
-        speaker = speaker or _speaker_before(paragraph[position : match.start()], names)
-        if speaker is None and _continues(paragraph, match.start()):
-            speaker = previous
+                span = (start if stated[1] is not previous else named_at, start + len(sentence))
+                previous, named_at = stated[1], span[0]
+                yield stated[0], stated[1], QuoteKind.paraphrase, span
+        tail = match.end() - 1
+        after = _speaker_after(paragraph[tail:], names, previous)
+        before = None if after else _speaker_before(paragraph[position : match.start()], names)
+        if after and after[0] is not previous:
+            speaker, span = after[0], (match.start(), tail + after[1])
+        elif after:
+            speaker, span = after[0], (named_at, tail + after[1])
+        elif before:
+            speaker, span = before[0], (position + before[1], match.end())
+        elif _continues(paragraph, match.start()) and previous is not None:
+            speaker, span = previous, (named_at, match.end())
+        else:
+            speaker = None
         position = match.end()
         if speaker is not None:
-            previous = speaker
-            yield match["words"].strip(), speaker, QuoteKind.direct, match.start()
+            previous, named_at = speaker, span[0]
+            yield match["words"].strip(), speaker, QuoteKind.direct, span
     for start, sentence in _sentences_between(paragraph, position, len(paragraph)):
         stated = _paraphrase(sentence, names, previous)
         if stated is not None:
-            previous = stated[1]
-            yield stated[0], stated[1], QuoteKind.paraphrase, start
+            span = (start if stated[1] is not previous else named_at, start + len(sentence))
+            previous, named_at = stated[1], span[0]
+            yield stated[0], stated[1], QuoteKind.paraphrase, span
 
 
 def _continues(paragraph: str, start: int) -> bool:
@@ -178,22 +192,27 @@ def _paraphrase(
 
 def _speaker_after(
     text: str, names: dict[str, _Speaker], previous: _Speaker | None
-) -> _Speaker | None:
+) -> tuple[_Speaker, int] | None:
+    """The speaker named right after a quotation, and where that attribution ends."""
     match = _AFTER.match(text)
     if match is None:
         return None
     if match["pronoun"]:
-        return previous
-    if match["name_a"]:
-        return _named(match["pre_role_a"], match["name_a"], match["role_a"], names)
-    return _named(match["pre_role_b"], match["name_b"], match["role_b"], names)
+        speaker = previous
+    elif match["name_a"]:
+        speaker = _named(match["pre_role_a"], match["name_a"], match["role_a"], names)
+    else:
+        speaker = _named(match["pre_role_b"], match["name_b"], match["role_b"], names)
+    return (speaker, match.end()) if speaker is not None else None
 
 
-def _speaker_before(text: str, names: dict[str, _Speaker]) -> _Speaker | None:
+def _speaker_before(text: str, names: dict[str, _Speaker]) -> tuple[_Speaker, int] | None:
+    """The speaker named right before a quotation, and where that attribution starts."""
     match = _BEFORE.search(text)
     if match is None:
         return None
-    return _named(match["pre_role"], match["name"], match["role"], names)
+    speaker = _named(match["pre_role"], match["name"], match["role"], names)
+    return (speaker, match.start("pre_role")) if speaker is not None else None
 
 
 def _named(
@@ -247,6 +266,24 @@ def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
     for paragraph in text.split("\n\n"):
         yield position, paragraph
         position += len(paragraph) + 2
+
+
+def _passage(article: Article, start: int, end: int) -> Evidence | None:
+    """The article's sentences from the one holding `start` to the one holding `end - 1`, as
+    one passage (exactly the article's text between them)."""
+    first = _sentence_at(article, start)
+    last = _sentence_at(article, max(start, end - 1))
+    if first is None or last is None:
+        return None
+    if last.number <= first.number:
+        return Evidence.of(article.id, first)
+    return Evidence(
+        source=article.id,
+        sentence=first.number,
+        quote=article.text[first.start : last.end],
+        start=first.start,
+        end=last.end,
+    )
 
 
 def _sentence_at(article: Article, offset: int) -> Sentence | None:

@@ -83,3 +83,39 @@ def test_a_sentence_opening_word_is_not_part_of_the_speakers_name() -> None:
     found = quoted(page("C", f"{mention.text}\n\n{closing.text}"))
     speaker, role, _, _ = found["Peace through strength requires factories"]
     assert (speaker, role) == ("Pete Hegseth", "Defense Secretary")
+
+
+def passage_of(article: Article, words: str) -> str:
+    (quote,) = [q for q in find_quotes([article]) if q.words == words]
+    (evidence,) = quote.evidence
+    assert article.text[evidence.start : evidence.end] == evidence.quote
+    return evidence.quote
+
+
+def test_the_passage_of_a_quotation_that_goes_on_reaches_back_to_its_speakers_name() -> None:
+    assert passage_of(STRIKE, "Nobody wins a strike") == (
+        "“Both sides have a duty to sit down and talk,” Berg said. “Nobody wins a strike.”"
+    )
+
+
+def test_the_passage_of_a_he_said_quotation_reaches_back_to_where_he_is_named() -> None:
+    assert passage_of(STRIKE, "Nobody wants to be alone at the front of a train").startswith(
+        "Per Olsen, a driver with 19 years at the company, said morale"
+    )
+
+
+def test_a_quotation_of_two_sentences_is_cited_through_its_attribution() -> None:
+    article = page(
+        "C",
+        "“The points were inspected last month. They were in good order,” said Ola Dahl, "
+        "the operator's safety director.",
+    )
+    assert passage_of(article, "The points were inspected last month. They were in good order") == (
+        article.text
+    )
+
+
+def test_a_quotation_named_in_its_own_sentence_cites_that_sentence_alone() -> None:
+    assert passage_of(SECOND, "This strike is not about pay") == (
+        "“This strike is not about pay,” Brandvold told reporters in Rensberg."
+    )
