@@ -148,6 +148,17 @@ class Corpus:
             return True
         return bool(self.weights.stems(claim) & self.weights.stems(passage) - self.topic_stems)
 
+    def same_doing(self, claim: str, passage: str) -> bool:
+        """The passage shares a number with the claim, or a word for what happens beyond
+        the names and the topic ("emergency" in "X placed the region under a state of
+        emergency"): sharing only who is involved ("Ibáñez was due to meet officials") is
+        another fact about the same people."""
+        if numbers_in(claim) & numbers_in(passage):
+            return True
+        named = self.weights.stems(" ".join(names_in(claim, self.names)))
+        doing = self.weights.stems(claim) - named - self.topic_stems
+        return bool(doing & self.weights.stems(passage))
+
     def published(self, source: str) -> date | None:
         if not self._published:
             self._published.update({a.id: a.published for a in self.articles})
@@ -230,6 +241,8 @@ def supporting_passage(
         return None
     passage = closest[0].text
     if not corpus.anchored(claim, passage) or not restated(claim, passage, corpus.names):
+        return None
+    if not corpus.same_doing(claim, passage):
         return None
     return closest[0]
 

@@ -239,3 +239,15 @@ def test_clauses_are_parts_of_the_sentence(words: list[str]) -> None:
     for part in clauses(sentence):
         assert all(piece in sentence for piece in part.split())
         assert len(part.split()) >= 3
+
+
+def test_a_passage_sharing_only_who_is_involved_does_not_state_the_claim() -> None:
+    fire = corpus(
+        article("A", "Governor Marcela Ibáñez placed the region under a state of emergency."),
+        article("B", "Ibáñez was due to meet national officials in San Telmo on Thursday."),
+        article("C", "The governor declared a state of emergency late on Wednesday."),
+    )
+    claim = "Governor Marcela Ibáñez placed the region under a state of emergency."
+    assert not fire.same_doing(claim, fire.articles[1].text)
+    assert fire.same_doing(claim, fire.articles[2].text)
+    assert fire.same_doing("Ibáñez said 13 people died.", "Thirteen people are dead, Ibáñez said.")
