@@ -27,7 +27,14 @@ from .clean import clean
 from .conflicts import find_conflicts
 from .costs import price_for
 from .dedupe import find_duplicates
-from .errors import BriefingError, BudgetError, EndpointError, InputError, ModelOutputError
+from .errors import (
+    BriefingError,
+    BudgetError,
+    EndpointError,
+    InputError,
+    ModelOutputError,
+    RequestFailedError,
+)
 from .events import find_events
 from .llm import Endpoint, ModelClient, OutputMode, Spending
 from .local_model import EMBEDDED_MODEL, embedded_model_path
@@ -429,9 +436,11 @@ class _Run:
         warnings: list[str],
         failures: list[str],
     ) -> list[ArticleClaims]:
-        """Each article's claims, in order; an article the model fails on, or that the budget
-        does not reach, is left out and counted as a failure. When every article is, the
-        first failure stops the run (the budget's before the model's)."""
+        """Each article's claims, in order; an article the model fails on (an invalid answer,
+        a request that failed or timed out), or that the budget does not reach, is left out
+        and counted as a failure. When every article is, the first failure stops the run (the
+        budget's before the model's). An endpoint that cannot be used at all (unreachable, a
+        wrong key or model) stops the run at once."""
         self.progress.stage(f"reading {len(articles)} articles", total=len(articles))
         outcomes = _bounded_map(
             lambda article: self._extract_one(article, client),
@@ -467,7 +476,7 @@ class _Run:
                 context_window=self.settings.context_window,
                 max_chunks=self.settings.max_chunks,
             )
-        except (ModelOutputError, BudgetError) as error:
+        except (ModelOutputError, RequestFailedError, BudgetError) as error:
             self.progress.advance(f"{article.id}: not read ({error.message})", client.usage)
             return error
         self.progress.advance(
