@@ -75,6 +75,12 @@ ConfigOption = Annotated[
                  "./briefing.toml if present). Flags override it"),
 ]  # fmt: skip
 Strict = Annotated[bool | None, typer.Option("--strict", help="Stop when any source fails")]
+AllowPrivate = Annotated[
+    bool | None,
+    typer.Option("--allow-private-addresses",
+                 help="Fetch URLs on this machine or your own network (loopback, link-local, "
+                 "private addresses); refused by default"),
+]  # fmt: skip
 Title = Annotated[str | None, typer.Option(help="Title instead of the model's headline")]
 BaseUrl = Annotated[
     str | None,
@@ -139,8 +145,8 @@ class _Job:
 
 
 SETTINGS_FLAGS = (
-    "strict", "title", "base_url", "model", "api_key", "model_path", "context_window",
-    "embedding_model", "cache_dir", "concurrency", "max_cost",
+    "strict", "allow_private_addresses", "title", "base_url", "model", "api_key", "model_path",
+    "context_window", "embedding_model", "cache_dir", "concurrency", "max_cost",
 )  # fmt: skip
 
 
@@ -177,6 +183,7 @@ def generate(
     ] = None,
     config: ConfigOption = None,
     strict: Strict = None,
+    allow_private_addresses: AllowPrivate = None,
     title: Title = None,
     base_url: BaseUrl = None,
     model: Model = None,
@@ -229,6 +236,7 @@ def daily_run(
         bool, typer.Option("--deliver/--no-deliver", help="Send to the config's \\[delivery] table")
     ] = True,
     strict: Strict = None,
+    allow_private_addresses: AllowPrivate = None,
     title: Title = None,
     base_url: BaseUrl = None,
     model: Model = None,

@@ -37,6 +37,7 @@ class SourcesTable(_Table):
     urls: tuple[str, ...] = Field(default=(), description="Article URLs")
     feeds: tuple[str, ...] = Field(default=(), description="RSS or Atom feed URLs")
     strict: bool | None = None
+    allow_private_addresses: bool | None = None
 
 
 class EndpointTable(_Table):
@@ -104,6 +105,7 @@ class Loaded(BaseModel):
         values: dict[str, Any] = {
             "title": self.config.title,
             "strict": self.config.sources.strict,
+            "allow_private_addresses": self.config.sources.allow_private_addresses,
             "base_url": endpoint.base_url,
             "model": endpoint.model,
             "api_key_env": endpoint.api_key_env,
@@ -193,6 +195,9 @@ urls = []
 feeds = []
 # Stop when any source fails (default: skip it, warn, and exit 2 at the end).
 # strict = false
+# Fetch URLs on this machine or your own network (loopback, link-local and private
+# addresses, also when a redirect leads there); refused by default.
+# allow_private_addresses = false
 
 [endpoint]
 # Any OpenAI-compatible endpoint. Leave base_url out to run the embedded model on 127.0.0.1.

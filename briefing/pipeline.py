@@ -124,7 +124,9 @@ def read(sources: Sequence[str | Path], settings: Settings) -> Reading:
     """Read, clean, number and de-duplicate the sources; fails before any model work when
     the context window cannot hold a prompt."""
     extract.sentence_budget(settings.model, settings.context_window)
-    documents, warnings, failures = ingest.read_sources(sources, strict=settings.strict)
+    documents, warnings, failures = ingest.read_sources(
+        sources, strict=settings.strict, private_ok=settings.allow_private_addresses
+    )
     articles, skipped = prepare(documents)
     duplicates = find_duplicates(articles)
     warnings += [f"skipped {line}" for line in skipped]

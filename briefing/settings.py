@@ -37,6 +37,11 @@ class Settings(BaseModel):
     cache_dir: Path = Field(default_factory=default_cache_dir)
     title: str | None = None
     strict: bool = Field(False, description="Any source that fails stops the run")
+    allow_private_addresses: bool = Field(
+        False,
+        description="Fetch article and feed URLs on this machine or a private network "
+        "(loopback, link-local, private addresses), refused by default",
+    )
     context_window: int = Field(8192, description="Tokens the endpoint's model can attend to")
     max_chunks: int = Field(8, description="Longest article read, in context-window chunks")
     embedding_model: str | None = Field(
