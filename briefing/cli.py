@@ -14,7 +14,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -264,7 +264,8 @@ def daily_run(
             return _dry_run(run)
         root = out or run.loaded.out_dir
         with _progress(quiet, verbose, log_file) as progress:
-            with runs.locked(root):
+            deadline = timedelta(minutes=run.settings.run_deadline_minutes)
+            with runs.locked(root, deadline):
                 folder = runs.day_folder(root, when)
                 ensure_writable(folder)
                 briefing = generate_briefing(run.sources, run.settings, progress=progress)

@@ -61,6 +61,7 @@ class LimitsTable(_Table):
     context_window: int | None = Field(default=None, ge=512)
     max_chunks: int | None = Field(default=None, ge=1)
     max_cost: float | None = Field(default=None, ge=0)
+    run_deadline_minutes: float | None = Field(default=None, gt=0)
 
 
 class CacheTable(_Table):
@@ -118,6 +119,7 @@ class Loaded(BaseModel):
             "context_window": limits.context_window,
             "max_chunks": limits.max_chunks,
             "max_cost": limits.max_cost,
+            "run_deadline_minutes": limits.run_deadline_minutes,
             "cache_dir": self._path(cache.dir) if cache.dir else None,
             "use_cache": cache.enabled,
             "prices": self.config.prices or None,
@@ -230,6 +232,9 @@ formats = ["md", "json", "html"]
 # max_chunks = 8
 # US dollars a run may spend; it stops before a call that could pass it (cached work is kept).
 # max_cost = 0.50
+# Minutes a daily run should take at most. Each run holds a lock on the output folder; a run
+# that finds it held longer than this names the holder's pid as probably hung.
+# run_deadline_minutes = 120
 
 [cache]
 # Model answers are cached by content, so an unchanged re-run makes no model calls.

@@ -63,6 +63,12 @@ class Settings(BaseModel):
     )
     use_cache: bool = Field(True, description="Reuse and store model answers in cache_dir/calls")
     max_cost: float | None = Field(None, ge=0, description="US dollars a run may spend")
+    run_deadline_minutes: float = Field(
+        120.0,
+        gt=0,
+        description="Minutes a daily run should take at most; a run that finds the folder's "
+        "lock held for longer reports its holder as probably hung",
+    )
     prices: dict[str, Price] = Field(
         default_factory=dict, description="US dollars per million tokens, by model name"
     )
