@@ -14,7 +14,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -75,6 +75,12 @@ ConfigOption = Annotated[
                  "./briefing.toml if present). Flags override it"),
 ]  # fmt: skip
 Strict = Annotated[bool | None, typer.Option("--strict", help="Stop when any source fails")]
+AllowPrivate = Annotated[
+    bool | None,
+    typer.Option("--allow-private-addresses",
+                 help="Fetch URLs on this machine or your own network (loopback, link-local, "
+                 "private addresses); refused by default"),
+]  # fmt: skip
 Title = Annotated[str | None, typer.Option(help="Title instead of the model's headline")]
 BaseUrl = Annotated[
     str | None,
@@ -139,8 +145,8 @@ class _Job:
 
 
 SETTINGS_FLAGS = (
-    "strict", "title", "base_url", "model", "api_key", "model_path", "context_window",
-    "embedding_model", "cache_dir", "concurrency", "max_cost",
+    "strict", "allow_private_addresses", "title", "base_url", "model", "api_key", "model_path",
+    "context_window", "embedding_model", "cache_dir", "concurrency", "max_cost",
 )  # fmt: skip
 
 
@@ -177,6 +183,7 @@ def generate(
     ] = None,
     config: ConfigOption = None,
     strict: Strict = None,
+    allow_private_addresses: AllowPrivate = None,
     title: Title = None,
     base_url: BaseUrl = None,
     model: Model = None,
@@ -229,6 +236,7 @@ def daily_run(
         bool, typer.Option("--deliver/--no-deliver", help="Send to the config's \\[delivery] table")
     ] = True,
     strict: Strict = None,
+    allow_private_addresses: AllowPrivate = None,
     title: Title = None,
     base_url: BaseUrl = None,
     model: Model = None,
@@ -256,7 +264,8 @@ def daily_run(
             return _dry_run(run)
         root = out or run.loaded.out_dir
         with _progress(quiet, verbose, log_file) as progress:
-            with runs.locked(root):
+            deadline = timedelta(minutes=run.settings.run_deadline_minutes)
+            with runs.locked(root, deadline):
                 folder = runs.day_folder(root, when)
                 ensure_writable(folder)
                 briefing = generate_briefing(run.sources, run.settings, progress=progress)

@@ -37,6 +37,7 @@ class SourcesTable(_Table):
     urls: tuple[str, ...] = Field(default=(), description="Article URLs")
     feeds: tuple[str, ...] = Field(default=(), description="RSS or Atom feed URLs")
     strict: bool | None = None
+    allow_private_addresses: bool | None = None
 
 
 class EndpointTable(_Table):
@@ -60,6 +61,7 @@ class LimitsTable(_Table):
     context_window: int | None = Field(default=None, ge=512)
     max_chunks: int | None = Field(default=None, ge=1)
     max_cost: float | None = Field(default=None, ge=0)
+    run_deadline_minutes: float | None = Field(default=None, gt=0)
 
 
 class CacheTable(_Table):
@@ -104,6 +106,7 @@ class Loaded(BaseModel):
         values: dict[str, Any] = {
             "title": self.config.title,
             "strict": self.config.sources.strict,
+            "allow_private_addresses": self.config.sources.allow_private_addresses,
             "base_url": endpoint.base_url,
             "model": endpoint.model,
             "api_key_env": endpoint.api_key_env,
@@ -116,6 +119,7 @@ class Loaded(BaseModel):
             "context_window": limits.context_window,
             "max_chunks": limits.max_chunks,
             "max_cost": limits.max_cost,
+            "run_deadline_minutes": limits.run_deadline_minutes,
             "cache_dir": self._path(cache.dir) if cache.dir else None,
             "use_cache": cache.enabled,
             "prices": self.config.prices or None,
@@ -193,6 +197,9 @@ urls = []
 feeds = []
 # Stop when any source fails (default: skip it, warn, and exit 2 at the end).
 # strict = false
+# Fetch URLs on this machine or your own network (loopback, link-local and private
+# addresses, also when a redirect leads there); refused by default.
+# allow_private_addresses = false
 
 [endpoint]
 # Any OpenAI-compatible endpoint. Leave base_url out to run the embedded model on 127.0.0.1.
@@ -225,6 +232,9 @@ formats = ["md", "json", "html"]
 # max_chunks = 8
 # US dollars a run may spend; it stops before a call that could pass it (cached work is kept).
 # max_cost = 0.50
+# Minutes a daily run should take at most. Each run holds a lock on the output folder; a run
+# that finds it held longer than this names the holder's pid as probably hung.
+# run_deadline_minutes = 120
 
 [cache]
 # Model answers are cached by content, so an unchanged re-run makes no model calls.

@@ -29,6 +29,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import httpx2
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .deadlines import whole_response_within_timeout
 from .models import Briefing, SectionKind, Statement
 
 USER_AGENT = "briefing/0.1 (+news briefing tool)"
@@ -299,7 +300,10 @@ def send_webhook(payload: dict[str, Any], settings: WebhookDelivery) -> str | No
     check = "check delivery.webhook.url in the config"
     try:
         with httpx2.Client(
-            timeout=settings.timeout, follow_redirects=False, headers={"user-agent": USER_AGENT}
+            timeout=settings.timeout,
+            follow_redirects=False,
+            headers={"user-agent": USER_AGENT},
+            event_hooks={"request": [whole_response_within_timeout]},
         ) as client:
             response = client.post(settings.url, json=payload)
     except httpx2.TimeoutException:

@@ -6,6 +6,8 @@
     ├── ModelSetupError        the embedded model cannot be assembled, found or served
     │   └── ServerCrashError   the embedded model server died (a signal or an exit)
     ├── EndpointError          the model endpoint refused, failed or could not be reached
+    │   └── RequestFailedError one request failed (HTTP error after the retries, no complete
+    │                          answer in time): only the article that asked is left out
     ├── ModelOutputError       the model's answer stayed invalid after the capped re-asks
     ├── BudgetError            the next model call would pass --max-cost
     └── BusyError              another run is writing the same output folder
@@ -64,6 +66,12 @@ class EndpointError(BriefingError):
     """The OpenAI-compatible endpoint could not be reached or refused the request."""
 
     exit_code = 3
+
+
+class RequestFailedError(EndpointError):
+    """One request failed at an endpoint that otherwise answers: an HTTP error that outlasted
+    the retries, or no complete answer within the timeout. An article's request that fails so
+    leaves that article out; the run goes on with the others."""
 
 
 class ModelOutputError(BriefingError):

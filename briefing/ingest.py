@@ -36,9 +36,13 @@ def read_documents(
     *,
     strict: bool = False,
     client: httpx2.Client | None = None,
+    private_ok: bool = False,
 ) -> tuple[list[Document], list[str]]:
-    """All documents the sources name, in order, and a warning for each source skipped."""
-    documents, warnings, _ = read_sources(sources, strict=strict, client=client)
+    """All documents the sources name, in order, and a warning for each source skipped.
+    URLs on this machine or a private network are refused unless `private_ok`."""
+    documents, warnings, _ = read_sources(
+        sources, strict=strict, client=client, private_ok=private_ok
+    )
     return documents, warnings
 
 
@@ -47,11 +51,12 @@ def read_sources(
     *,
     strict: bool = False,
     client: httpx2.Client | None = None,
+    private_ok: bool = False,
 ) -> tuple[list[Document], list[str], list[str]]:
     """Like `read_documents`, plus one line for each source that failed."""
     if not sources:
         raise InputError("no sources given", hint="name article files, folders, URLs or feeds")
-    reader = _Reader(strict, client)
+    reader = _Reader(strict, client, private_ok)
     try:
         for source in sources:
             reader.read(str(source))
@@ -83,8 +88,9 @@ def sources_from_file(path: Path) -> list[str]:
 
 
 class _Reader:
-    def __init__(self, strict: bool, client: httpx2.Client | None) -> None:
+    def __init__(self, strict: bool, client: httpx2.Client | None, private_ok: bool) -> None:
         self.strict = strict
+        self.private_ok = private_ok
         self._client = client
         self._owns_client = client is None
         self.documents: list[Document] = []
@@ -101,7 +107,7 @@ class _Reader:
     def _fetch(self, url: str) -> Page:
         if self._client is None:
             self._client = http_client()  # made only when a URL is actually read
-        return fetch(url, self._client)
+        return fetch(url, self._client, private_ok=self.private_ok)
 
     def _guarded(self, read: Callable[[], None]) -> None:
         try:

@@ -32,7 +32,8 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 from . import prompts
 from .cache import CachedAnswer, CallCache, call_key, digest
 from .costs import Price
-from .errors import BriefingError, BudgetError, EndpointError, ModelOutputError
+from .deadlines import whole_response_within_timeout
+from .errors import BriefingError, BudgetError, EndpointError, ModelOutputError, RequestFailedError
 from .models import StageUsage, Usage
 from .tokens import counter_for
 
@@ -139,7 +140,7 @@ class ModelClient:
                     api_key=self.endpoint.api_key or NO_KEY,
                     timeout=self.endpoint.timeout,
                     max_retries=self.endpoint.max_retries,
-                    http_client=self._http_client,
+                    http_client=self._http_client or _deadline_client(),
                 )
             return self._sdk
 
@@ -300,11 +301,11 @@ class ModelClient:
         except (openai.BadRequestError, openai.UnprocessableEntityError) as error:
             if probing:
                 raise _Unsupported from error
-            raise self._endpoint_error(error) from error
+            raise self._endpoint_error(error, one_request=True) from error
         except openai.InternalServerError as error:
             if probing and mode is not OutputMode.prompt:
                 raise _Unsupported from error
-            raise self._endpoint_error(error) from error
+            raise self._endpoint_error(error, one_request=True) from error
         except openai.RateLimitError as error:
             asked = _asked_wait(error.response.headers.get("retry-after"))
             if asked is not None and asked > LONGEST_RATE_LIMIT_WAIT:
@@ -314,13 +315,13 @@ class ModelClient:
                     hint="try again later, or lower --concurrency",
                 ) from error
             if not probing or rate_limited >= self.endpoint.max_retries:
-                raise self._endpoint_error(error) from error
+                raise self._endpoint_error(error, one_request=True) from error
             time.sleep(_retry_after(error.response.headers.get("retry-after")))
             return self._request(
                 mode, conversation, call, probing=True, rate_limited=rate_limited + 1
             )
         except openai.APIError as error:
-            raise self._endpoint_error(error) from error
+            raise self._endpoint_error(error, one_request=True) from error
         if not isinstance(completion, ChatCompletion):  # the SDK hands back text it can't parse
             raise self._not_the_api()
         return completion, time.monotonic() - started
@@ -472,7 +473,12 @@ class ModelClient:
             "OpenAI-compatible API, which often ends in /v1",
         )
 
-    def _endpoint_error(self, error: openai.APIError) -> BriefingError:
+    def _endpoint_error(
+        self, error: openai.APIError, *, one_request: bool = False
+    ) -> BriefingError:
+        """What `error` means for the user. With `one_request`, an HTTP error that outlasted the
+        retries and a timeout are a `RequestFailedError`: the endpoint works, that request
+        did not (the article that asked is left out, the others go on)."""
         if self._crash is not None and isinstance(
             error, openai.APIConnectionError | openai.InternalServerError
         ):
@@ -490,14 +496,15 @@ class ModelClient:
                 f"the endpoint at {where} has no model {self._model!r} or no chat API",
                 hint="pass --model or set BRIEFING_MODEL to a model it serves",
             )
+        failed = RequestFailedError if one_request else EndpointError
         if isinstance(error, openai.RateLimitError):
-            return EndpointError(
+            return failed(
                 f"the endpoint at {where} kept refusing requests as too many (HTTP 429) after "
                 f"{self.endpoint.max_retries} retries",
                 hint="lower --concurrency, raise endpoint.max_retries, or try again later",
             )
         if isinstance(error, openai.APITimeoutError):
-            return EndpointError(
+            return failed(
                 f"the endpoint at {where} did not answer within {self.endpoint.timeout:g} s",
                 hint="check the server, or raise endpoint.timeout in the config",
             )
@@ -508,7 +515,7 @@ class ModelClient:
                 "endpoint.base_url in the config",
             )
         if isinstance(error, openai.APIStatusError):
-            return EndpointError(
+            return failed(
                 f"the endpoint at {where} answered HTTP {error.status_code}: "
                 f"{_first_line(str(error.message))}",
                 hint="check the server's log",
@@ -542,6 +549,12 @@ def chat_key(
 
 class _Unsupported(Exception):
     """The endpoint refused this rung of the ladder."""
+
+
+def _deadline_client() -> httpx2.Client:
+    """The SDK's own HTTP client, except that each request's whole answer must come within
+    the request's timeout (`endpoint.timeout`), however slowly the server sends it."""
+    return openai.DefaultHttpxClient(event_hooks={"request": [whole_response_within_timeout]})
 
 
 def _shape_request(

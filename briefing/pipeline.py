@@ -27,7 +27,14 @@ from .clean import clean
 from .conflicts import find_conflicts
 from .costs import price_for
 from .dedupe import find_duplicates
-from .errors import BriefingError, BudgetError, EndpointError, InputError, ModelOutputError
+from .errors import (
+    BriefingError,
+    BudgetError,
+    EndpointError,
+    InputError,
+    ModelOutputError,
+    RequestFailedError,
+)
 from .events import find_events
 from .llm import Endpoint, ModelClient, OutputMode, Spending
 from .local_model import EMBEDDED_MODEL, embedded_model_path
@@ -119,7 +126,9 @@ def read(sources: Sequence[str | Path], settings: Settings) -> Reading:
     """Read, clean, number and de-duplicate the sources; fails before any model work when
     the context window cannot hold a prompt."""
     extract.sentence_budget(settings.model, settings.context_window)
-    documents, warnings, failures = ingest.read_sources(sources, strict=settings.strict)
+    documents, warnings, failures = ingest.read_sources(
+        sources, strict=settings.strict, private_ok=settings.allow_private_addresses
+    )
     articles, skipped = prepare(documents)
     duplicates = find_duplicates(articles)
     warnings += [f"skipped {line}" for line in skipped]
@@ -437,9 +446,11 @@ class _Run:
         warnings: list[str],
         failures: list[str],
     ) -> list[ArticleClaims]:
-        """Each article's claims, in order; an article the model fails on, or that the budget
-        does not reach, is left out and counted as a failure. When every article is, the
-        first failure stops the run (the budget's before the model's)."""
+        """Each article's claims, in order; an article the model fails on (an invalid answer,
+        a request that failed or timed out), or that the budget does not reach, is left out
+        and counted as a failure. When every article is, the first failure stops the run (the
+        budget's before the model's). An endpoint that cannot be used at all (unreachable, a
+        wrong key or model) stops the run at once."""
         self.progress.stage(f"reading {len(articles)} articles", total=len(articles))
         outcomes = _bounded_map(
             lambda article: self._extract_one(article, client),
@@ -475,7 +486,7 @@ class _Run:
                 context_window=self.settings.context_window,
                 max_chunks=self.settings.max_chunks,
             )
-        except (ModelOutputError, BudgetError) as error:
+        except (ModelOutputError, RequestFailedError, BudgetError) as error:
             self.progress.advance(f"{article.id}: not read ({error.message})", client.usage)
             return error
         self.progress.advance(

@@ -37,6 +37,11 @@ class Settings(BaseModel):
     cache_dir: Path = Field(default_factory=default_cache_dir)
     title: str | None = None
     strict: bool = Field(False, description="Any source that fails stops the run")
+    allow_private_addresses: bool = Field(
+        False,
+        description="Fetch article and feed URLs on this machine or a private network "
+        "(loopback, link-local, private addresses), refused by default",
+    )
     context_window: int = Field(8192, description="Tokens the endpoint's model can attend to")
     max_chunks: int = Field(8, description="Longest article read, in context-window chunks")
     embedding_model: str | None = Field(
@@ -58,6 +63,12 @@ class Settings(BaseModel):
     )
     use_cache: bool = Field(True, description="Reuse and store model answers in cache_dir/calls")
     max_cost: float | None = Field(None, ge=0, description="US dollars a run may spend")
+    run_deadline_minutes: float = Field(
+        120.0,
+        gt=0,
+        description="Minutes a daily run should take at most; a run that finds the folder's "
+        "lock held for longer reports its holder as probably hung",
+    )
     prices: dict[str, Price] = Field(
         default_factory=dict, description="US dollars per million tokens, by model name"
     )

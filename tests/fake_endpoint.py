@@ -4,11 +4,11 @@ It is not a model: it answers a summary request with the article's first sentenc
 (citing their numbers, so every claim verifies) and a composition request with the first
 claims it is shown. That is enough to drive the real entry point through every stage, count
 the requests a run makes, and inject faults: `replies` (scripted answers: raw content, finish
-reason, an HTTP error status, or an edit of the fake's own answer), `delay`, `api_key` (any
-other key is refused with a 401), `page` (a web page instead of the API) and `stop_after` (the
-server goes away after that many answers, as if killed). Tests that use it are marked
-`loopback`; it stops when the `with` block ends. `port` reopens a stopped fake's address, so
-a second run finds the same endpoint (and its cached answers) again.
+reason, an HTTP error status, an edit of the fake's own answer, or an answer that trickles in
+forever), `delay`, `api_key` (any other key is refused with a 401), `page` (a web page instead
+of the API) and `stop_after` (the server goes away after that many answers, as if killed).
+Tests that use it are marked `loopback`; it stops when the `with` block ends. `port` reopens a
+stopped fake's address, so a second run finds the same endpoint (and its cached answers) again.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,7 +34,8 @@ class Reply:
 
     `content` is the raw answer (None: the fake's own, changed by `edit` when given); a
     `status` other than 200 answers with that HTTP error instead; `delay` holds
-    this answer back that many seconds."""
+    this answer back that many seconds; `trickle` sends the headers of an answer that never
+    ends, then one byte of it every `trickle` seconds until the client hangs up."""
 
     content: str | None = None
     finish_reason: str = "stop"
@@ -41,6 +43,18 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     edit: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     delay: float = 0.0
+    trickle: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Trickle:
+    """An answer that never finishes: one byte every `seconds`."""
+
+    seconds: float
+
+
+TRICKLE_LIMIT = 120.0  # seconds a trickle goes on, so a client that never gives up cannot
+# keep the fake's thread alive long after the test
 
 
 class _Dropped(Exception):
@@ -79,6 +93,8 @@ class FakeEndpoint:
             reply = self.replies.pop(0) if self.replies else Reply()
             if reply.status != 200:
                 return reply.status, reply.headers, _error(reply.status)
+            if reply.trickle:
+                return 200, reply.headers, _Trickle(reply.trickle)
             self.chat_requests.append(body)
             if self.stop_after is not None and len(self.chat_requests) >= self.stop_after:
                 self.stopped = True  # this answer is the last one; then the server goes away
@@ -164,6 +180,8 @@ def fake_endpoint(port: int = 0) -> Iterator[FakeEndpoint]:
                 self.close_connection = True
 
         def _reply(self, status: int, headers: dict[str, str], payload: Any) -> None:
+            if isinstance(payload, _Trickle):
+                return self._trickle(payload.seconds)
             page = isinstance(payload, str)  # a web page, not the API's JSON
             data = payload.encode() if page else json.dumps(payload).encode()
             self.send_response(status)
@@ -173,6 +191,22 @@ def fake_endpoint(port: int = 0) -> Iterator[FakeEndpoint]:
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
+
+        def _trickle(self, seconds: float) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(10**9))
+            self.end_headers()
+            self.wfile.write(b'{"id": "fake", "choices": [')
+            ends = time.monotonic() + TRICKLE_LIMIT
+            try:
+                while time.monotonic() < ends and not fake.stopped:
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(seconds)
+            except OSError:  # the client hung up, as it should
+                pass
+            self.close_connection = True
 
         def log_message(self, format: str, *args: Any) -> None:
             return None

@@ -9,8 +9,11 @@ is in test_daily_cassette.py.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -119,14 +122,51 @@ def test_a_rerun_of_the_day_is_answered_by_the_cache_and_replaces_the_files(
 def test_a_second_run_while_one_holds_the_folder_stops_with_a_message(
     tmp_path: Path, fake: FakeEndpoint
 ) -> None:
-    config = write_config(tmp_path, fake)
-    with runs.locked(tmp_path / "briefings"):
+    config = write_config(tmp_path, fake, 'match_by = "words"')  # the encoder is not tested here
+    with runs.locked(tmp_path / "briefings", timedelta(minutes=40)):
         busy = daily(config)
     assert busy.exit_code == 1
     (line,) = busy.stderr.strip().splitlines()
-    assert line.startswith(f"error: another briefing run is writing to {tmp_path / 'briefings'}")
-    assert "pid" in line and fake.chat_requests == []
+    assert re.fullmatch(
+        rf"error: another briefing run is writing to {re.escape(str(tmp_path / 'briefings'))}: "
+        rf"pid {os.getpid()} has held the lock for \d+s, within its deadline of 40m \(wait for "
+        r"it to finish; runs of the same folder never overlap\)",
+        line,
+    )
+    assert fake.chat_requests == []
     assert daily(config).exit_code == 0  # the lock is released with its holder
+
+
+def test_a_lock_held_past_its_deadline_names_the_pid_to_kill(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    config = write_config(tmp_path, fake, "[limits]", "run_deadline_minutes = 40")
+    hours_ago = datetime.now(UTC) - timedelta(hours=3, minutes=12)
+    with runs.locked(tmp_path / "briefings", timedelta(minutes=40), now=lambda: hours_ago):
+        busy = daily(config)
+    assert busy.exit_code == 1
+    (line,) = busy.stderr.strip().splitlines()
+    assert line.endswith(
+        f": pid {os.getpid()} has held the lock for 3h12m, past its own deadline of 40m "
+        f"(if it is hung, kill it with `kill {os.getpid()}` and run again)"
+    )
+    assert fake.chat_requests == []
+
+
+def test_a_lock_left_by_a_run_that_died_is_taken_over(tmp_path: Path, fake: FakeEndpoint) -> None:
+    config = write_config(
+        tmp_path, fake, 'match_by = "words"', "[limits]", "run_deadline_minutes = 40"
+    )
+    with subprocess.Popen(["true"]) as ended:  # its pid names no process once it has ended
+        pass
+    lock = tmp_path / "briefings" / runs.LOCK_NAME
+    lock.parent.mkdir()
+    started = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    lock.write_text(json.dumps({"pid": ended.pid, "started": started, "deadline_minutes": 40}))
+    result = daily(config)
+    assert result.exit_code == 0, result.output
+    holder = json.loads(lock.read_text())
+    assert holder["pid"] == os.getpid() and holder["deadline_minutes"] == 40
 
 
 def test_flags_override_the_file_which_overrides_the_environment(

@@ -1,6 +1,7 @@
 """Reading files, folders, HTML pages, article URLs and feeds; one bad source never sinks a run.
 
-URL and feed tests fetch from an HTTP server the test runs on 127.0.0.1.
+URL and feed tests fetch from an HTTP server the test runs on 127.0.0.1, so they allow private
+addresses explicitly (`private_ok=True`); by default such a URL is refused (test_fetch_limits).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote
 
 import httpx2
 import pytest
@@ -22,10 +24,13 @@ from briefing.ingest import read_documents, sources_from_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SLOW_SECONDS = 2.0
+TRICKLE_SECONDS = 0.05  # between the bytes of a page that trickles in
+TRICKLE_LIMIT = 60.0  # how long it trickles, so a client that never gives up fails, not hangs
 
 
 class FixtureSite:
-    """Serves tests/fixtures plus a few misbehaving routes."""
+    """Serves tests/fixtures plus a few misbehaving routes: /slow, /huge, /redirect?to=URL,
+    /trickle-headers and /trickle-body (one byte every TRICKLE_SECONDS)."""
 
     def __init__(self) -> None:
         site = self
@@ -33,6 +38,13 @@ class FixtureSite:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 site.requests.append(self.path)
+                if self.path.startswith("/redirect?to="):
+                    self.send_response(302)
+                    self.send_header("location", unquote(self.path.partition("=")[2]))
+                    self.send_header("content-length", "0")
+                    return self.end_headers()
+                if self.path.startswith("/trickle-"):
+                    return self._trickle(self.path == "/trickle-headers")
                 if self.path == "/slow":
                     time.sleep(SLOW_SECONDS)
                     return self._send(200, "text/html", b"<html></html>")
@@ -58,15 +70,35 @@ class FixtureSite:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
 
+            def _trickle(self, headers_too: bool) -> None:
+                head = b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\n"
+                body = b"content-length: 1000000\r\n\r\n<html>"
+                began = time.monotonic()
+                with contextlib.suppress(OSError):  # the client hung up, as it should
+                    self.wfile.write(head if headers_too else head + body)
+                    while time.monotonic() < began + TRICKLE_LIMIT:
+                        self.wfile.write(b"x" if headers_too else b" ")  # a header never ends
+                        time.sleep(TRICKLE_SECONDS)
+                site.trickled[self.path] = time.monotonic() - began
+                self.close_connection = True
+
             def log_message(self, *args: object) -> None:
                 return None
 
         self.requests: list[str] = []
+        self.trickled: dict[str, float] = {}  # seconds each trickle went on, once it ended
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def url(self, path: str) -> str:
         return f"{self.base}/{path}"
+
+    def trickled_for(self, path: str) -> float:
+        """Seconds the trickle of `path` went on, once the client hung up (or it gave up)."""
+        ends = time.monotonic() + TRICKLE_LIMIT + 10
+        while path not in self.trickled and time.monotonic() < ends:
+            time.sleep(TRICKLE_SECONDS)
+        return self.trickled[path]
 
 
 @pytest.fixture
@@ -118,7 +150,7 @@ def test_a_page_without_a_date_keeps_it_unknown() -> None:
 
 @pytest.mark.loopback
 def test_article_url_is_fetched_and_extracted(site: FixtureSite, client: httpx2.Client) -> None:
-    (document,), _ = read_documents([site.url("article.html")], client=client)
+    (document,), _ = read_documents([site.url("article.html")], client=client, private_ok=True)
     assert document.path == site.url("article.html")
     assert document.outlet == "Daily Planet"
     article = clean(document, "S1")
@@ -147,7 +179,9 @@ def test_feed_entries_that_carry_the_article_become_articles() -> None:
 def test_feed_entries_with_only_a_link_are_fetched(
     site: FixtureSite, client: httpx2.Client
 ) -> None:
-    documents, warnings = read_documents([site.url("links_feed.xml")], client=client)
+    documents, warnings = read_documents(
+        [site.url("links_feed.xml")], client=client, private_ok=True
+    )
 
     assert [d.path for d in documents] == [site.url("article.html")]
     assert documents[0].title == "Allies agree new command"
@@ -171,7 +205,7 @@ def test_a_feed_with_no_entries_is_reported() -> None:
     ("path", "message"),
     [
         ("missing", "HTTP 404"),
-        ("slow", "no answer within"),
+        ("slow", "sent its page too slowly: no complete answer in 0.5 s"),
         ("huge", "larger than 5 MB"),
         ("nav_only.html", "no article text found"),
     ],
@@ -179,13 +213,17 @@ def test_a_feed_with_no_entries_is_reported() -> None:
 def test_a_failing_url_is_a_warning_and_the_rest_still_run(
     site: FixtureSite, client: httpx2.Client, path: str, message: str
 ) -> None:
-    documents, warnings = read_documents([site.url(path), FIXTURES / "undated.html"], client=client)
+    documents, warnings = read_documents(
+        [site.url(path), FIXTURES / "undated.html"], client=client, private_ok=True
+    )
 
     assert [d.title for d in documents] == ["Talks continue in Tokyo"]
     assert len(warnings) == 1 and message in warnings[0] and site.url(path) in warnings[0]
 
     with pytest.raises(SourceError, match=message):
-        read_documents([site.url(path), FIXTURES / "undated.html"], client=client, strict=True)
+        read_documents(
+            [site.url(path), FIXTURES / "undated.html"], client=client, private_ok=True, strict=True
+        )
 
 
 @pytest.mark.parametrize(
@@ -252,7 +290,7 @@ def test_sources_file_mixes_folders_files_urls_and_feeds(
     sources = sources_from_file(listing)
     assert len(sources) == 3
 
-    documents, warnings = read_documents(sources, client=client)
+    documents, warnings = read_documents(sources, client=client, private_ok=True)
     assert warnings == []
     assert [d.title for d in documents] == [
         "Talks continue in Tokyo",

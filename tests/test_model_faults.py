@@ -2,10 +2,11 @@
 
 Each fault is checked three ways: what the user reads (one `error:` line on stderr naming the
 cause and what to do, never a traceback; or a warning naming the article left out), the exit
-code (0 ok, 2 partial: the briefing was written without an article, 3 the model or endpoint
-failed), and that nothing already computed is lost: good articles are in the briefing, its
-JSON `failures` name what was left out, and every answer received is in the cache, so the
-next run sends only the requests that were never answered (counted on the fake).
+code (0 ok, 2 partial: the briefing was written without an article the model failed on, 3 the
+endpoint cannot be used, or failed on every article), and that nothing already computed is
+lost: good articles are in the briefing, its JSON `failures` name what was left out, and every
+answer received is in the cache, so the next run sends only the requests that were never
+answered (counted on the fake).
 
 The 429 that is waited out on the first request is test_daily.py's
 `test_a_429_with_retry_after_is_waited_out`; here 429s come mid-run, through the SDK's retries.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,7 +26,7 @@ import pytest
 from briefing.local_server import free_port
 
 from .conftest import SEED_FILES, cited_sources
-from .fake_endpoint import MODEL, FakeEndpoint, Reply, fake_endpoint
+from .fake_endpoint import MODEL, TRICKLE_LIMIT, FakeEndpoint, Reply, fake_endpoint
 from .test_daily import daily, write_config
 
 pytestmark = pytest.mark.loopback
@@ -40,6 +42,7 @@ BAD_ANSWERS = {
     "truncated": (Reply(CUT_OFF, finish_reason="length"), "cut off at the token limit"),
 }
 FAST_RETRY = {"retry-after-ms": "20"}  # the SDK waits this long instead of its backoff
+BY_WORDS = 'match_by = "words"'  # the sentence encoder is slow on a shared CPU, and not tested here
 
 
 def configure(
@@ -170,7 +173,8 @@ def test_claims_citing_a_sentence_that_does_not_exist_are_dropped_and_the_rest_k
     assert not any("dissolved" in text for text in statements)
 
 
-# --- the endpoint fails: retried where that can help, else one message and exit 3 ------------
+# --- the endpoint fails: retried where that can help; a request that still fails leaves its
+# article out (exit 2); an endpoint that cannot be used at all is one message and exit 3 -----
 
 
 def test_a_429_mid_run_is_retried_by_the_sdk(tmp_path: Path, fake: FakeEndpoint) -> None:
@@ -202,39 +206,100 @@ PERSISTENT = {
 }
 
 
+def left_out(result: Any, folder: Path, article: str, problem: str) -> None:
+    """The briefing was written without `article` (exit 2), which is listed like a failed
+    source: a warning on stderr and a line in the JSON's `failures`, both saying `problem`."""
+    assert result.exit_code == 2, result.output
+    assert_no_traceback(result)
+    lines = result.stderr.splitlines()
+    (warning,) = [line for line in lines if line.startswith(f"warning: {article} (")]
+    assert problem in warning
+    data = written(folder)
+    (failure,) = data["failures"]
+    assert warning == f"warning: {failure}"
+    assert verified(data)[article] == 0 and article not in cited_sources(data)
+
+
 @pytest.mark.parametrize("status", PERSISTENT)
-def test_a_persistent_http_error_stops_after_the_retries_and_keeps_the_answers(
+def test_a_persistent_http_error_leaves_its_article_out_and_the_run_goes_on(
     tmp_path: Path, fake: FakeEndpoint, status: int
 ) -> None:
     failing = Reply(status=status, headers={"retry-after": "0.02", **FAST_RETRY})
     fake.replies = [Reply(), *[failing] * 3]
-    config = configure(tmp_path, fake, retries=2)
+    config = configure(tmp_path, fake, BY_WORDS, retries=2)
     result = daily(config)
-    assert result.exit_code == 3, result.output
-    line = error_line(result)
-    assert line == f"error: the endpoint at {fake.base_url} {PERSISTENT[status]}"
-    assert fake.received == 4  # S1, then S2 and its two retries
-    assert not (tmp_path / "briefings" / "latest").exists()
+    left_out(result, tmp_path, "S2", f"the endpoint at {fake.base_url} {PERSISTENT[status]}")
+    assert fake.received == 5  # S1, S2 and its two retries, the composition
+    assert cited_sources(written(tmp_path)) == {"S1"}
 
     healed = daily(config)  # S1's answer is not bought twice
     assert healed.exit_code == 0, healed.output
-    assert fake.received == 6 and "(1 answered by the cache)" in healed.stdout
+    assert fake.received == 7 and "(1 answered by the cache)" in healed.stdout
 
 
-def test_a_timeout_names_the_limit_and_how_to_raise_it(tmp_path: Path, fake: FakeEndpoint) -> None:
-    fake.replies = [Reply(), Reply(delay=1.5)]
-    config = configure(tmp_path, fake, "timeout = 0.4")
-    result = daily(config)
+def test_without_the_cache_a_failing_article_loses_none_of_the_others(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    fake.replies = [Reply(), Reply(status=500)]  # the second article to ask; all are in flight
+    config = write_config(tmp_path, fake, "concurrency = 4", BY_WORDS, articles=3)
+    result = daily(config, "--no-cache")
+    assert result.exit_code == 2, result.output
+    assert_no_traceback(result)
+    data = written(tmp_path)
+    (failure,) = data["failures"]
+    assert "answered HTTP 500" in failure
+    assert len(cited_sources(data)) == 2 and fake.received == 4  # three articles, composition
+
+
+def test_when_every_article_fails_the_run_fails_and_writes_nothing(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    fake.replies = [Reply(delay=2.0)] * 2
+    result = daily(configure(tmp_path, fake, "timeout = 0.3"))
     assert result.exit_code == 3, result.output
     line = error_line(result)
-    assert line.startswith(f"error: the endpoint at {fake.base_url} did not answer within 0.4 s")
-    assert "endpoint.timeout" in line
-    assert fake.received == 2
+    assert line.startswith(f"error: the endpoint at {fake.base_url} did not answer within 0.3 s")
+    assert fake.received == 2  # both articles were tried
+    assert not (tmp_path / "briefings" / "latest").exists()
+
+
+def test_a_timeout_leaves_its_article_out_and_names_the_limit(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    fake.replies = [Reply(), Reply(delay=1.5)]
+    config = configure(tmp_path, fake, "timeout = 0.4", BY_WORDS)
+    result = daily(config)
+    left_out(result, tmp_path, "S2", f"the endpoint at {fake.base_url} did not answer within 0.4 s")
+    assert "endpoint.timeout" in result.stderr
+    assert fake.received == 3
 
     fake.replies = []
     healed = daily(config)
     assert healed.exit_code == 0, healed.output
-    assert fake.received == 4 and "(1 answered by the cache)" in healed.stdout
+    assert fake.received == 5 and "(1 answered by the cache)" in healed.stdout
+
+
+GENEROUS = 30.0  # seconds; the deadline tested is 1 s, a reply that never ends runs 120 s
+
+
+def test_an_answer_that_never_ends_is_cut_off_at_the_timeout(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    fake.replies = [Reply(), Reply(trickle=0.05)]  # headers, then a byte every 50 ms, forever
+    config = configure(tmp_path, fake, "timeout = 1", BY_WORDS)
+    started = time.monotonic()
+    result = daily(config)
+    assert time.monotonic() - started < GENEROUS < TRICKLE_LIMIT
+    left_out(result, tmp_path, "S2", f"the endpoint at {fake.base_url} did not answer within 1 s")
+    assert fake.received == 3
+
+
+def test_an_answer_cut_off_at_the_timeout_is_retried(tmp_path: Path, fake: FakeEndpoint) -> None:
+    fake.replies = [Reply(), Reply(trickle=0.05)]
+    result = daily(configure(tmp_path, fake, "timeout = 1", BY_WORDS, retries=1))
+    assert result.exit_code == 0, result.output
+    assert fake.received == 4  # S1, S2 cut off, S2 again, the composition
+    assert written(tmp_path)["failures"] == []
 
 
 def test_a_refused_connection_says_where_and_what_to_do(tmp_path: Path, fake: FakeEndpoint) -> None:
