@@ -1,8 +1,9 @@
 """The daily run's folder: `OUT/YYYY-MM-DD/` per day, `OUT/latest` pointing at the newest,
 and a lock so two runs never write the same folder at once.
 
-An edge: only file-system work. Re-running a day replaces that day's files (each atomically);
-the previous day's `briefing.json` is what "new since the last briefing" compares against.
+An edge: only file-system work. Re-running a day replaces that day's files as one set
+(`output_set`); the previous day's `briefing.json` is what "new since the last briefing"
+compares against.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
+from .atomic_files import open_in_place, replace_with_symlink
 from .errors import BusyError, InputError
 
 LOCK_NAME = ".briefing.lock"
@@ -36,10 +38,16 @@ def locked(out_root: Path) -> Iterator[None]:
     path = out_root / LOCK_NAME
     try:
         out_root.mkdir(parents=True, exist_ok=True)
-        handle = path.open("a+", encoding="utf-8")
     except OSError as error:
         raise InputError(
             f"cannot write to {out_root}: {error.strerror}", hint="choose another output folder"
+        ) from None
+    try:
+        handle = os.fdopen(open_in_place(path), "r+", encoding="utf-8")
+    except OSError as error:
+        raise InputError(
+            f"cannot use the lock file {path}: {error.strerror}",
+            hint="remove it if it is not yours, or choose another output folder",
         ) from None
     with handle:
         try:
@@ -88,13 +96,9 @@ def point_latest(out_root: Path, folder: Path) -> Path:
     """Make `out_root/latest` a relative symlink to `folder`, replaced atomically; where
     symlinks are not allowed, a copy of the folder stands in."""
     latest = out_root / LATEST
-    staged = out_root / f".{LATEST}.partial"
     try:
-        staged.unlink(missing_ok=True)
-        staged.symlink_to(folder.name, target_is_directory=True)
-        os.replace(staged, latest)
+        replace_with_symlink(latest, folder.name)
     except OSError:
-        staged.unlink(missing_ok=True)
         if latest.is_symlink() or latest.is_file():
             latest.unlink()
         shutil.copytree(folder, latest, dirs_exist_ok=True)
