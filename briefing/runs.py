@@ -1,9 +1,9 @@
 """The daily run's folder: `OUT/YYYY-MM-DD/` per day, `OUT/latest` pointing at the newest,
 and a lock so two runs never write the same folder at once.
 
-An edge: only file-system work and the clock. Re-running a day replaces that day's files (each
-atomically); the previous day's `briefing.json` is what "new since the last briefing" compares
-against.
+An edge: only file-system work and the clock. Re-running a day replaces that day's files as
+one set (`output_set`); the previous day's `briefing.json` is what "new since the last
+briefing" compares against.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
+from .atomic_files import open_in_place, replace_with_symlink
 from .errors import BusyError, InputError
 
 LOCK_NAME = ".briefing.lock"
@@ -43,10 +44,16 @@ def locked(
     path = out_root / LOCK_NAME
     try:
         out_root.mkdir(parents=True, exist_ok=True)
-        handle = path.open("a+", encoding="utf-8")
     except OSError as error:
         raise InputError(
             f"cannot write to {out_root}: {error.strerror}", hint="choose another output folder"
+        ) from None
+    try:
+        handle = os.fdopen(open_in_place(path), "r+", encoding="utf-8")
+    except OSError as error:
+        raise InputError(
+            f"cannot use the lock file {path}: {error.strerror}",
+            hint="remove it if it is not yours, or choose another output folder",
         ) from None
     with handle:
         try:
@@ -130,13 +137,9 @@ def point_latest(out_root: Path, folder: Path) -> Path:
     """Make `out_root/latest` a relative symlink to `folder`, replaced atomically; where
     symlinks are not allowed, a copy of the folder stands in."""
     latest = out_root / LATEST
-    staged = out_root / f".{LATEST}.partial"
     try:
-        staged.unlink(missing_ok=True)
-        staged.symlink_to(folder.name, target_is_directory=True)
-        os.replace(staged, latest)
+        replace_with_symlink(latest, folder.name)
     except OSError:
-        staged.unlink(missing_ok=True)
         if latest.is_symlink() or latest.is_file():
             latest.unlink()
         shutil.copytree(folder, latest, dirs_exist_ok=True)

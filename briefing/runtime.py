@@ -31,6 +31,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from .atomic_files import write_text
 from .errors import ModelSetupError
 
 PROBE_TIMEOUT_SECONDS = 300.0
@@ -251,9 +252,7 @@ def read_record(path: Path) -> RuntimeRecord | None:
 
 def write_record(path: Path, record: RuntimeRecord) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(record.model_dump_json(indent=2) + "\n")
-    partial.replace(path)
+    write_text(path, record.model_dump_json(indent=2) + "\n")
 
 
 def llama_cpp_version() -> str:

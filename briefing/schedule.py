@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import time
 from pathlib import Path
 
+from .atomic_files import write_text
 from .errors import InputError
 
 _TIME = re.compile(r"(?P<hour>[01]?[0-9]|2[0-3]):(?P<minute>[0-5][0-9])")
@@ -265,13 +266,10 @@ def _current_text(path: Path) -> str | None:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` through a sibling temporary file, so no half unit is left."""
-    partial = path.with_name(f".{path.name}.partial")
+    """Write `text` to `path` in one step (`atomic_files`), so no half unit is left."""
     try:
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(path)
+        write_text(path, text)
     except OSError as error:
-        partial.unlink(missing_ok=True)
         raise InputError(
             f"cannot write {path}: {error.strerror or error}",
             hint=f"check that {path.parent} is writable",
