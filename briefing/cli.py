@@ -20,6 +20,7 @@ from types import FrameType
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -29,9 +30,9 @@ from .cache import CallCache
 from .changes import load_previous, with_since_last
 from .config import FORMATS, Format, Loaded
 from .costs import dollars, price_for
-from .deliver import deliver
+from .deliver import deliver, stale_notice
 from .doctor import checks as run_checks
-from .errors import BriefingError, InputError
+from .errors import BriefingError, BusyError, InputError
 from .estimate import Estimate, estimate
 from .ingest import sources_from_file
 from .local_server import LOOPBACK, run_in_foreground
@@ -264,16 +265,14 @@ def daily_run(
             return _dry_run(run)
         root = out or run.loaded.out_dir
         with _progress(quiet, verbose, log_file) as progress:
-            deadline = timedelta(minutes=run.settings.run_deadline_minutes)
-            with runs.locked(root, deadline):
-                folder = runs.day_folder(root, when)
-                ensure_writable(folder)
-                briefing = generate_briefing(run.sources, run.settings, progress=progress)
-                briefing = _with_changes(briefing, runs.previous_briefing(root, when))
-                written = write_outputs(briefing, folder, run.formats)
-                if runs.is_newest(root, folder):
-                    runs.point_latest(root, folder)
-            problems = _delivered(briefing, folder, run) if deliver_it else []
+            try:
+                briefing, folder, written = _daily_briefing(run, root, when, progress)
+            except BriefingError as error:
+                if deliver_it and not isinstance(error, BusyError):
+                    _deliver_stale(run, root, when, error)
+                raise
+            file = folder / ("briefing.html" if "html" in run.formats else "briefing.md")
+            problems = _delivered(briefing, file, run) if deliver_it else []
             return _report(briefing, written, problems)
 
     _guarded(job)
@@ -521,15 +520,69 @@ def _with_changes(briefing: Briefing, previous: Path | None) -> Briefing:
     return with_since_last(briefing, earlier)
 
 
-def _delivered(briefing: Briefing, folder: Path, run: _Job) -> list[str]:
-    delivery = run.loaded.config.delivery
-    if delivery.webhook is None and delivery.email is None:
+def _daily_briefing(
+    run: _Job, root: Path, when: date, progress: Progress
+) -> tuple[Briefing, Path, list[Path]]:
+    """Write the day's briefing under `root` and point `latest` at it when it is the newest;
+    the briefing, its folder and the files written. A failure leaves `latest` as it was."""
+    with runs.locked(root, timedelta(minutes=run.settings.run_deadline_minutes)):
+        folder = runs.day_folder(root, when)
+        ensure_writable(folder)
+        briefing = generate_briefing(run.sources, run.settings, progress=progress)
+        briefing = _with_changes(briefing, runs.previous_briefing(root, when))
+        written = write_outputs(briefing, folder, run.formats)
+        if runs.is_newest(root, folder):
+            runs.point_latest(root, folder)
+    return briefing, folder, written
+
+
+def _delivered(briefing: Briefing, file: Path, run: _Job, stale: str | None = None) -> list[str]:
+    """Deliver `briefing`, written at `file` (the HTML or the Markdown), if delivery is set."""
+    if not _delivers(run):
         return []
-    file = folder / ("briefing.html" if "html" in run.formats else "briefing.md")
     return deliver(
-        briefing, to_markdown(briefing), to_html(briefing), str(file), delivery, os.environ,
-        published=f"{folder.name}/{file.name}",
+        briefing, to_markdown(briefing), to_html(briefing), str(file),
+        run.loaded.config.delivery, os.environ, published=f"{file.parent.name}/{file.name}",
+        stale=stale,
     )  # fmt: skip
+
+
+def _delivers(run: _Job) -> bool:
+    delivery = run.loaded.config.delivery
+    return delivery.webhook is not None or delivery.email is not None
+
+
+def _deliver_stale(run: _Job, root: Path, when: date, error: BriefingError) -> None:
+    """After a failed run of the newest day, deliver the last complete briefing marked stale
+    (`stale_notice`), so its readers learn why no new one came; say what was sent."""
+    if not _delivers(run):
+        return
+    folder = runs.last_complete(root)
+    if folder is None:
+        _problem("no earlier complete briefing to deliver in its place")
+        return
+    if not runs.is_newest(root, runs.day_folder(root, when)):
+        return  # a backfill: the latest briefing is not stale
+    try:
+        briefing = Briefing.model_validate_json((folder / "briefing.json").read_bytes())
+    except (OSError, ValidationError):
+        _problem(f"{folder / 'briefing.json'} cannot be read to deliver in its place")
+        return
+    day = folder.name if folder.name != runs.LATEST else f"{briefing.generated_at:%Y-%m-%d}"
+    failed_run = "today's run" if when == date.today() else f"the run of {when.isoformat()}"
+    notice = stale_notice(failed_run, printable(error.message), day)
+    file = folder / ("briefing.html" if (folder / "briefing.html").is_file() else "briefing.md")
+    problems = _delivered(briefing, file, run, stale=notice)
+    for problem in problems:
+        _problem(problem)
+    if not problems:
+        _tell(f"delivered the briefing of {day} in its place, marked stale", markup=False)
+        record.info(f"delivered the briefing of {day} in its place, marked stale")
+
+
+def _problem(text: str) -> None:
+    _tell(f"error: {text}", markup=False)
+    record.error(f"error: {text}")
 
 
 def _report(briefing: Briefing, written: list[Path], problems: list[str]) -> int:
@@ -539,8 +592,7 @@ def _report(briefing: Briefing, written: list[Path], problems: list[str]) -> int
         _tell(f"warning: {warning}", markup=False)
         record.warning(f"warning: {warning}")
     for problem in problems:
-        _tell(f"error: {problem}", markup=False)
-        record.error(f"error: {problem}")
+        _problem(problem)
     summary = _summary_line(briefing, written)
     typer.echo(summary)
     record.info(summary)

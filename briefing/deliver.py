@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from html import escape
 from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -125,13 +126,22 @@ def slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def slack_message(briefing: Briefing, where: str) -> dict[str, Any]:
+def stale_notice(failed_run: str, reason: str, day: str) -> str:
+    """The line a stale delivery opens with: which run failed and why, and the date of the
+    (last complete) briefing sent instead."""
+    return _one_line(f"stale: {failed_run} failed: {reason}; this is the briefing of {day}")
+
+
+def slack_message(briefing: Briefing, where: str, stale: str | None = None) -> dict[str, Any]:
     """A Slack-compatible webhook payload: title, bottom line with source ids, and where the
-    briefing is (a URL becomes a link, anything else is shown as a path)."""
+    briefing is (a URL becomes a link, anything else is shown as a path). A `stale` notice
+    (`stale_notice`) comes first, in the text and as the first block."""
     title = _clip(_one_line(briefing.title), HEADER_LIMIT)
+    text = f"Briefing: {_one_line(briefing.title)}"
     return {
-        "text": _clip_escaped(f"Briefing: {_one_line(briefing.title)}", TEXT_LIMIT),
+        "text": _clip_escaped(f"{stale} · {text}" if stale else text, TEXT_LIMIT),
         "blocks": [
+            *_stale_blocks(stale),
             {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": False}},
             {"type": "section", "text": {"type": "mrkdwn", "text": _bottom_line(briefing)}},
             {
@@ -140,6 +150,13 @@ def slack_message(briefing: Briefing, where: str) -> dict[str, Any]:
             },
         ],
     }
+
+
+def _stale_blocks(stale: str | None) -> list[dict[str, Any]]:
+    if stale is None:
+        return []
+    notice = f"*{_clip_escaped(stale, TEXT_LIMIT - 2)}*"
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": notice}}]
 
 
 def _bottom_line(briefing: Briefing) -> str:
@@ -209,20 +226,37 @@ def _clip_escaped(text: str, limit: int) -> str:
 
 
 def email_message(
-    briefing: Briefing, markdown: str, html: str, settings: EmailDelivery, where: str
+    briefing: Briefing,
+    markdown: str,
+    html: str,
+    settings: EmailDelivery,
+    where: str,
+    stale: str | None = None,
 ) -> EmailMessage:
     """The briefing as a multipart/alternative email: the Markdown as text/plain, the HTML as
-    text/html. `where` (the briefing's path or URL) goes into an `X-Briefing-Location` header."""
+    text/html. `where` (the briefing's path or URL) goes into an `X-Briefing-Location` header.
+    A `stale` notice (`stale_notice`) opens the subject and both bodies."""
     message = EmailMessage()
-    message["Subject"] = subject(briefing, settings.subject)
+    filled = subject(briefing, settings.subject)
+    message["Subject"] = _one_line(f"{stale} — {filled}") if stale else filled
     message["From"] = settings.sender
     message["To"] = ", ".join(settings.to)
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid("briefing", domain=_domain(settings.sender))
     message["X-Briefing-Location"] = _one_line(where)
+    if stale:
+        markdown = f"{stale}\n\n{markdown}"
+        html = _with_banner(html, stale)
     message.set_content(markdown, subtype="plain", charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
     return message
+
+
+def _with_banner(html: str, notice: str) -> str:
+    """`html` with `notice` as the first thing in its body."""
+    banner = f'<p role="alert"><strong>{escape(notice)}</strong></p>'
+    head, body, rest = html.partition("<body>")
+    return f"{head}{body}\n{banner}{rest}" if body else f"{banner}\n{html}"
 
 
 def subject(briefing: Briefing, template: str) -> str:
@@ -251,28 +285,34 @@ def deliver(
     environ: Mapping[str, str],
     *,
     published: str | None = None,
+    stale: str | None = None,
 ) -> list[str]:
     """Send the briefing to every configured target; return one line per failed delivery.
 
     `where` is the written briefing's path; with `webhook.link` the webhook message links to
     `published` (that file's path under the published folder, default its name) under the
-    published URL instead."""
+    published URL instead. A `stale` notice marks an earlier briefing sent because the
+    latest run failed."""
     problems: list[str] = []
     if (webhook := delivery.webhook) is not None:
         label = f"webhook delivery to {redacted(webhook.url)}"
-        problems += _guarded(label, lambda: _to_webhook(briefing, where, webhook, published))
+        problems += _guarded(label, lambda: _to_webhook(briefing, where, webhook, published, stale))
     if (mail := delivery.email) is not None:
         label = f"email to {', '.join(mail.to)}"
-        message = functools.partial(email_message, briefing, markdown, html, mail, where)
+        message = functools.partial(email_message, briefing, markdown, html, mail, where, stale)
         problems += _guarded(label, lambda: send_email(message(), mail, environ))
     return problems
 
 
 def _to_webhook(
-    briefing: Briefing, where: str, settings: WebhookDelivery, published: str | None
+    briefing: Briefing,
+    where: str,
+    settings: WebhookDelivery,
+    published: str | None,
+    stale: str | None,
 ) -> str | None:
     link = published_at(where, settings.link, published)
-    return send_webhook(slack_message(briefing, link), settings)
+    return send_webhook(slack_message(briefing, link, stale), settings)
 
 
 def _guarded(label: str, send: Callable[[], str | None]) -> list[str]:

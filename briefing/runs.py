@@ -3,7 +3,7 @@ and a lock so two runs never write the same folder at once.
 
 An edge: only file-system work and the clock. Re-running a day replaces that day's files as
 one set (`output_set`); the previous day's `briefing.json` is what "new since the last
-briefing" compares against.
+briefing" compares against. A failed run leaves `latest` on the last complete day.
 """
 
 from __future__ import annotations
@@ -144,3 +144,11 @@ def point_latest(out_root: Path, folder: Path) -> Path:
             latest.unlink()
         shutil.copytree(folder, latest, dirs_exist_ok=True)
     return latest
+
+
+def last_complete(out_root: Path) -> Path | None:
+    """The folder `latest` stands for, when it holds a complete briefing (its JSON)."""
+    latest = out_root / LATEST
+    if not (latest / "briefing.json").is_file():
+        return None
+    return latest.resolve() if latest.is_symlink() else latest

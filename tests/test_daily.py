@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from briefing.config import EXAMPLE, load
 
 from .conftest import SEED_FILES
 from .fake_endpoint import MODEL, FakeEndpoint, Reply
-from .test_deliver import webhook_receiver
+from .test_deliver import Mailbox, Receiver, parsed, parts_of, smtp_server, webhook_receiver
 
 pytestmark = pytest.mark.loopback
 
@@ -466,3 +466,101 @@ def test_scheduling_the_same_job_at_a_new_time_replaces_it_only_with_force(
     entries = [line for line in table.read_text().splitlines() if not line.startswith("#")]
     assert len(entries) == 1 and entries[0].startswith("0 8 * * * ")
     assert " -m briefing run --config " in entries[0]  # this interpreter, not a test runner
+
+
+# --- a failed day: `latest` stays, delivery says the briefing is stale (#19, item 12) --------
+
+
+def delivering_config(
+    folder: Path, fake: FakeEndpoint, receiver: Receiver, mailbox: Mailbox
+) -> Path:
+    return write_config(
+        folder, fake, 'match_by = "words"',  # the encoder is not tested here
+        "[delivery.webhook]", f'url = "{receiver.url}"',
+        'link = "https://intranet.example/briefings/"',
+        "[delivery.email]", 'host = "127.0.0.1"', f"port = {mailbox.port}",
+        'security = "none"', 'sender = "briefing@example.com"', 'to = ["me@example.com"]',
+        'subject = "Briefing: {title}"',
+        articles=1,
+    )  # fmt: skip
+
+
+def break_every_source(fake: FakeEndpoint, folder: Path) -> None:
+    for article in (folder / "articles").iterdir():
+        article.write_bytes(b"\x00binary\x00" * 50)
+
+
+def fail_every_call(fake: FakeEndpoint, folder: Path) -> None:
+    fake.replies = [Reply(status=500)] * 8
+
+
+FAILURES = {  # how the day fails, and the exit code that says so
+    "the endpoint fails": (fail_every_call, 3),
+    "every source fails": (break_every_source, 1),
+}
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+def test_a_failed_day_keeps_latest_and_delivers_the_last_briefing_marked_stale(
+    tmp_path: Path, fake: FakeEndpoint, failure: str
+) -> None:
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    break_it, code = FAILURES[failure]
+    with webhook_receiver() as receiver, smtp_server() as mailbox:
+        config = delivering_config(tmp_path, fake, receiver, mailbox)
+        assert daily(config, "--date", yesterday).exit_code == 0
+        ((_, fresh),) = receiver.posts
+        receiver.posts.clear()
+        mailbox.envelopes.clear()
+        break_it(fake, tmp_path)
+        failed = daily(config, "--no-cache")
+
+    assert failed.exit_code == code
+    latest = tmp_path / "briefings" / "latest"
+    assert latest.resolve().name == yesterday and (latest / "briefing.json").is_file()
+    assert not (tmp_path / "briefings" / date.today().isoformat() / "briefing.md").exists()
+    *notes, error = failed.stderr.strip().splitlines()
+    assert error.startswith("error: ")
+    reason = error.removeprefix("error: ").partition(" (")[0]
+    notice = f"stale: today's run failed: {reason}; this is the briefing of {yesterday}"
+    assert f"delivered the briefing of {yesterday} in its place, marked stale" in notes
+
+    ((_, posted),) = receiver.posts
+    assert posted["blocks"][0]["text"]["text"] == f"*{notice}*"
+    assert posted["blocks"][1:] == fresh["blocks"]  # the same briefing, the link to its day
+    assert f"https://intranet.example/briefings/{yesterday}/briefing.html" in json.dumps(posted)
+    ((_, _, raw),) = mailbox.envelopes
+    mail = parsed(raw)
+    assert mail["Subject"].startswith(f"{notice} — Briefing: ")
+    assert parts_of(mail)["text/plain"].splitlines()[0] == notice
+
+
+def test_a_first_day_that_fails_says_there_is_nothing_to_send_instead(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    with webhook_receiver() as receiver, smtp_server() as mailbox:
+        config = delivering_config(tmp_path, fake, receiver, mailbox)
+        fake.replies = [Reply(status=500)] * 8
+        failed = daily(config)
+    assert failed.exit_code == 3
+    assert "error: no earlier complete briefing to deliver in its place" in failed.stderr
+    assert receiver.posts == [] and mailbox.envelopes == []
+    assert not (tmp_path / "briefings" / "latest").exists()
+
+
+def test_a_busy_folder_or_a_failed_backfill_sends_no_stale_briefing(
+    tmp_path: Path, fake: FakeEndpoint
+) -> None:
+    yesterday = date.today() - timedelta(days=1)
+    with webhook_receiver() as receiver, smtp_server() as mailbox:
+        config = delivering_config(tmp_path, fake, receiver, mailbox)
+        assert daily(config, "--date", yesterday.isoformat()).exit_code == 0
+        receiver.posts.clear()
+        mailbox.envelopes.clear()
+        with runs.locked(tmp_path / "briefings", timedelta(minutes=40)):
+            assert daily(config).exit_code == 1  # the run holding the folder delivers
+        fake.replies = [Reply(status=500)] * 8
+        backfill = (yesterday - timedelta(days=7)).isoformat()
+        assert daily(config, "--date", backfill, "--no-cache").exit_code == 3
+    assert receiver.posts == [] and mailbox.envelopes == []
+    assert (tmp_path / "briefings" / "latest").resolve().name == yesterday.isoformat()

@@ -30,7 +30,9 @@ from briefing.deliver import (
     email_message,
     published_at,
     redacted,
+    slack_escape,
     slack_message,
+    stale_notice,
 )
 from briefing.models import Briefing, Citation, Section, SectionKind, SourceInfo, Statement
 
@@ -180,6 +182,20 @@ def test_slack_message_without_a_bottom_line_is_still_valid() -> None:
     assert context_text(message).startswith("0 sources · ")
 
 
+def test_a_stale_slack_message_says_so_first() -> None:
+    notice = stale_notice("today's run", "the endpoint <x> failed", "2024-04-11")
+    assert notice == (
+        "stale: today's run failed: the endpoint <x> failed; this is the briefing of 2024-04-11"
+    )
+    message = slack_message(sample(), "out/briefing.md", stale=notice)
+    first = message["blocks"][0]
+    assert first["type"] == "section"
+    assert first["text"]["text"] == f"*{slack_escape(notice)}*"
+    assert [b["type"] for b in message["blocks"][1:]] == ["header", "section", "context"]
+    assert message["text"].startswith("stale: today's run failed: the endpoint &lt;x&gt; failed")
+    assert "Briefing: US and Japan upgrade their alliance" in message["text"]
+
+
 # --- the email ---------------------------------------------------------------------------------
 
 
@@ -229,6 +245,22 @@ def test_email_message_carries_markdown_and_html_as_alternatives() -> None:
     assert received["Date"] is not None
     assert re.fullmatch(r"<.+@example\.com>", received["Message-ID"])
     assert received["X-Briefing-Location"] == "out/briefing.md"
+
+
+def test_a_stale_email_says_so_in_its_subject_and_first_lines() -> None:
+    notice = stale_notice("today's run", "no <b>source</b> held an article", "2024-04-11")
+    message = email_message(sample(), MARKDOWN, HTML, email_settings(), "out/b.md", notice)
+    received = parsed(message.as_bytes())
+    assert received["Subject"] == (
+        f"{notice} — Briefing: US and Japan upgrade their alliance (2024-04-12)"
+    )
+    parts = parts_of(received)
+    assert parts["text/plain"] == f"{notice}\n\n{unwrapped(MARKDOWN)}"
+    assert parts["text/html"].startswith(
+        '<!doctype html><html><body>\n<p role="alert"><strong>stale: today&#x27;s run failed: '
+        "no &lt;b&gt;source&lt;/b&gt; held an article; this is the briefing of 2024-04-11"
+        "</strong></p><h1>"
+    )
 
 
 def test_email_subject_is_one_line_whatever_the_title() -> None:
