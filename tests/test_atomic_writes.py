@@ -359,7 +359,7 @@ def config_for(folder: Path, fake: FakeEndpoint) -> Path:
     config = folder / "briefing.toml"
     config.write_text(
         f'[sources]\npaths = ["articles"]\n[endpoint]\nbase_url = "{fake.base_url}"\n'
-        f'model = "{MODEL}"\nmax_retries = 0\n'
+        f'model = "{MODEL}"\nmax_retries = 0\nmatch_by = "words"\n'  # no encoder: not tested here
     )
     return config
 
@@ -390,8 +390,7 @@ def test_links_planted_under_the_old_fixed_names_are_left_alone(
 
     ran = cli("run", "--config", config, "--date", "2026-11-21", "--no-deliver")
     assert ran.exit_code == 0, ran.output
-    made = cli("generate", tmp_path / "articles", "--out", out, "--base-url", fake.base_url,
-               "--model", MODEL)  # fmt: skip
+    made = cli("generate", "--config", config, "--out", out)
     assert made.exit_code == 0, made.output
 
     assert target.read_text() == VICTIM_TEXT
