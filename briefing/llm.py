@@ -316,7 +316,13 @@ class ModelClient:
                 ) from error
             if not probing or rate_limited >= self.endpoint.max_retries:
                 raise self._endpoint_error(error, one_request=True) from error
-            time.sleep(_retry_after(error.response.headers.get("retry-after")))
+            wait = _retry_after(error.response.headers.get("retry-after"))
+            _log.warning(
+                "the endpoint at %s is rate limiting: waiting %.1f s before asking again "
+                "(a run waits at most %.0f s)",
+                self.base_url, wait, LONGEST_RATE_LIMIT_WAIT,
+            )  # fmt: skip
+            time.sleep(wait)
             return self._request(
                 mode, conversation, call, probing=True, rate_limited=rate_limited + 1
             )

@@ -325,6 +325,7 @@ def test_a_429_with_retry_after_is_waited_out(tmp_path: Path, fake: FakeEndpoint
     result = daily(config)
     assert result.exit_code == 0, result.output
     assert len(fake.chat_requests) == 2
+    assert "is rate limiting: waiting 0.2 s before asking again" in result.stderr  # said so
 
 
 def test_the_log_file_records_the_run_and_quiet_prints_only_the_result(
