@@ -13,22 +13,28 @@
 - source_error: an article contradicts itself (`article_checks.self_contradictions`); one
   side is the flagged passage, the other the article's own sentences that say otherwise.
 
-Each side quotes its sources, so a reader can check both.
+Each side quotes its sources, so a reader can check both. Many sources that differ from one
+claim make one disagreement listing every side (grouped with `candidates.Stars`), not one per
+pair of them; a disagreement lists at most `MAX_SIDES` sides of at most `MAX_SIDE_SOURCES`
+sources each and counts the rest, so hundreds of look-alike articles cannot blow it up.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import combinations
+from typing import Any
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from .article_checks import contradicting
+from .candidates import STEM_MARGIN, MeaningIndex, Stars, StemIndex
 from .dates import dates_agree, dates_in, isos_in
-from .merge import Corpus, differing_amounts
+from .merge import Corpus
 from .models import (
     ArticleClaims,
     Claim,
@@ -41,7 +47,7 @@ from .models import (
     Sentence,
 )
 from .quantities import Quantity, quantities
-from .similarity import Meaning
+from .similarity import Meaning, Vectors
 from .verify import (
     content_stems,
     evidence_problems,
@@ -68,6 +74,21 @@ SAME_SUBJECT = 0.1
 SAME_FRAME = 0.7
 """Weighted overlap of two claims' words, names and numbers aside, that makes them one claim."""
 MIN_FRAME_WORDS = 3
+PASSAGES_COMPARED = 60
+"""Other sources whose passage about a claim (the closest in meaning) is compared with it by
+value: on hundreds of look-alike articles, every one is about the same thing."""
+_TEXTS_CACHED = 32_768  # texts whose counts and days are remembered (an LRU cache)
+MAX_CONFLICTS = 500
+"""Disagreements a briefing keeps (briefing.json; its section lists fewer); the rest are
+counted."""
+MAX_SIDES = 8
+"""Sides one disagreement lists (its own claim's, then those most sources give); the rest
+are counted."""
+MAX_SIDE_SOURCES = 10
+"""Sources one side lists with their passages; the rest are counted."""
+EXHAUSTIVE_MEASURES = 300
+"""Different wordings of what figures of one unit measure, up to which every pair of them is
+compared; beyond, only figures measuring it in the same words are compared."""
 
 _SUPERLATIVE = (
     r"(?:first|biggest|largest|greatest|highest|lowest|strongest|deepest|worst|best|"
@@ -120,7 +141,7 @@ def find_conflicts(
     conflicts += _figure_conflicts(extracted)
     conflicts += _framing_conflicts(corpus)
     conflicts += _source_errors(corpus, extracted)
-    return _each_once(conflicts)
+    return [_bounded(conflict) for conflict in _each_once(conflicts)]
 
 
 def _each_once(conflicts: Sequence[Conflict]) -> list[Conflict]:
@@ -139,29 +160,152 @@ def _each_once(conflicts: Sequence[Conflict]) -> list[Conflict]:
     return kept
 
 
+def _bounded(conflict: Conflict) -> Conflict:
+    """At most `MAX_SIDES` sides (the first, then those most sources give, in their order) of
+    at most `MAX_SIDE_SOURCES` sources each; what is left out is counted."""
+    sides = conflict.sides
+    if len(sides) > MAX_SIDES:
+        ranked = sorted(range(1, len(sides)), key=lambda i: -len(sides[i].sources))
+        kept = sorted([0, *ranked[: MAX_SIDES - 1]])
+        left = [side for i, side in enumerate(sides) if i not in kept]
+        shown = {source for i in kept for source in sides[i].sources}
+        conflict = conflict.model_copy(
+            update={
+                "sides": tuple(sides[i] for i in kept),
+                "more_sides": len(left),
+                "more_sides_sources": len({s for side in left for s in side.sources} - shown),
+            }
+        )
+    if all(len(side.sources) <= MAX_SIDE_SOURCES for side in conflict.sides):
+        return conflict
+    return conflict.model_copy(update={"sides": tuple(map(_bounded_side, conflict.sides))})
+
+
+def _bounded_side(side: ConflictSide) -> ConflictSide:
+    if len(side.sources) <= MAX_SIDE_SOURCES:
+        return side
+    listed = side.sources[:MAX_SIDE_SOURCES]
+    return side.model_copy(
+        update={
+            "sources": listed,
+            "evidence": tuple(e for e in side.evidence if e.source in listed),
+            "more_sources": len(side.sources) - len(listed),
+        }
+    )
+
+
 # --- the same claim, told differently -----------------------------------------------------
 
 
 def _told_differently(clusters: Sequence[Cluster], corpus: Corpus) -> list[Conflict]:
-    """Pairs of claims from different sources that say the same thing in the same words
-    (leaving names, numbers and dates aside) but differ in a name, number or date."""
+    """Claims from different sources that say the same thing in the same words (leaving
+    names, numbers and dates aside) but differ in a name, number or date: one conflict per
+    claim and kind, listing every later claim that differs from it, each value once. Later
+    claims giving exactly its values stand on its side."""
     cluster_of = {claim.id: cluster for cluster in clusters for claim in cluster.claims}
     claims = [claim for cluster in clusters for claim in cluster.claims]
-    frames = {claim.id: " ".join(_frame(claim.text)) for claim in claims}
+    mates = _FrameMates(claims, corpus)
+    stars = Stars(len(claims))
+    told: dict[int, _Told] = {}  # worked out for the claims that have a mate
     found: list[Conflict] = []
-    for a, b in combinations(claims, 2):
-        if a.source == b.source or not _same_frame(frames[a.id], frames[b.id], corpus):
-            continue
-        found += [
+    for position, claim in enumerate(claims):
+        differing, agreeing = [], []
+        for mate in stars.uncovered(position, mates.later(position)):
+            for known in (position, mate):
+                if known not in told:
+                    told[known] = _Told.of(claims[known], corpus)
+            differences = _differences(told[position], told[mate])
+            if differences:
+                differing.append((mate, differences))
+            elif told[mate].gives_as(told[position]):
+                agreeing.append(mate)
+        if differing:
+            stars.add(position, [*(mate for mate, _ in differing), *agreeing])
+            own = [claim, *(claims[m] for m in agreeing)]
+            found += _told_conflicts(own, [(claims[m], d) for m, d in differing], cluster_of)
+    return found
+
+
+class _FrameMates:
+    """For each claim, the later claims of other sources with the same frame (`_same_frame`).
+    Claims are compared by their distinct frames, each pair of frames once: look-alike
+    articles share a handful of frames between thousands of claims."""
+
+    def __init__(self, claims: Sequence[Claim], corpus: Corpus) -> None:
+        frames = [" ".join(_frame(claim.text)) for claim in claims]
+        distinct = list(dict.fromkeys(frames))
+        number = {frame: i for i, frame in enumerate(distinct)}
+        self._frame_of = [number[frame] for frame in frames]
+        self._by_frame = np.asarray(self._frame_of, dtype=np.int64)
+        sources = {source: i for i, source in enumerate(dict.fromkeys(c.source for c in claims))}
+        self._source_of = np.asarray([sources[c.source] for c in claims], dtype=np.int64)
+        self._distinct = distinct
+        self._corpus = corpus
+        self._index = StemIndex(distinct, corpus.weights)
+        self._same: dict[int, np.ndarray[Any, Any]] = {}
+
+    def later(self, position: int) -> np.ndarray[Any, Any]:
+        same = self._claims_framed_like(self._frame_of[position])
+        same = same[np.searchsorted(same, position, side="right") :]
+        later: np.ndarray[Any, Any] = same[self._source_of[same] != self._source_of[position]]
+        return later
+
+    def _claims_framed_like(self, frame: int) -> np.ndarray[Any, Any]:
+        """Positions, in order, of the claims whose frame is the same as frame `frame`."""
+        if frame not in self._same:
+            text = self._distinct[frame]
+            near = self._index.overlapping(text, SAME_FRAME)
+            alike = [int(i) for i in near if _same_frame(text, self._distinct[i], self._corpus)]
+            self._same[frame] = np.flatnonzero(np.isin(self._by_frame, alike))
+        return self._same[frame]
+
+
+def _told_conflicts(
+    own: Sequence[Claim],
+    differing: Sequence[tuple[Claim, list[tuple[ConflictKind, set[str], set[str]]]]],
+    cluster_of: dict[str, Cluster],
+) -> list[Conflict]:
+    """Per kind, the side of the first of `own` (and the rest, which give its values) against
+    the later claims that differ from it, those that say the same thing on one side (at most
+    `MAX_SIDES` sides, the rest counted)."""
+    says_own: dict[ConflictKind, set[str]] = {}
+    others: dict[ConflictKind, dict[str, list[Claim]]] = {}
+    for other, differences in differing:
+        for kind, values_own, values_other in differences:
+            says_own.setdefault(kind, set()).update(values_own)
+            others.setdefault(kind, {}).setdefault(_listed(values_other), []).append(other)
+    conflicts = []
+    for kind, sides in others.items():
+        shown, left = _most_claimed(list(sides.items()), MAX_SIDES - 1)
+        listed = [*own, *(other for _, group in shown for other in group)]
+        named = {c.source for c in listed}
+        conflicts.append(
             Conflict(
                 kind=kind,
-                subject=cluster_of[a.id].canonical,
-                sides=(_claim_side(a, says_a), _claim_side(b, says_b)),
-                clusters=tuple(dict.fromkeys((cluster_of[a.id].id, cluster_of[b.id].id))),
+                subject=cluster_of[own[0].id].canonical,
+                sides=(
+                    _claims_side(own, _listed(says_own[kind])),
+                    *(_claims_side(group, says) for says, group in shown),
+                ),
+                clusters=tuple(dict.fromkeys(cluster_of[c.id].id for c in listed)),
+                more_sides=len(left),
+                more_sides_sources=len({o.source for _, g in left for o in g} - named),
             )
-            for kind, says_a, says_b in _differences(a, b, corpus)
-        ]
-    return found
+        )
+    return conflicts
+
+
+def _most_claimed(
+    sides: list[tuple[str, list[Claim]]], count: int
+) -> tuple[list[tuple[str, list[Claim]]], list[tuple[str, list[Claim]]]]:
+    """The `count` sides most claims give (ties: the earlier), in order, and the others."""
+    if len(sides) <= count:
+        return sides, []
+    kept = set(sorted(range(len(sides)), key=lambda i: (-len(sides[i][1]), i))[:count])
+    return (
+        [side for i, side in enumerate(sides) if i in kept],
+        [side for i, side in enumerate(sides) if i not in kept],
+    )
 
 
 def _frame(text: str) -> set[str]:
@@ -177,26 +321,64 @@ def _same_frame(a: str, b: str, corpus: Corpus) -> bool:
     return corpus.weights.overlap(a, b) >= SAME_FRAME
 
 
-def _differences(a: Claim, b: Claim, corpus: Corpus) -> list[tuple[ConflictKind, str, str]]:
+@dataclass(frozen=True)
+class _Told:
+    """What one claim counts, dates and names, worked out once: a claim is compared with
+    every later claim of its frame."""
+
+    amounts: dict[str, set[str]]
+    dates: set[str]
+    names: dict[str, str]
+    """Keys of the names in the claim, each as written there."""
+    cited: frozenset[str]
+    """Keys of the words of the passages it cites, capitals also as their countries."""
+
+    @classmethod
+    def of(cls, claim: Claim, corpus: Corpus) -> _Told:
+        cited = corpus.keys(_cited(claim))
+        values = corpus.values(claim)
+        return cls(
+            values.amounts,
+            values.dates,
+            names_as_written(claim.text, corpus.names),
+            frozenset({_SEATS.get(key, key) for key in cited} | cited),
+        )
+
+    def gives_as(self, other: _Told) -> bool:
+        """The same counts, dates and names as the other claim."""
+        return (self.amounts, self.dates, self.names.keys()) == (
+            other.amounts,
+            other.dates,
+            other.names.keys(),
+        )
+
+    def actors(self, other: _Told) -> set[str]:
+        """Names in the claim (months and weekdays aside) that the other's passages do not
+        name, a capital and its country counting as one name."""
+        return {
+            written
+            for key, written in self.names.items()
+            if key not in _MONTH_KEYS and _SEATS.get(key, key) not in other.cited
+        }
+
+
+def _differences(a: _Told, b: _Told) -> list[tuple[ConflictKind, set[str], set[str]]]:
+    """What the two claims give differently, per kind: (kind, a's values, b's values)."""
     found = []
-    amounts = differing_amounts(a.text, b.text)
-    if amounts:
+    units = [u for u in a.amounts.keys() & b.amounts.keys() if not a.amounts[u] & b.amounts[u]]
+    if units:
         found.append(
             (
                 ConflictKind.number,
-                _listed(_amount(v, unit) for unit, (values, _) in amounts.items() for v in values),
-                _listed(_amount(v, unit) for unit, (_, values) in amounts.items() for v in values),
+                {_amount(v, unit) for unit in units for v in a.amounts[unit]},
+                {_amount(v, unit) for unit in units for v in b.amounts[unit]},
             )
         )
-    dates_a = isos_in(a.text, corpus.published(a.source))
-    dates_b = isos_in(b.text, corpus.published(b.source))
-    if not dates_agree(dates_a, dates_b):
-        found.append((ConflictKind.date, _listed(dates_a), _listed(dates_b)))
-    cited_a, cited_b = _cited(a), _cited(b)
-    actors_a = _actors(a.text, corpus.names, without=word_keys(cited_b))
-    actors_b = _actors(b.text, corpus.names, without=word_keys(cited_a))
+    if not dates_agree(a.dates, b.dates):
+        found.append((ConflictKind.date, a.dates, b.dates))
+    actors_a, actors_b = a.actors(b), b.actors(a)
     if actors_a and actors_b:
-        found.append((ConflictKind.actor, _listed(actors_a), _listed(actors_b)))
+        found.append((ConflictKind.actor, actors_a, actors_b))
     return found
 
 
@@ -204,20 +386,13 @@ def _amount(value: str, unit: str) -> str:
     return f"{value}%" if unit == "%" else value
 
 
-def _claim_side(claim: Claim, says: str) -> ConflictSide:
+def _claims_side(claims: Sequence[Claim], says: str) -> ConflictSide:
+    """Claims that give the same value, in the first one's words."""
     return ConflictSide(
-        says=f"{says} — {claim.text}", sources=(claim.source,), evidence=claim.evidence
+        says=f"{says} — {claims[0].text}",
+        sources=tuple(dict.fromkeys(claim.source for claim in claims)),
+        evidence=tuple(dict.fromkeys(e for claim in claims for e in claim.evidence)),
     )
-
-
-def _actors(text: str, known: frozenset[str], without: set[str]) -> set[str]:
-    """Names in `text` (as written there), leaving out months, weekdays and `without`, where
-    a capital and its country count as one name."""
-    written = names_as_written(text, known)
-    absent = {_SEATS.get(key, key) for key in without} | without
-    return {
-        written[key] for key in written.keys() - _MONTH_KEYS if _SEATS.get(key, key) not in absent
-    }
 
 
 def _cited(claim: Claim) -> str:
@@ -239,7 +414,7 @@ def _counted_differently(
     sources whose counts of the same unit cannot both be true stand on different sides."""
     found: dict[tuple[str, frozenset[tuple[str, ...]]], Conflict] = {}
     for cluster in clusters:
-        counted = {q.unit: q for q in quantities(cluster.canonical)}
+        counted = {q.unit: q for q in _counts(cluster.canonical)}
         if not counted:
             continue
         own = cluster.claims[0].evidence[0]
@@ -259,7 +434,8 @@ def _counted_differently(
 def _passages_about(cluster: Cluster, corpus: Corpus, meaning: Meaning) -> dict[str, Evidence]:
     passages = {e.source: e for claim in cluster.claims for e in claim.evidence[:1]}
     passages.update({e.source: e for e in cluster.support if e.source not in passages})
-    for article in corpus.articles:
+    near = corpus.near(cluster.canonical, meaning, SAME_SUBJECT_MEANING, most=PASSAGES_COMPARED)
+    for article in near:
         if article.id in passages:
             continue
         closest = corpus.closest(cluster.canonical, article, meaning)
@@ -273,7 +449,7 @@ def _count_conflict(cluster: Cluster, unit: str, passages: dict[str, Evidence]) 
     together; a conflict when two or more groups remain."""
     groups: list[tuple[list[Quantity], list[Evidence]]] = []
     for _, evidence in sorted(passages.items()):
-        counts = [q for q in quantities(evidence.quote) if q.unit == unit]
+        counts = [q for q in _counts(evidence.quote) if q.unit == unit]
         if len(counts) != 1:
             continue  # none, or several counts of the unit: which one is meant is unclear
         for agreeing, evidences in groups:
@@ -332,13 +508,13 @@ def _mentions(article_id: str, units: Sequence[tuple[Sentence, str]], published:
     found = []
     for sentence, text in units:
         evidence = Evidence.of(article_id, sentence)
-        counted = quantities(text)
+        counted = _counts(text)
         if len(counted) == 1:
             found.append(_Mention(evidence, counted[0], counted[0].text, text))
         written = dates_in(text)
         days = _days(text, published)
         if len(written) == 1 and len(days) == 1:
-            day = days.pop()
+            (day,) = days
             found.append(_Mention(evidence, day, day, text))
     return found
 
@@ -354,20 +530,41 @@ def _told_in_other_words(
         a.id: _mentions(a.id, corpus.units(a), corpus.published(a.id)) for a in corpus.articles
     }
     meaning.prepare_texts([m.context for found in mentions.values() for m in found])
+    near = _MentionsNear(mentions, meaning)
     found: dict[frozenset[tuple[str, ...]], Conflict] = {}
     for cluster in clusters[:COMPARED_BY_VALUE]:
         cited = {e.sentence for e in cluster.claims[0].evidence}
         source = cluster.claims[0].source
         for own in (m for m in mentions.get(source, []) if m.evidence.sentence in cited):
             passages = {source: own}
-            for article_id, others in mentions.items():
-                match = _same_mention(own, others, meaning)
+            for article_id in near.articles(own.context):
+                match = _same_mention(own, mentions[article_id], meaning)
                 if article_id != source and match is not None:
                     passages[article_id] = match
             conflict = _mention_sides(cluster, passages)
             if conflict is not None:
                 found.setdefault(frozenset(side.sources for side in conflict.sides), conflict)
     return list(found.values())
+
+
+class _MentionsNear:
+    """The articles, in order, with a mention whose clause may be close enough in meaning to
+    a given clause (`_same_mention` decides); all of them when `meaning` has no vectors."""
+
+    def __init__(self, mentions: dict[str, list[_Mention]], meaning: Meaning) -> None:
+        self._ids = list(mentions)
+        self._index = (
+            MeaningIndex([[m.context for m in found] for found in mentions.values()],
+                         meaning.vectors)
+            if isinstance(meaning, Vectors)
+            else None
+        )  # fmt: skip
+
+    def articles(self, context: str) -> list[str]:
+        if self._index is None:
+            return self._ids
+        near = self._index.near(context, SAME_VALUE_MEANING, most=PASSAGES_COMPARED)
+        return [self._ids[int(i)] for i in near]
 
 
 def _same_mention(own: _Mention, others: Sequence[_Mention], meaning: Meaning) -> _Mention | None:
@@ -391,10 +588,11 @@ def _on_different_days(a: Evidence, b: Evidence) -> bool:
     return bool(days_a and days_b and not days_a & days_b)
 
 
-def _running_total_days(text: str) -> set[str]:
-    return {
+@functools.lru_cache(maxsize=_TEXTS_CACHED)
+def _running_total_days(text: str) -> frozenset[str]:
+    return frozenset(
         when.lower() for when in dates_in(text) if _RUNNING_TOTAL.search(text[: text.find(when)])
-    }
+    )
 
 
 def _mention_sides(cluster: Cluster, passages: dict[str, _Mention]) -> Conflict | None:
@@ -438,7 +636,7 @@ def _dated_differently(
         for evidence in _passages_about(cluster, corpus, meaning).values():
             days = _days(evidence.quote, corpus.published(evidence.source))
             if len(days) == 1:
-                by_day.setdefault(days.pop(), []).append(evidence)
+                by_day.setdefault(next(iter(days)), []).append(evidence)
         if len(by_day) < 2:
             continue
         sides = tuple(
@@ -454,51 +652,114 @@ def _dated_differently(
     return list(found.values())
 
 
-def _days(text: str, published: date | None) -> set[str]:
+@functools.lru_cache(maxsize=_TEXTS_CACHED)
+def _days(text: str, published: date | None) -> frozenset[str]:
     """The days (ISO, to the day) the text names; months and years alone are left out."""
-    return {iso for iso in isos_in(text, published) if len(iso) == len("YYYY-MM-DD")}
+    return frozenset(iso for iso in isos_in(text, published) if len(iso) == len("YYYY-MM-DD"))
+
+
+@functools.lru_cache(maxsize=_TEXTS_CACHED)
+def _counts(text: str) -> tuple[Quantity, ...]:
+    """`quantities`, worked out once per text: every claim compares the passages of every
+    source about it."""
+    return tuple(quantities(text))
 
 
 # --- the same measure, different values -------------------------------------------------------
 
 
 def _figure_conflicts(extracted: Sequence[ArticleClaims]) -> list[Conflict]:
+    """Figures of other sources measuring the same thing with another value: one conflict per
+    figure, listing every later one that differs from it, each value once."""
     figures = [(a.source, f) for a in extracted for f in a.figures]
     values = {a.source: set().union(*(numbers_in(f.value) for f in a.figures)) for a in extracted}
-    found: dict[tuple[str, str, str], Conflict] = {}
-    for (source_a, a), (source_b, b) in combinations(figures, 2):
-        if source_a == source_b or not _same_measure(a, b) or not numbers_in(a.value):
+    mates = _MeasureMates(figures)
+    stars = Stars(len(figures))
+    seen: set[tuple[str, str, str]] = set()
+    found: list[Conflict] = []
+    for position, (source, figure) in enumerate(figures):
+        own = numbers_in(figure.value)
+        if not own:
             continue
-        if numbers_in(a.value) & values[source_b] or numbers_in(b.value) & values[source_a]:
-            continue  # each source also gives the other's value: no disagreement
-        key = (a.measures.lower(), source_a, source_b)
-        found.setdefault(
-            key,
-            Conflict(
-                kind=ConflictKind.number,
-                subject=_measure(a, b),
-                sides=(_figure_side(source_a, a), _figure_side(source_b, b)),
-            ),
-        )
-    return list(found.values())
+        differing = []
+        for mate in stars.uncovered(position, mates.later(position)):
+            other_source, other = figures[mate]
+            if own & values[other_source] or numbers_in(other.value) & values[source]:
+                continue  # each source also gives the other's value: no disagreement
+            key = (figure.measures.lower(), source, other_source)
+            if key not in seen:
+                seen.add(key)
+                differing.append(mate)
+        if differing:
+            stars.add(position, differing)
+            found.append(_figure_conflict(figures[position], [figures[m] for m in differing]))
+    return found
 
 
-def _same_measure(a: Figure, b: Figure) -> bool:
-    if a.unit.strip().lower() != b.unit.strip().lower():
-        return False
-    return fuzz.token_sort_ratio(a.measures.lower(), b.measures.lower()) >= SAME_MEASURE
+class _MeasureMates:
+    """For each figure, the later figures of other sources that measure the same thing (the
+    same unit, and what it measures worded alike), each pair of wordings compared once."""
+
+    def __init__(self, figures: Sequence[tuple[str, Figure]]) -> None:
+        self._keys = [(f.unit.strip().lower(), f.measures.lower()) for _, f in figures]
+        self._positions: dict[tuple[str, str], list[int]] = {}
+        for position, key in enumerate(self._keys):
+            self._positions.setdefault(key, []).append(position)
+        self._wordings: dict[str, list[str]] = {}
+        for unit, measures in self._positions:
+            self._wordings.setdefault(unit, []).append(measures)
+        sources = {source: i for i, source in enumerate(dict.fromkeys(s for s, _ in figures))}
+        self._source_of = np.asarray([sources[source] for source, _ in figures], dtype=np.int64)
+        self._alike: dict[tuple[str, str], np.ndarray[Any, Any]] = {}
+
+    def later(self, position: int) -> np.ndarray[Any, Any]:
+        alike = self._measuring_like(self._keys[position])
+        alike = alike[np.searchsorted(alike, position, side="right") :]
+        later: np.ndarray[Any, Any] = alike[self._source_of[alike] != self._source_of[position]]
+        return later
+
+    def _measuring_like(self, key: tuple[str, str]) -> np.ndarray[Any, Any]:
+        if key not in self._alike:
+            unit, measures = key
+            wordings = self._wordings[unit]
+            if len(wordings) > EXHAUSTIVE_MEASURES:
+                wordings = [measures]
+            same = [
+                p
+                for wording in wordings
+                if fuzz.token_sort_ratio(measures, wording) >= SAME_MEASURE
+                for p in self._positions[(unit, wording)]
+            ]
+            self._alike[key] = np.asarray(sorted(same), dtype=np.int64)
+        return self._alike[key]
 
 
-def _measure(a: Figure, b: Figure) -> str:
-    """What the figures measure, in the model's words only if both passages bear them out."""
-    quotes = [a.evidence.quote, b.evidence.quote]
-    if all(not evidence_problems(a.measures, [quote]) for quote in quotes):
-        return a.measures
+def _figure_conflict(own: tuple[str, Figure], differing: Sequence[tuple[str, Figure]]) -> Conflict:
+    by_value: dict[str, list[tuple[str, Figure]]] = {}
+    for source, figure in differing:
+        by_value.setdefault(figure.value, []).append((source, figure))
+    return Conflict(
+        kind=ConflictKind.number,
+        subject=_measure(own[1], [figure for _, figure in differing]),
+        sides=(_figure_side([own]), *map(_figure_side, by_value.values())),
+    )
+
+
+def _measure(own: Figure, others: Sequence[Figure]) -> str:
+    """What the figures measure, in the model's words only if every passage bears them out."""
+    quotes = [own.evidence.quote, *(other.evidence.quote for other in others)]
+    if all(not evidence_problems(own.measures, [quote]) for quote in quotes):
+        return own.measures
     return "the same measure"
 
 
-def _figure_side(source: str, figure: Figure) -> ConflictSide:
-    return ConflictSide(says=figure.value, sources=(source,), evidence=(figure.evidence,))
+def _figure_side(figures: Sequence[tuple[str, Figure]]) -> ConflictSide:
+    """Figures giving one value."""
+    return ConflictSide(
+        says=figures[0][1].value,
+        sources=tuple(dict.fromkeys(source for source, _ in figures)),
+        evidence=tuple(dict.fromkeys(figure.evidence for _, figure in figures)),
+    )
 
 
 # --- different historical benchmarks ------------------------------------------------------------
@@ -553,16 +814,41 @@ def _subject(sentence: str) -> str:
 
 
 def _linked(found: list[_Benchmark], corpus: Corpus) -> list[list[_Benchmark]]:
-    groups: list[list[_Benchmark]] = []
-    for benchmark in found:
-        joined = [
-            g
-            for g in groups
-            if any(corpus.weights.overlap(benchmark.subject, o.subject) >= SAME_SUBJECT for o in g)
-        ]
-        merged = [m for g in joined for m in g] + [benchmark]
-        groups = [g for g in groups if g not in joined] + [merged]
-    return groups
+    """The benchmarks grouped through any chain of subjects that share enough weighty words:
+    each joins every group holding one it links to, and the joined group goes last. Which
+    earlier benchmarks link to one is found for all of them at once (`StemIndex`)."""
+    index = StemIndex([b.subject for b in found], corpus.weights)
+    groups: dict[int, list[int]] = {}  # members by group id, the groups in order
+    placed: dict[int, int] = {}  # when each group was last put at the end
+    group_of = np.zeros(len(found), dtype=np.int64)
+    for position, benchmark in enumerate(found):
+        linked = _linking(benchmark.subject, index, position, found, corpus)
+        joined = sorted(set(group_of[linked].tolist()), key=placed.__getitem__)
+        # The largest joined group keeps its id: only the others' members are relabelled.
+        kept = max(joined, key=lambda group: len(groups[group]), default=position)
+        for group in joined:
+            if group != kept:
+                group_of[groups[group]] = kept
+        merged = [member for group in joined for member in groups.pop(group)] + [position]
+        group_of[position] = kept
+        groups[kept] = merged
+        placed[kept] = position
+    return [[found[member] for member in group] for group in groups.values()]
+
+
+def _linking(
+    subject: str, index: StemIndex, position: int, found: list[_Benchmark], corpus: Corpus
+) -> np.ndarray[Any, Any]:
+    """The earlier benchmarks whose subject's overlap with `subject` reaches `SAME_SUBJECT`."""
+    overlaps = index.overlaps(subject)[:position]
+    certain = overlaps >= SAME_SUBJECT + STEM_MARGIN
+    close = np.flatnonzero(~certain & (overlaps >= SAME_SUBJECT - STEM_MARGIN))
+    exact = [
+        int(j)
+        for j in close
+        if corpus.weights.overlap(subject, found[int(j)].subject) >= SAME_SUBJECT
+    ]
+    return np.union1d(np.flatnonzero(certain), np.asarray(exact, dtype=np.int64))
 
 
 def _framing_conflict(group: list[_Benchmark]) -> Conflict | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 _MONTHS = {
@@ -39,11 +40,15 @@ _RELATIVE = re.compile(
 )
 
 
+# Each pattern as whole words, compiled once (dates_in runs on every claim and sentence).
+_WHOLE_WORDS = [re.compile(rf"\b(?:{p.pattern})\b", re.IGNORECASE) for p in (*_ABSOLUTE, _RELATIVE)]
+
+
 def dates_in(text: str) -> list[str]:
     """Date expressions in `text`, as written, longest first where they overlap."""
     found: list[tuple[int, int]] = []
-    for pattern in (*_ABSOLUTE, _RELATIVE):
-        for match in re.finditer(rf"\b(?:{pattern.pattern})\b", text, re.IGNORECASE):
+    for pattern in _WHOLE_WORDS:
+        for match in pattern.finditer(text):
             if not _reads_as_date(match):
                 continue
             span = match.span()
@@ -55,7 +60,12 @@ def dates_in(text: str) -> list[str]:
 
 def isos_in(text: str, published: date | None) -> set[str]:
     """Every date in `text` that can be placed, as ISO."""
-    return {iso for when in dates_in(text) if (iso := normalise(when, published))}
+    return isos_of(dates_in(text), published)
+
+
+def isos_of(written: Iterable[str], published: date | None) -> set[str]:
+    """The dates (as `dates_in` finds them) that can be placed, as ISO."""
+    return {iso for when in written if (iso := normalise(when, published))}
 
 
 def dates_agree(a: set[str], b: set[str]) -> bool:

@@ -253,6 +253,7 @@ class ConflictSide(Frozen):
     says: str
     sources: tuple[str, ...]
     evidence: tuple[Evidence, ...] = Field(min_length=1)
+    more_sources: int = Field(default=0, description="Sources saying it too, beyond those listed.")
 
 
 class Conflict(Frozen):
@@ -260,6 +261,8 @@ class Conflict(Frozen):
     subject: str = Field(description="What the sides disagree about.")
     sides: tuple[ConflictSide, ...] = Field(min_length=2)
     clusters: tuple[str, ...] = ()
+    more_sides: int = Field(default=0, description="Sides giving yet other values, not listed.")
+    more_sides_sources: int = Field(default=0, description="Sources on the sides not listed.")
 
 
 class Event(Frozen):
@@ -492,6 +495,9 @@ class Briefing(Frozen):
         default=(), description="Every claim cluster, most independent sources first."
     )
     conflicts: tuple[Conflict, ...] = ()
+    conflicts_left_out: int = Field(
+        default=0, description="Disagreements found beyond the first ones `conflicts` lists."
+    )
     events: tuple[Event, ...] = Field(
         default=(), description="The occasions the sources report, and which source reports which."
     )

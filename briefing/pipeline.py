@@ -26,7 +26,7 @@ from . import compose, extract, ingest, sentence_embeddings
 from .atomic_files import create_new
 from .cache import CallCache
 from .clean import clean
-from .conflicts import find_conflicts
+from .conflicts import MAX_CONFLICTS, find_conflicts
 from .costs import price_for
 from .dedupe import find_duplicates
 from .errors import (
@@ -348,7 +348,9 @@ class Reconciled:
         texts = {article.id: article.text for article in self.corpus.articles}
         return (
             grouped_by_event(developments, self.events),
-            disagreements_section(self.conflicts),
+            disagreements_section(
+                self.conflicts[:MAX_CONFLICTS], len(self.conflicts[MAX_CONFLICTS:])
+            ),
             events_section(self.events),
             quotes_section(self.quotes),
             timeline_section(self.timeline, undated_sources(self.corpus)),
@@ -378,7 +380,7 @@ class _Run:
         extracted = self._extract_all(unique, client, warnings, failures)
         read = {claims.source for claims in extracted}
         corpus = Corpus.of([article for article in unique if article.id in read], extracted)
-        similarity = self._similarity(corpus, client, warnings)
+        similarity = self._similarity(corpus, extracted, client, warnings)
         meaning = similarity if isinstance(similarity, Meaning) else None
         clusters = self._clusters(extracted, corpus, similarity, warnings)
         if not clusters:
@@ -417,6 +419,7 @@ class _Run:
             composition.summary,
             *reconciled.sections(composition.developments),
         )
+        by_source = {found.source: found for found in extracted}
         usage = client.usage.model_copy(deep=True)
         usage.seconds = round(time.monotonic() - self.started, 2)
         usage.cost = round(usage.cost, 6) if usage.cost is not None else None
@@ -425,15 +428,15 @@ class _Run:
             generated_at=self.now or datetime.now(UTC),
             model=client.model,
             sources=tuple(
-                self._source_info(article, {found.source: found for found in extracted})
-                for article in self.reading.articles
+                self._source_info(article, by_source) for article in self.reading.articles
             ),
             sections=sections,
             usage=usage,
             warnings=tuple(warnings + composition.warnings),
             failures=tuple(failures),
             clusters=tuple(clusters),
-            conflicts=tuple(reconciled.conflicts),
+            conflicts=tuple(reconciled.conflicts[:MAX_CONFLICTS]),
+            conflicts_left_out=len(reconciled.conflicts[MAX_CONFLICTS:]),
             events=tuple(reconciled.events),
             timeline=tuple(reconciled.timeline),
             quotes=tuple(reconciled.quotes),
@@ -498,13 +501,17 @@ class _Run:
         return claims, warnings
 
     def _similarity(
-        self, corpus: Corpus, client: ModelClient, warnings: list[str]
+        self,
+        corpus: Corpus,
+        extracted: list[ArticleClaims],
+        client: ModelClient,
+        warnings: list[str],
     ) -> Similarity | None:
         """How claims are compared: by the endpoint's embeddings when --embedding-model names
         one, else by the embedded sentence encoder when installed, else by words."""
         model = self.settings.embedding_model
         if model is None:
-            return self._local_similarity(corpus, warnings)
+            return self._local_similarity(corpus, extracted, warnings)
         return EmbeddingSimilarity(lambda texts: client.embed(texts, model))
 
     def _clusters(
@@ -520,14 +527,26 @@ class _Run:
             warnings.append(f"{error.message}; clustered claims by their words instead")
             return cluster_claims(extracted, corpus)
 
-    def _local_similarity(self, corpus: Corpus, warnings: list[str]) -> Similarity | None:
-        """Claims compared by meaning with the embedded sentence encoder, when installed."""
+    def _local_similarity(
+        self, corpus: Corpus, extracted: list[ArticleClaims], warnings: list[str]
+    ) -> Similarity | None:
+        """Claims compared by meaning with the embedded sentence encoder, when installed and
+        the run holds no more than it reads in one run."""
         if self.settings.match_by == "words":
             return None
         if not sentence_embeddings.available():
             warnings.append(
                 "claims were matched by their words only: the sentence-embedding model is not "
                 f"installed ({sentence_embeddings.INSTALL_HINT})"
+            )
+            return None
+        passages = _passages_to_encode(corpus, extracted)
+        if passages > MAX_ENCODED:
+            warnings.append(
+                f"claims were matched by their words only: {passages:,} sentences, clauses and "
+                f"claims are more than the sentence encoder reads in one run ({MAX_ENCODED:,}, "
+                "about 3 minutes on 2 cores); brief fewer articles at once to match them by "
+                "meaning"
             )
             return None
         encoder = sentence_embeddings.encoder()
@@ -549,6 +568,20 @@ class _Run:
             claims_verified=len(claims.verified) if claims else 0,
             possible_errors=claims.source_issues if claims else (),
         )
+
+
+MAX_ENCODED = 8_000
+"""Texts the embedded sentence encoder reads in one run, about 20 ms each on one core.
+Encoding is the largest cost of a run once the model has answered; 2,000 look-alike articles
+hold 27,000 texts (over 8 minutes), so beyond this claims are matched by their words."""
+
+
+def _passages_to_encode(corpus: Corpus, extracted: Sequence[ArticleClaims]) -> int:
+    """The distinct texts matching by meaning would encode: every searched sentence and
+    clause, and every verified claim."""
+    texts = {text for article in corpus.articles for _, text in corpus.units(article)}
+    texts.update(claim.text for claims in extracted for claim in claims.verified)
+    return len(texts)
 
 
 def _bounded_map(function: Callable[[T], R], items: Sequence[T], *, workers: int) -> list[R]:

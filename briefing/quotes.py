@@ -77,22 +77,27 @@ def find_quotes(articles: Sequence[Article]) -> list[Quote]:
     """Every attributed quotation and position, the same words from several outlets once,
     grouped by speaker in the order speakers first appear."""
     found: list[Quote] = []
+    by_speaker: dict[str, list[int]] = {}  # positions in `found`: only one speaker's compare
     for article in articles:
         for quote in _in_article(article):
-            _merge(found, quote)
+            _merge(found, by_speaker.setdefault(quote.speaker, []), quote)
     order = {q.speaker: i for i, q in reversed(list(enumerate(found)))}
     return sorted(found, key=lambda q: order[q.speaker])
 
 
-def _merge(found: list[Quote], quote: Quote) -> None:
-    for index, known in enumerate(found):
-        if known.speaker == quote.speaker and fuzz.ratio(known.words, quote.words) >= SAME_QUOTE:
+def _merge(found: list[Quote], speakers: list[int], quote: Quote) -> None:
+    """Merge `quote` into the speaker's quote (among `speakers`, positions in `found`) of the
+    same words, or add it."""
+    for index in speakers:
+        known = found[index]
+        if fuzz.ratio(known.words, quote.words) >= SAME_QUOTE:
             sources = {e.source for e in known.evidence}
             extra = tuple(e for e in quote.evidence if e.source not in sources)
             found[index] = known.model_copy(
                 update={"evidence": known.evidence + extra, "role": known.role or quote.role}
             )
             return
+    speakers.append(len(found))
     found.append(quote)
 
 

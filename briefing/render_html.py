@@ -11,6 +11,7 @@ from html import escape as _escape
 from .models import (
     Briefing,
     Citation,
+    Conflict,
     Event,
     Section,
     SectionKind,
@@ -170,6 +171,8 @@ def _item(kind: SectionKind, statement: Statement, citations: _Citations) -> str
 
 
 MATRIX_LABEL_CHARS = 70
+MAX_MATRIX_SOURCES = 20
+"""Source columns in the matrix; beyond, those stating or differing on most developments."""
 
 
 def _matrix(developments: Section, briefing: Briefing) -> list[str]:
@@ -178,27 +181,53 @@ def _matrix(developments: Section, briefing: Briefing) -> list[str]:
     sources = [s.id for s in briefing.sources if not s.duplicate_of]
     if not developments.statements or len(sources) < 2:
         return []
-    head = "".join(f'<th scope="col">{esc(source)}</th>' for source in sources)
+    marks = [_marks(statement, briefing.conflicts) for statement in developments.statements]
+    shown = _matrix_sources(sources, marks)
+    head = "".join(f'<th scope="col">{esc(source)}</th>' for source in shown)
     rows = [
         '<table class="matrix" aria-label="Which source states which key development">',
         f'<thead><tr><th scope="col">Development</th>{head}</tr></thead>',
         "<tbody>",
     ]
-    for statement in developments.statements:
-        stating = {c.source for c in statement.citations}
-        differing = {
-            source
-            for conflict in briefing.conflicts
-            if set(conflict.clusters) & set(statement.clusters)
-            for side in conflict.sides
-            for source in side.sources
-        } - stating
+    for statement, (stating, differing) in zip(developments.statements, marks, strict=True):
         label = statement.text
         if len(label) > MATRIX_LABEL_CHARS:
             label = label[: MATRIX_LABEL_CHARS - 1].rsplit(" ", 1)[0] + "…"
-        cells = "".join(_cell(source, stating, differing) for source in sources)
+        cells = "".join(_cell(source, stating, differing) for source in shown)
         rows.append(f'<tr><th scope="row">{esc(label)}</th>{cells}</tr>')
-    return [*rows, "</tbody>", "</table>"]
+    rows += ["</tbody>", "</table>"]
+    if len(shown) < len(sources):
+        rows.append(
+            f'<p class="note"><em>The {len(shown)} sources that state or dispute most of these '
+            f"are shown; {len(sources) - len(shown):,} more are left out.</em></p>"
+        )
+    return rows
+
+
+def _marks(statement: Statement, conflicts: tuple[Conflict, ...]) -> tuple[set[str], set[str]]:
+    """The sources stating the development, and those giving it differently."""
+    stating = {c.source for c in statement.citations}
+    differing = {
+        source
+        for conflict in conflicts
+        if set(conflict.clusters) & set(statement.clusters)
+        for side in conflict.sides
+        for source in side.sources
+    } - stating
+    return stating, differing
+
+
+def _matrix_sources(sources: list[str], marks: list[tuple[set[str], set[str]]]) -> list[str]:
+    """Every source, or the `MAX_MATRIX_SOURCES` marked most often, in their order."""
+    if len(sources) <= MAX_MATRIX_SOURCES:
+        return sources
+    counts = {source: 0 for source in sources}
+    for stating, differing in marks:
+        for source in stating | differing:
+            if source in counts:
+                counts[source] += 1
+    ranked = sorted(range(len(sources)), key=lambda i: (-counts[sources[i]], i))
+    return [sources[i] for i in sorted(ranked[:MAX_MATRIX_SOURCES])]
 
 
 def _cell(source: str, stating: set[str], differing: set[str]) -> str:

@@ -9,12 +9,14 @@ sources' own words.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 from .models import (
     Citation,
     Cluster,
     Conflict,
     ConflictKind,
+    ConflictSide,
     Event,
     Evidence,
     Figure,
@@ -27,7 +29,18 @@ from .models import (
 )
 from .verify import numbers_in
 
+T = TypeVar("T")
+
 MAX_SINGLE_SOURCE_ITEMS = 12
+MAX_DISAGREEMENTS = 50
+MAX_TIMELINE_ENTRIES = 60
+MAX_EVENTS = 12
+"""The most items these sections list (those most sources give, in their usual order); the
+rest are counted in the section's note and stay in briefing.json. Hundreds of look-alike
+articles can disagree in thousands of ways, which no reader can use."""
+MAX_NAMED_SOURCES = 12
+MAX_EVENT_PASSAGES = 12
+"""Sources an occasion names, and passages it quotes; the rest are counted."""
 
 _CONFLICT_LABELS = {
     ConflictKind.number: "Numbers differ",
@@ -70,17 +83,46 @@ def citations(evidence: Iterable[Evidence]) -> tuple[Citation, ...]:
     return tuple(first.values())
 
 
-def disagreements_section(conflicts: Sequence[Conflict]) -> Section:
+def disagreements_section(conflicts: Sequence[Conflict], left_out: int = 0) -> Section:
+    """Every disagreement, or the `MAX_DISAGREEMENTS` with most sources; `left_out` more were
+    found and only counted (briefing.json lists `conflicts`)."""
+    shown = _most_sourced(conflicts, MAX_DISAGREEMENTS, _conflict_sources)
+    note = "" if conflicts else "No disagreement between the sources was found."
+    if len(shown) < len(conflicts) or left_out:
+        note = _more_disagreements(conflicts, shown, left_out)
     return Section(
         heading="Where sources disagree",
         kind=SectionKind.disagreements,
-        statements=tuple(_conflict_statement(conflict) for conflict in conflicts),
-        note="" if conflicts else "No disagreement between the sources was found.",
+        statements=tuple(_conflict_statement(conflict) for conflict in shown),
+        note=note,
     )
 
 
+def _more_disagreements(
+    conflicts: Sequence[Conflict], shown: Sequence[Conflict], left_out: int
+) -> str:
+    listed = {id(conflict) for conflict in shown}
+    rest = [conflict for conflict in conflicts if id(conflict) not in listed]
+    clusters = {cluster for conflict in rest for cluster in conflict.clusters}
+    on = f", on {_count(len(clusters), 'claim')}," if clusters else ""
+    note = f"The {len(shown)} with the most sources are listed; {len(rest):,} more{on} "
+    note += "are in briefing.json"
+    if left_out:
+        note += f", and {left_out:,} more were found and only counted"
+    return note + "."
+
+
+def _conflict_sources(conflict: Conflict) -> int:
+    return len({source for side in conflict.sides for source in side.sources})
+
+
 def _conflict_statement(conflict: Conflict) -> Statement:
-    sides = "; ".join(f"{_joined(side.sources)}: {side.says}" for side in conflict.sides)
+    sides = "; ".join(f"{_side_sources(side)}: {side.says}" for side in conflict.sides)
+    if conflict.more_sides:
+        sides += (
+            f"; and {_count(conflict.more_sides, 'other value')} from "
+            f"{_count(conflict.more_sides_sources, 'more source')}"
+        )
     if conflict.kind is ConflictKind.source_error:
         text = f"{_CONFLICT_LABELS[conflict.kind]}: {conflict.subject}."
     else:
@@ -95,6 +137,11 @@ def _conflict_statement(conflict: Conflict) -> Statement:
     )
 
 
+def _side_sources(side: ConflictSide) -> str:
+    more = [f"{side.more_sources:,} more"] if side.more_sources else []
+    return _joined([*side.sources, *more])
+
+
 def timeline_section(entries: Sequence[TimelineEntry], undated: Sequence[str]) -> Section:
     note = ""
     if undated:
@@ -103,6 +150,13 @@ def timeline_section(entries: Sequence[TimelineEntry], undated: Sequence[str]) -
             f"{_joined(undated)} {which} no publication date: their events are listed as "
             "undated, and dates relative to publication in them are not guessed."
         )
+    shown = _most_sourced(entries, MAX_TIMELINE_ENTRIES, lambda entry: len(entry.sources))
+    if len(shown) < len(entries):
+        more = (
+            f"The {len(shown)} entries most sources give are listed; "
+            f"{len(entries) - len(shown):,} more are in briefing.json."
+        )
+        note = f"{note} {more}".strip()
     return Section(
         heading="Timeline",
         kind=SectionKind.timeline,
@@ -113,7 +167,7 @@ def timeline_section(entries: Sequence[TimelineEntry], undated: Sequence[str]) -
                 corroboration=len(entry.sources),
                 when=entry.when,
             )
-            for entry in entries
+            for entry in shown
         ),
         note=note,
     )
@@ -151,7 +205,7 @@ def event_heading(event: Event | None) -> str:
     details = ", ".join(detail for detail in (event.when, event.where) if detail)
     return (
         f"{event.what.rstrip('.')}{f' ({details})' if details else ''}: "
-        f"reported mainly by {_joined(list(event.sources))}"
+        f"reported mainly by {_joined(_first_sources(event.sources))}"
     )
 
 
@@ -159,21 +213,29 @@ def events_section(events: Sequence[Event]) -> Section:
     """Which source reports which occasion; shown only when there is more than one."""
     if len(events) < 2:
         return Section(heading="Occasions reported", kind=SectionKind.events, statements=())
+    listed = [event for event in events if event.evidence]
+    note = (
+        "The sources report different occasions; each is listed with the sources that are "
+        "mainly about it."
+    )
+    if len(listed) > MAX_EVENTS:
+        note += (
+            f" The {MAX_EVENTS} most sources report are listed; "
+            f"{len(listed) - MAX_EVENTS:,} more are in briefing.json."
+        )
     return Section(
         heading="Occasions reported",
         kind=SectionKind.events,
         statements=tuple(
             Statement(
                 text=f"{event_heading(event)}.",
-                citations=citations(event.evidence),
+                citations=citations(event.evidence[:MAX_EVENT_PASSAGES]),
                 corroboration=len(event.sources),
                 when=event.when,
             )
-            for event in events
-            if event.evidence
+            for event in listed[:MAX_EVENTS]
         ),
-        note="The sources report different occasions; each is listed with the sources that "
-        "are mainly about it.",
+        note=note,
     )
 
 
@@ -186,9 +248,10 @@ def quotes_section(quotes: Sequence[Quote]) -> Section:
     reported: dict[str, set[str]] = {}
     for quote in quotes:
         reported.setdefault(quote.speaker, set()).update(e.source for e in quote.evidence)
+    first = {speaker: position for position, speaker in enumerate(reported)}
     ordered = sorted(
         quotes,
-        key=lambda q: (-len(reported[q.speaker]), list(reported).index(q.speaker),
+        key=lambda q: (-len(reported[q.speaker]), first[q.speaker],
                        q.kind is QuoteKind.paraphrase),
     )  # fmt: skip
     statements = tuple(_quote_statement(q) for q in ordered[:MAX_QUOTES])
@@ -244,16 +307,41 @@ def single_source_section(
 
 
 def single_source_figures(figures: Sequence[Figure], texts: dict[str, str]) -> list[Figure]:
-    """Figures whose number no other source's text gives."""
-    return [
-        figure
-        for figure in figures
-        if not any(
-            numbers_in(figure.value) <= numbers_in(text)
-            for source, text in texts.items()
-            if source != figure.evidence.source
-        )
-    ]
+    """Figures whose number no other source's text gives (every number of the figure in one
+    other text is enough to count it as given there)."""
+    holders: dict[str, set[str]] = {}
+    for source, text in texts.items():
+        for number in numbers_in(text):
+            holders.setdefault(number, set()).add(source)
+    return [figure for figure in figures if not _given_elsewhere(figure, holders, texts)]
+
+
+def _given_elsewhere(figure: Figure, holders: dict[str, set[str]], texts: dict[str, str]) -> bool:
+    own = figure.evidence.source
+    wanted = numbers_in(figure.value)
+    if not wanted:
+        return any(source != own for source in texts)
+    holding = set.intersection(*(holders.get(number, set()) for number in wanted))
+    return bool(holding - {own})
+
+
+def _most_sourced(items: Sequence[T], count: int, sources: Callable[[T], int]) -> list[T]:
+    """All `items`, or the `count` with most sources (ties: the earlier), in their order."""
+    if len(items) <= count:
+        return list(items)
+    ranked = sorted(range(len(items)), key=lambda i: (-sources(items[i]), i))[:count]
+    return [items[i] for i in sorted(ranked)]
+
+
+def _first_sources(sources: Sequence[str]) -> list[str]:
+    """The sources to name, the rest counted: an occasion thousands of articles report."""
+    if len(sources) <= MAX_NAMED_SOURCES:
+        return list(sources)
+    return [*sources[:MAX_NAMED_SOURCES], f"{len(sources) - MAX_NAMED_SOURCES:,} more"]
+
+
+def _count(number: int, what: str) -> str:
+    return f"{number:,} {what}{'' if number == 1 else 's'}"
 
 
 def _joined(items: Sequence[str]) -> str:

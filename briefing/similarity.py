@@ -48,6 +48,16 @@ class Meaning(Protocol):
     def texts(self, a: str, b: str) -> float: ...
 
 
+@runtime_checkable
+class Vectors(Protocol):
+    """A similarity whose comparisons are cosines of unit vectors it can hand out, so many
+    comparisons can be made as one matrix product (`candidates.MeaningIndex`)."""
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
+        """One unit-length row per text, embedded if not yet."""
+        ...
+
+
 class StemWeights:
     """Inverse document frequency of word stems over a set of sentences."""
 
@@ -61,6 +71,7 @@ class StemWeights:
         self._total = total
         self._stems: dict[str, frozenset[str]] = {}
         self._weights: dict[str, float] = {}
+        self._totals: dict[str, float] = {}
 
     def weight(self, stem: str) -> float:
         if stem not in self._weights:
@@ -73,10 +84,16 @@ class StemWeights:
             self._stems[text] = frozenset(content_stems(text))
         return self._stems[text]
 
+    def total(self, text: str) -> float:
+        """The weight of all of the text's stems, computed once per text."""
+        if text not in self._totals:
+            self._totals[text] = self._total_weight(self.stems(text))
+        return self._totals[text]
+
     def overlap(self, a: str, b: str) -> float:
         """Weight of the stems `a` and `b` share, over the weight of the lighter of the two."""
         stems_a, stems_b = self.stems(a), self.stems(b)
-        lighter = min(self._total_weight(stems_a), self._total_weight(stems_b))
+        lighter = min(self.total(a), self.total(b))
         if lighter <= 0:
             return 0.0
         return min(1.0, self._total_weight(stems_a & stems_b) / lighter)
@@ -90,7 +107,7 @@ class StemWeights:
     def coverage(self, claim: str, passage: str) -> float:
         """Share of the claim's weight that the passage carries."""
         stems = self.stems(claim)
-        weight = self._total_weight(stems)
+        weight = self.total(claim)
         if weight <= 0:
             return 0.0
         return self._total_weight(stems & self.stems(passage)) / weight
@@ -107,17 +124,23 @@ class LexicalSimilarity:
 
     def __init__(self, weights: StemWeights) -> None:
         self.weights = weights
+        self._normal: dict[str, str] = {}
 
     def prepare(self, claims: Sequence[Claim]) -> None:
         return None
 
     def __call__(self, a: Claim, b: Claim) -> float:
-        wording = fuzz.token_sort_ratio(_normalised(a.text), _normalised(b.text)) / 100
+        wording = fuzz.token_sort_ratio(self._normalised(a.text), self._normalised(b.text)) / 100
         return max(
             wording if wording >= self.near_identical else 0.0,
             self.weights.overlap(a.text, b.text),
             self.weights.overlap(_cited(a), _cited(b)),
         )
+
+    def _normalised(self, text: str) -> str:
+        if text not in self._normal:
+            self._normal[text] = _normalised(text)
+        return self._normal[text]
 
 
 Embed = Callable[[Sequence[str]], Sequence[Sequence[float]]]
@@ -147,8 +170,15 @@ class EmbeddingSimilarity:
         return self.cosine(a.text, b.text)
 
     def cosine(self, a: str, b: str) -> float:
-        self.embed_all([a, b])
+        if a not in self._vectors or b not in self._vectors:
+            self.embed_all([a, b])
         return float(self._vectors[a] @ self._vectors[b])
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
+        self.embed_all(texts)
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        return np.stack([self._vectors[text] for text in texts])
 
 
 SAME_CLAIM_MEANING = 0.7
@@ -186,6 +216,9 @@ class MeaningSimilarity:
 
     def texts(self, a: str, b: str) -> float:
         return self._texts.cosine(a, b)
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
+        return self._texts.vectors(texts)
 
     def __call__(self, a: Claim, b: Claim) -> float:
         passages = self._texts(_as_passage(a), _as_passage(b)) - self._passage_margin

@@ -34,6 +34,9 @@ MIN_ENTRY_WORDS = 5
 SAME_EVENT = 0.4
 """Weighted share of words (of all in both passages) from which two sources' entries for
 one date are one event."""
+SAME_DAY_COMPARED = 200
+"""Entries of one date an entry is compared with (the first ones): on thousands of articles
+of one day, comparing every pair of them would grow with the square of the articles."""
 
 _TARGET_WORDS = r"(?:by|until|before|no later than)"
 _TARGET = re.compile(rf"{_TARGET_WORDS}\b", re.IGNORECASE)
@@ -53,7 +56,7 @@ def build_timeline(corpus: Corpus, extracted: Sequence[ArticleClaims]) -> list[T
         found = _dated(article, claims, corpus)
         if article.published is None:
             found += _lead_event(claims)
-        added = [e for e in found if not _merged_into(entries, by_date, e, corpus, extracted)]
+        added = [e for e in found if not _merged_into(entries, by_date, e, corpus, by_source)]
         for entry in added:  # an article's own entries never merge with one another
             if entry.when is not None:
                 by_date.setdefault(entry.when, []).append(len(entries))
@@ -171,13 +174,13 @@ def _merged_into(
     by_date: dict[str, list[int]],
     entry: TimelineEntry,
     corpus: Corpus,
-    extracted: Sequence[ArticleClaims],
+    by_source: dict[str, ArticleClaims],
 ) -> bool:
     """Merge `entry` into the first entry of its date that reports the same event; False
     when there is none."""
-    for position in by_date.get(entry.when or "", []):
+    for position in by_date.get(entry.when or "", [])[:SAME_DAY_COMPARED]:
         other = entries[position]
-        if _same_event(other, entry, corpus, extracted):
+        if _same_event(other, entry, corpus, by_source):
             entries[position] = other.model_copy(
                 update={
                     "written": tuple(dict.fromkeys(other.written + entry.written)),
@@ -190,23 +193,23 @@ def _merged_into(
 
 
 def _same_event(
-    a: TimelineEntry, b: TimelineEntry, corpus: Corpus, extracted: Sequence[ArticleClaims]
+    a: TimelineEntry, b: TimelineEntry, corpus: Corpus, by_source: dict[str, ArticleClaims]
 ) -> bool:
     if a.when is None or a.when != b.when or set(a.sources) & set(b.sources):
         return False
     if corpus.weights.jaccard(_quoted(a), _quoted(b)) < SAME_EVENT:
         return False
-    people_a, people_b = _people(a, extracted), _people(b, extracted)
+    people_a, people_b = _people(a, by_source), _people(b, by_source)
     return not (people_a and people_b and not people_a & people_b)
 
 
-def _people(entry: TimelineEntry, extracted: Sequence[ArticleClaims]) -> set[str]:
+def _people(entry: TimelineEntry, by_source: dict[str, ArticleClaims]) -> set[str]:
     """Keys of the people the entry's sources name in its passages."""
     quoted = word_keys(_quoted(entry))
     people = {
         name_key(word)
-        for claims in extracted
-        if claims.source in entry.sources
+        for source in entry.sources
+        if (claims := by_source.get(source)) is not None
         for actor in claims.actors
         if actor.kind is ActorKind.person
         for word in actor.name.split()

@@ -156,7 +156,7 @@ def _names(text: str, known: Iterable[str] = ()) -> dict[str, str]:
     counts only when it is an acronym or its key is in `known`, since a capital there says
     nothing."""
     text = _folded(text)
-    known_keys = set(known)
+    known_keys = known if isinstance(known, (set, frozenset)) else set(known)  # a corpus's names
     keys: dict[str, str] = {}
     for position, match in enumerate(_NAME_TOKEN.finditer(text)):
         word = match[0].rstrip(".")

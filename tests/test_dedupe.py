@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -11,6 +13,7 @@ from briefing.models import Article
 from briefing.pipeline import prepare
 
 from .conftest import SEEDS
+from .lookalikes import lookalike_article
 
 
 def seed_articles() -> list[Article]:
@@ -59,3 +62,38 @@ def test_identical_texts_are_fully_similar_and_empty_ones_not_at_all() -> None:
     text = "The allies agreed to restructure the command in Japan on Wednesday."
     assert jaccard(shingles(text), shingles(text.upper())) == 1.0
     assert jaccard(shingles(""), shingles(text)) == 0.0
+
+
+# --- many articles: compared through their rarest shingles, with the same result ---
+
+
+def test_copies_are_found_as_comparing_every_pair_finds_them() -> None:
+    rng = random.Random(5)
+    texts = [lookalike_article(n) for n in range(60)]
+    texts += [_edited(rng.choice(texts), rng) for _ in range(40)]
+    articles = [Article(id=f"S{n}", path=f"{n}.txt", title="", text=text)
+                for n, text in enumerate(texts)]  # fmt: skip
+
+    assert find_duplicates(articles) == _duplicates_by_every_pair(articles)
+    assert find_duplicates(articles)  # some copies were made
+
+
+def _edited(text: str, rng: random.Random) -> str:
+    words = text.split(" ")
+    for _ in range(rng.randint(0, 4)):
+        words[rng.randrange(len(words))] = rng.choice(["new", "old", "the", "big"])
+    return " ".join(words)
+
+
+def _duplicates_by_every_pair(articles: list[Article]) -> dict[str, tuple[str, float]]:
+    kept: list[tuple[Article, frozenset[int]]] = []
+    found: dict[str, tuple[str, float]] = {}
+    for candidate in articles:
+        own = shingles(candidate.text)
+        best = max(((jaccard(own, other), a) for a, other in kept), default=None,
+                   key=lambda x: x[0])  # fmt: skip
+        if best is not None and best[0] >= 0.7:
+            found[candidate.id] = (best[1].id, round(best[0], 3))
+        else:
+            kept.append((candidate, own))
+    return found
