@@ -55,7 +55,7 @@ from briefing.compose import developments_section
 from briefing.errors import EndpointError
 from briefing.llm import Endpoint, ModelClient, OutputMode
 from briefing.local_model import EMBEDDED_MODEL
-from briefing.models import Article, Claim, Cluster, Evidence
+from briefing.models import Article, Claim, Cluster, Evidence, Section
 from briefing.pipeline import Reconciled, cache_identity, connect, reconcile
 
 HERE = Path(__file__).resolve().parent / "quality"
@@ -232,8 +232,9 @@ def score(labels: Labels, run: Reconciled) -> Score:
     _events(labels, run, source_file, result)
     _boilerplate(labels, by_path, result)
     _quotes(labels, run, source_file, result)
-    _citations(labels, run, source_file, result)
-    _repeated(labels, run, stated, result)
+    shown = shown_sections(run)
+    _citations(labels, shown, source_file, result)
+    _repeated(labels, run, shown, stated, result)
     result.copies = len(labels.syndicated)
     result.copies_found = sum(
         1
@@ -419,21 +420,31 @@ def _events(labels: Labels, run: Reconciled, source_file: dict[str, str], result
         )
 
 
-def shown_citations(run: Reconciled, source_file: dict[str, str]) -> list[dict[str, str]]:
-    """Every (statement, cited passage) pair the briefing's sections show, with the key
-    developments in their clusters' own words (the composition is the model's)."""
-    developments = developments_section([], [], run.clusters, [])
+def shown_sections(run: Reconciled) -> tuple[Section, ...]:
+    """The sections after the bottom line, with the key developments in their clusters' own
+    words (the composition is the model's)."""
+    return run.sections(developments_section([], [], run.clusters, []))
+
+
+def shown_citations(
+    sections: Sequence[Section], source_file: dict[str, str]
+) -> list[dict[str, str]]:
+    """Every (statement, cited passage) pair the sections show."""
     return [
         {"section": section.kind.value, "statement": statement.text,
          "file": source_file.get(citation.source, citation.source), "passage": citation.quote}
-        for section in run.sections(developments)
+        for section in sections
         for statement in section.statements
         for citation in statement.citations
     ]  # fmt: skip
 
 
 def _repeated(
-    labels: Labels, run: Reconciled, stated: dict[str, Fact | None], result: Score
+    labels: Labels,
+    run: Reconciled,
+    sections: Sequence[Section],
+    stated: dict[str, Fact | None],
+    result: Score,
 ) -> None:
     """Pairs of key developments and single-source items that state the same labelled fact
     (or facts of one same-fact group): the briefing saying one thing twice."""
@@ -441,7 +452,7 @@ def _repeated(
     members = {cluster.id: cluster.claims for cluster in run.clusters}
     shown = [
         statement
-        for section in run.sections(developments_section([], [], run.clusters, []))
+        for section in sections
         if section.kind.value in {"developments", "single_source"}
         for statement in section.statements
     ]
@@ -464,12 +475,14 @@ def _citation_key(pair: dict[str, Any]) -> str:
     return "\n".join(" ".join(pair[k].split()) for k in ("statement", "file", "passage"))
 
 
-def _citations(labels: Labels, run: Reconciled, source_file: dict[str, str], result: Score) -> None:
+def _citations(
+    labels: Labels, sections: Sequence[Section], source_file: dict[str, str], result: Score
+) -> None:
     judged_file = labels.folder / "citations.json"
     judged = json.loads(judged_file.read_text()) if judged_file.is_file() else []
     supports = {_citation_key(pair): bool(pair["supports"]) for pair in judged}
     result.unjudged_citations = []
-    for pair in shown_citations(run, source_file):
+    for pair in shown_citations(sections, source_file):
         verdict = supports.get(_citation_key(pair))
         if verdict is None:
             result.citations_unjudged += 1

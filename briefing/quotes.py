@@ -127,12 +127,9 @@ def _attributed(
     named_at = 0  # where the previous speaker was named
     position = 0
     for match in _QUOTE.finditer(paragraph):
-        for start, sentence in _sentences_between(paragraph, position, match.start()):
-            stated = _paraphrase(sentence, names, previous)
-            if stated is not None:
-                span = (start if stated[1] is not previous else named_at, start + len(sentence))
-                previous, named_at = stated[1], span[0]
-                yield stated[0], stated[1], QuoteKind.paraphrase, span
+        for found in _positions(paragraph, position, match.start(), names, previous, named_at):
+            previous, named_at = found[1], found[3][0]
+            yield found
         tail = match.end() - 1
         after = _speaker_after(paragraph[tail:], names, previous)
         before = None if after else _speaker_before(paragraph[position : match.start()], names)
@@ -150,10 +147,25 @@ def _attributed(
         if speaker is not None:
             previous, named_at = speaker, span[0]
             yield match["words"].strip(), speaker, QuoteKind.direct, span
-    for start, sentence in _sentences_between(paragraph, position, len(paragraph)):
+    for found in _positions(paragraph, position, len(paragraph), names, previous, named_at):
+        previous, named_at = found[1], found[3][0]
+        yield found
+
+
+def _positions(
+    paragraph: str,
+    start: int,
+    end: int,
+    names: dict[str, _Speaker],
+    previous: _Speaker | None,
+    named_at: int,
+) -> Iterator[tuple[str, _Speaker, QuoteKind, tuple[int, int]]]:
+    """Attributed positions ("X said that ...") between `start` and `end`; one given to "he"
+    or "she" is cited from where that speaker was named."""
+    for at, sentence in _sentences_between(paragraph, start, end):
         stated = _paraphrase(sentence, names, previous)
         if stated is not None:
-            span = (start if stated[1] is not previous else named_at, start + len(sentence))
+            span = (at if stated[1] is not previous else named_at, at + len(sentence))
             previous, named_at = stated[1], span[0]
             yield stated[0], stated[1], QuoteKind.paraphrase, span
 
