@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,6 +93,26 @@ def test_seeds_briefing_quotes_only_real_source_text(
     assert [e.source for e in briefing.extracted] == ["S1", "S2", "S3", "S4", "S5"]
     assert briefing.usage.prompt_tokens > briefing.usage.completion_tokens > 0
     assert_follows_the_json_contract(briefing, tmp_path / "out")
+    assert_same_as_before(json.loads(to_json(briefing)), tmp_path)
+
+
+# The seeds briefing as the cassette last produced it. A refactor must leave it unchanged;
+# a change meant to alter it rewrites it with BRIEFING_UPDATE_GOLDEN=1 and shows the diff in review.
+GOLDEN = Path(__file__).parent / "fixtures" / "seeds_briefing.json"
+
+
+def assert_same_as_before(data: dict[str, Any], tmp_path: Path) -> None:
+    """Equal to the golden file apart from what the clock and the machine decide: when the run
+    happened, how long the replayed calls took, and where the checkout and temp folder lie."""
+    del data["generated_at"]
+    usage = data["usage"]
+    for timed in [usage, *usage["stages"].values()]:
+        del timed["seconds"]
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    text = text.replace(str(tmp_path), "<tmp>").replace(str(SEEDS.parent), "<checkout>")
+    if os.environ.get("BRIEFING_UPDATE_GOLDEN") == "1":
+        GOLDEN.write_text(text)
+    assert json.loads(text) == json.loads(GOLDEN.read_text())
 
 
 def assert_reconciled(briefing: Briefing, markdown: str) -> None:
