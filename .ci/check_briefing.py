@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from briefing.ingest import read_documents
 from briefing.pipeline import prepare
+from briefing.sources.ingest import read_documents
 
 BOILERPLATE = (
     "317 views",

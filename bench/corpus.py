@@ -14,7 +14,7 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
-from briefing.dedupe import jaccard, shingles
+from briefing.sources.dedupe import jaccard, shingles
 
 _MIN_BODY_WORDS = 8  # shorter paragraphs are headings or datelines: kept in place
 _MAX_OVERLAP = 0.6

@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 from briefing import Settings
-from briefing.extract import extract
-from briefing.ingest import read_documents
-from briefing.llm import ModelClient
-from briefing.models import Article
+from briefing.claims.extract import extract
+from briefing.model.client import ModelClient
 from briefing.pipeline import connect, prepare
+from briefing.sources.ingest import read_documents
+from briefing.types.stages import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = (

@@ -50,13 +50,14 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from briefing import Settings
-from briefing.cache import CallCache
-from briefing.compose import developments_section
+from briefing.compose.prose import developments_section
 from briefing.errors import EndpointError
-from briefing.llm import Endpoint, ModelClient, OutputMode
-from briefing.local_model import EMBEDDED_MODEL
-from briefing.models import Article, Claim, Cluster, Evidence, Section
+from briefing.local.weights import EMBEDDED_MODEL
+from briefing.model.cache import CallCache
+from briefing.model.client import Endpoint, ModelClient, OutputMode
 from briefing.pipeline import Reconciled, cache_identity, connect, reconcile
+from briefing.types.contract import Section
+from briefing.types.stages import Article, Claim, Cluster, Evidence
 
 HERE = Path(__file__).resolve().parent / "quality"
 CLUSTERS = HERE / "clusters"

@@ -33,10 +33,10 @@ from typing import Any
 from corpus import perturbed_corpus
 
 from briefing import Settings
-from briefing.ingest import read_documents
-from briefing.local_model import EMBEDDED_MODEL, embedded_model_path
-from briefing.local_server import running_server, stop
+from briefing.local.server import running_server, stop
+from briefing.local.weights import EMBEDDED_MODEL, embedded_model_path
 from briefing.pipeline import prepare, server_options
+from briefing.sources.ingest import read_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from briefing.config import MAX_CONFIG_BYTES  # noqa: E402
-from briefing.ingest import MAX_SOURCES_FILE_BYTES  # noqa: E402
+from briefing.sources.ingest import MAX_SOURCES_FILE_BYTES  # noqa: E402
 from tests.fake_endpoint import MODEL, fake_endpoint  # noqa: E402
 from tests.lookalikes import write_lookalikes  # noqa: E402
 

@@ -5,11 +5,17 @@ result = briefing.generate(["seeds/"], briefing.Settings(base_url="http://127.0.
 briefing.write_outputs(result, Path("out"))
 """
 
-from .errors import BriefingError, EndpointError, InputError, ModelOutputError, ModelSetupError
-from .models import Briefing
-from .pipeline import generate, write_outputs
-from .render import to_json, to_markdown
-from .settings import Settings
+from briefing.errors import (
+    BriefingError,
+    EndpointError,
+    InputError,
+    ModelOutputError,
+    ModelSetupError,
+)
+from briefing.output.markdown import to_json, to_markdown
+from briefing.pipeline import generate, write_outputs
+from briefing.settings import Settings
+from briefing.types.contract import Briefing
 
 __all__ = [
     "Briefing",

@@ -17,10 +17,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .costs import Price
-from .deliver import Delivery
-from .errors import InputError
-from .named_files import read_named
+from briefing.daily.deliver import Delivery
+from briefing.errors import InputError
+from briefing.model.costs import Price
+from briefing.sources.named_files import read_named
 
 CONFIG_ENV = "BRIEFING_CONFIG"
 DEFAULT_NAME = "briefing.toml"

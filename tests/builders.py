@@ -5,24 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from briefing.clean import clean
-from briefing.merge import Corpus
-from briefing.models import (
-    Actor,
-    ActorKind,
-    Article,
-    ArticleClaims,
-    Briefing,
-    Claim,
-    ClaimType,
-    Document,
-    Evidence,
-    Figure,
-    Section,
-    SourceInfo,
-    Usage,
-)
-from briefing.sentences import segment
+from briefing.reconcile.clusters import Corpus
+from briefing.sources.clean import clean
+from briefing.sources.sentences import segment
+from briefing.types.answers import ActorKind, ClaimType
+from briefing.types.contract import Briefing, Section, SourceInfo, Usage
+from briefing.types.stages import Actor, Article, ArticleClaims, Claim, Document, Evidence, Figure
 
 
 def article(source: str, *sentences: str, published: date | None = None) -> Article:

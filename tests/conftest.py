@@ -24,8 +24,8 @@ import pytest
 import vcr
 from vcr.request import Request as VcrRequest
 
-from briefing.llm import Endpoint, ModelClient, OutputMode
-from briefing.local_model import EMBEDDED_MODEL
+from briefing.local.weights import EMBEDDED_MODEL
+from briefing.model.client import Endpoint, ModelClient, OutputMode
 
 from .fake_endpoint import FakeEndpoint, fake_endpoint
 
@@ -188,7 +188,7 @@ def model_base_url() -> Iterator[str]:
     if configured := os.environ.get("BRIEFING_RECORD_BASE_URL"):
         yield configured
         return
-    from briefing.local_server import running_server
+    from briefing.local.server import running_server
     from briefing.pipeline import server_options
     from briefing.settings import Settings
 

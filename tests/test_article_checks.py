@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from briefing.article_checks import addressed_to_model, repeats_issue, self_contradictions
-from briefing.clean import clean
-from briefing.models import Article, Document
-from briefing.sentences import segment, split_sentences
+from briefing.sources.checks import addressed_to_model, repeats_issue, self_contradictions
+from briefing.sources.clean import clean
+from briefing.sources.sentences import segment, split_sentences
+from briefing.types.stages import Article, Document
 
 from .test_pipeline_cassette import seed_articles
 

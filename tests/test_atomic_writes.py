@@ -25,11 +25,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from briefing import atomic_files, runs
+from briefing import atomic_files
 from briefing.atomic_files import open_in_place, replace_with_symlink, replacing, write_text
-from briefing.cli import app
+from briefing.cli.app import app
+from briefing.daily import folders
 from briefing.errors import InputError
-from briefing.output_set import CURRENT, NAMES, SETS, publish
+from briefing.output.publish import CURRENT, NAMES, SETS, publish
 
 from .conftest import SEED_FILES
 from .fake_endpoint import MODEL, FakeEndpoint
@@ -404,7 +405,7 @@ def test_a_planted_lock_link_is_refused_with_one_line_naming_it(
 ) -> None:
     target = victim(tmp_path)
     config = config_for(tmp_path, fake)
-    lock = tmp_path / "briefings" / runs.LOCK_NAME
+    lock = tmp_path / "briefings" / folders.LOCK_NAME
     lock.parent.mkdir()
     lock.symlink_to(target)
 

@@ -26,10 +26,10 @@ import pytest
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
-from briefing.cache import CallCache
-from briefing.cli import app
-from briefing.compose import MAX_POINTS
-from briefing.fetch import MAX_BYTES
+from briefing.cli.app import app
+from briefing.compose.prose import MAX_POINTS
+from briefing.model.cache import CallCache
+from briefing.sources.fetch import MAX_BYTES
 
 from .conftest import SEED_FILES, cited_sources
 from .fake_endpoint import MODEL, FakeEndpoint

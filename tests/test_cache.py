@@ -8,8 +8,8 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.cache import CachedAnswer, CallCache, call_key
-from briefing.llm import ModelClient, OutputMode
+from briefing.model.cache import CachedAnswer, CallCache, call_key
+from briefing.model.client import ModelClient, OutputMode
 from briefing.pipeline import cache_identity
 from briefing.settings import Settings
 

@@ -6,8 +6,8 @@ keys, cookies), `sk-` style keys, bearer tokens, and the values of environment v
 whose names say they hold a key, token, secret or password. It reports where, never what.
 Planted secrets in a temporary cassette show each rule fires, and a recording made through
 conftest's vcr configuration, against the loopback fake with a key, shows that recording
-scrubs them. Replay goes through `briefing.llm.ModelClient` under the same vcr configuration
-and matcher the `cassette` fixture uses.
+scrubs them. Replay goes through `briefing.model.client.ModelClient` under the same vcr
+configuration and matcher the `cassette` fixture uses.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ import yaml
 from vcr.cassette import Cassette
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from briefing.extract import ANSWER_TOKENS
-from briefing.llm import NO_KEY, Endpoint, ModelClient, OutputMode
-from briefing.models import ArticleSummary
+from briefing.claims.extract import ANSWER_TOKENS
+from briefing.model.client import NO_KEY, Endpoint, ModelClient, OutputMode
+from briefing.types.answers import ArticleSummary
 
 from .conftest import CASSETTES, RECORDING, REPLAY_BASE_URL, _vcr_for
 from .fake_endpoint import MODEL, Reply, fake_endpoint

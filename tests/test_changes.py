@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from briefing.changes import (
+from briefing.daily.changes import (
     MAX_NEW,
     Overlap,
     PreviousBriefing,
@@ -22,22 +22,19 @@ from briefing.changes import (
     since_last_section,
 )
 from briefing.errors import InputError
-from briefing.merge import cluster_claims
-from briefing.models import (
-    Article,
+from briefing.output.html import to_html
+from briefing.output.markdown import to_markdown
+from briefing.reconcile.clusters import cluster_claims
+from briefing.reconcile.similarity import StemWeights
+from briefing.types.contract import (
     Briefing,
     ChangeKind,
-    Claim,
-    Cluster,
-    Evidence,
     Section,
     SectionKind,
     SinceLast,
     SourceInfo,
 )
-from briefing.render import to_markdown
-from briefing.render_html import to_html
-from briefing.similarity import StemWeights
+from briefing.types.stages import Article, Claim, Cluster, Evidence
 
 from .builders import article, briefing, claim, claims_of, corpus, evidence
 

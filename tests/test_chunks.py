@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefing.chunks import ENUM_TOKENS_PER_SENTENCE, chunk_sentences, line_for
+from briefing.claims.chunks import ENUM_TOKENS_PER_SENTENCE, chunk_sentences, line_for
+from briefing.claims.extract import plan_chunks
 from briefing.errors import InputError
-from briefing.extract import plan_chunks
-from briefing.models import Sentence
-from briefing.tokens import FALLBACK_ENCODING, counter_for
+from briefing.model.tokens import FALLBACK_ENCODING, counter_for
+from briefing.types.stages import Sentence
 
 from .test_pipeline_cassette import seed_articles
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from briefing.clean import clean, clean_text
-from briefing.models import Article, Document
+from briefing.sources.clean import clean, clean_text
+from briefing.types.stages import Article, Document
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from briefing import local_model
-from briefing.cli import app
-from briefing.local_model import EMBEDDED_MODEL
+from briefing.cli.app import app
+from briefing.local import weights as local_model
+from briefing.local.weights import EMBEDDED_MODEL
 
 from .conftest import SEED_FILES, SEEDS
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx2
 
-from briefing.compose import (
+from briefing.compose.prose import (
     COMPOSE_ANSWER_TOKENS,
     DIGEST_ANSWER_TOKENS,
     MAX_DEVELOPMENTS,
@@ -24,11 +24,13 @@ from briefing.compose import (
     points_for,
     summary_section,
 )
-from briefing.llm import Endpoint, ModelClient
-from briefing.merge import ranked
-from briefing.models import Claim, ClaimType, Cluster, DraftStatement, Evidence, SectionKind
-from briefing.sections import statement_for
-from briefing.tokens import counter_for
+from briefing.compose.sections import statement_for
+from briefing.model.client import Endpoint, ModelClient
+from briefing.model.tokens import counter_for
+from briefing.reconcile.clusters import ranked
+from briefing.types.answers import ClaimType, DraftStatement
+from briefing.types.contract import SectionKind
+from briefing.types.stages import Claim, Cluster, Evidence
 
 from .test_llm import Script, client_for, completion
 
@@ -333,7 +335,7 @@ def test_a_condensed_statement_that_does_not_check_out_keeps_its_claims_words() 
 
 
 def test_the_fallback_headline_is_the_top_claim_in_its_shortest_wording() -> None:
-    from briefing.compose import MAX_HEADLINE_WORDS, headline
+    from briefing.compose.prose import MAX_HEADLINE_WORDS, headline
 
     long = ("Amid growing tensions in Asia, the United States and Japan have announced a "
             "strategic upgrade of their security alliance to counter China.")  # fmt: skip

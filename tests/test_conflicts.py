@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from briefing.conflicts import benchmarks, find_conflicts
-from briefing.extract import ground
-from briefing.merge import cluster_claims
-from briefing.models import (
-    ArticleClaims,
-    ArticleSummary,
-    Conflict,
-    ConflictKind,
-    Evidence,
-    Figure,
-)
+from briefing.claims.extract import ground
+from briefing.reconcile.clusters import cluster_claims
+from briefing.reconcile.conflicts import benchmarks, find_conflicts
+from briefing.types.answers import ArticleSummary
+from briefing.types.stages import ArticleClaims, Conflict, ConflictKind, Evidence, Figure
 
 from .builders import article, claim, claims_of, corpus
 

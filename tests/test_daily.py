@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from briefing import runs
-from briefing.cli import app
+from briefing.cli.app import app
 from briefing.config import EXAMPLE, load
+from briefing.daily import folders
 
 from .conftest import SEED_FILES
 from .fake_endpoint import MODEL, FakeEndpoint, Reply
@@ -123,7 +123,7 @@ def test_a_second_run_while_one_holds_the_folder_stops_with_a_message(
     tmp_path: Path, fake: FakeEndpoint
 ) -> None:
     config = write_config(tmp_path, fake, 'match_by = "words"')  # the encoder is not tested here
-    with runs.locked(tmp_path / "briefings", timedelta(minutes=40)):
+    with folders.locked(tmp_path / "briefings", timedelta(minutes=40)):
         busy = daily(config)
     assert busy.exit_code == 1
     (line,) = busy.stderr.strip().splitlines()
@@ -142,7 +142,7 @@ def test_a_lock_held_past_its_deadline_names_the_pid_to_kill(
 ) -> None:
     config = write_config(tmp_path, fake, "[limits]", "run_deadline_minutes = 40")
     hours_ago = datetime.now(UTC) - timedelta(hours=3, minutes=12)
-    with runs.locked(tmp_path / "briefings", timedelta(minutes=40), now=lambda: hours_ago):
+    with folders.locked(tmp_path / "briefings", timedelta(minutes=40), now=lambda: hours_ago):
         busy = daily(config)
     assert busy.exit_code == 1
     (line,) = busy.stderr.strip().splitlines()
@@ -159,7 +159,7 @@ def test_a_lock_left_by_a_run_that_died_is_taken_over(tmp_path: Path, fake: Fake
     )
     with subprocess.Popen(["true"]) as ended:  # its pid names no process once it has ended
         pass
-    lock = tmp_path / "briefings" / runs.LOCK_NAME
+    lock = tmp_path / "briefings" / folders.LOCK_NAME
     lock.parent.mkdir()
     started = (datetime.now(UTC) - timedelta(days=1)).isoformat()
     lock.write_text(json.dumps({"pid": ended.pid, "started": started, "deadline_minutes": 40}))
@@ -558,7 +558,7 @@ def test_a_busy_folder_or_a_failed_backfill_sends_no_stale_briefing(
         assert daily(config, "--date", yesterday.isoformat()).exit_code == 0
         receiver.posts.clear()
         mailbox.envelopes.clear()
-        with runs.locked(tmp_path / "briefings", timedelta(minutes=40)):
+        with folders.locked(tmp_path / "briefings", timedelta(minutes=40)):
             assert daily(config).exit_code == 1  # the run holding the folder delivers
         fake.replies = [Reply(status=500)] * 8
         backfill = (yesterday - timedelta(days=7)).isoformat()

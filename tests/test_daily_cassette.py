@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from briefing.cli import app
-from briefing.local_model import EMBEDDED_MODEL
+from briefing.cli.app import app
+from briefing.local.weights import EMBEDDED_MODEL
 
 from .conftest import RECORDING, SEED_FILES
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.dates import dates_in, normalise
+from briefing.claims.dates import dates_in, normalise
 
 PUBLISHED = date(2024, 3, 25)  # a Monday
 

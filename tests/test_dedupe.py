@@ -7,10 +7,10 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.dedupe import find_duplicates, jaccard, shingles
-from briefing.ingest import read_documents
-from briefing.models import Article
 from briefing.pipeline import prepare
+from briefing.sources.dedupe import find_duplicates, jaccard, shingles
+from briefing.sources.ingest import read_documents
+from briefing.types.stages import Article
 
 from .conftest import SEEDS
 from .lookalikes import lookalike_article

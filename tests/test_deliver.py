@@ -22,7 +22,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from pydantic import ValidationError
 
-from briefing.deliver import (
+from briefing.daily.deliver import (
     Delivery,
     EmailDelivery,
     WebhookDelivery,
@@ -34,7 +34,7 @@ from briefing.deliver import (
     slack_message,
     stale_notice,
 )
-from briefing.models import Briefing, Citation, Section, SectionKind, SourceInfo, Statement
+from briefing.types.contract import Briefing, Citation, Section, SectionKind, SourceInfo, Statement
 
 from .builders import briefing as built
 

@@ -8,8 +8,8 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from briefing.cli import app
-from briefing.local_server import free_port
+from briefing.cli.app import app
+from briefing.local.server import free_port
 
 from .fake_endpoint import MODEL, FakeEndpoint
 

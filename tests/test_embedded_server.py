@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from briefing.errors import ModelSetupError
-from briefing.local_model import default_cache_dir, embedded_model_path
+from briefing.local.weights import default_cache_dir, embedded_model_path
 
 from .conftest import CASSETTES
 
@@ -66,15 +66,15 @@ def complete(llama: Any, body: dict[str, Any]) -> str:
 def test_favourite_first_sampling_matches_the_stock_sampler_token_for_token(
     llama: Any, index: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from briefing import grammar_sampling
+    from briefing.local import sampling
 
     body = recorded_interactions()[index]
     stock = complete(llama, body)
 
-    samplers: list[grammar_sampling.FavouriteFirstGrammarSampler] = []
+    samplers: list[sampling.FavouriteFirstGrammarSampler] = []
 
     def recording_init_sampler(self: Any, **settings: Any) -> Any:
-        sampler = grammar_sampling._init_sampler(self, **settings)
+        sampler = sampling._init_sampler(self, **settings)
         samplers.append(sampler)
         return sampler
 
@@ -83,12 +83,12 @@ def test_favourite_first_sampling_matches_the_stock_sampler_token_for_token(
 
     assert favourite_first == stock
     assert len(stock) > 200
-    assert [type(s) for s in samplers] == [grammar_sampling.FavouriteFirstGrammarSampler]
+    assert [type(s) for s in samplers] == [sampling.FavouriteFirstGrammarSampler]
     assert samplers[0].overruled > 0, "the grammar never overruled the favourite; no fallback"
 
 
 def test_sampling_without_a_grammar_is_left_to_llama_cpp(llama: Any) -> None:
-    from briefing import grammar_sampling
+    from briefing.local import sampling
 
-    sampler = grammar_sampling._init_sampler(llama, temp=0.0, grammar=None, logits_processor=None)
-    assert not isinstance(sampler, grammar_sampling.FavouriteFirstGrammarSampler)
+    sampler = sampling._init_sampler(llama, temp=0.0, grammar=None, logits_processor=None)
+    assert not isinstance(sampler, sampling.FavouriteFirstGrammarSampler)

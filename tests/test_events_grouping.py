@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from briefing.events import place
-from briefing.models import Citation, Event, Section, SectionKind, Statement
-from briefing.render import to_markdown
-from briefing.render_html import to_html
-from briefing.sections import event_of, grouped_by_event
+from briefing.compose.sections import event_of, grouped_by_event
+from briefing.output.html import to_html
+from briefing.output.markdown import to_markdown
+from briefing.reconcile.events import place
+from briefing.types.contract import Citation, Section, SectionKind, Statement
+from briefing.types.stages import Event
 
 from .builders import briefing
 

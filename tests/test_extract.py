@@ -7,23 +7,21 @@ from datetime import date
 
 import pytest
 
-from briefing.clean import clean
+from briefing.claims.extract import combine, extract, ground, plan_chunks
 from briefing.errors import ModelOutputError
-from briefing.extract import combine, extract, ground, plan_chunks
-from briefing.llm import OutputMode
-from briefing.models import (
+from briefing.model.client import OutputMode
+from briefing.sources.clean import clean
+from briefing.sources.sentences import segment
+from briefing.types.answers import (
     ActorDraft,
     ActorKind,
-    Article,
     ArticleSummary,
     ClaimDraft,
     ClaimType,
     DateDraft,
-    Document,
     FigureDraft,
-    Sentence,
 )
-from briefing.sentences import segment
+from briefing.types.stages import Article, Document, Sentence
 
 from .test_llm import Script, client_for, completion
 from .test_pipeline_cassette import seed_articles

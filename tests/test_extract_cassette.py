@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from briefing.extract import extract, plan_chunks
-from briefing.llm import ModelClient
-from briefing.models import Article, ArticleClaims, Document
+from briefing.claims.extract import extract, plan_chunks
+from briefing.model.client import ModelClient
 from briefing.pipeline import prepare
+from briefing.types.stages import Article, ArticleClaims, Document
 
 from .test_pipeline_cassette import seed_articles
 

@@ -21,11 +21,11 @@ import httpx2
 import pytest
 from typer.testing import CliRunner
 
-from briefing import fetch as fetch_module
-from briefing.cli import app
+from briefing.cli.app import app
 from briefing.errors import SourceError
-from briefing.fetch import MAX_REDIRECTS, fetch, non_public_kind
-from briefing.ingest import read_documents
+from briefing.sources import fetch as fetch_module
+from briefing.sources.fetch import MAX_REDIRECTS, fetch, non_public_kind
+from briefing.sources.ingest import read_documents
 
 from .conftest import SEED_FILES
 from .fake_endpoint import MODEL, FakeEndpoint

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from briefing.clean import clean
-from briefing.extract import as_sentence, ground, summary_schema
-from briefing.models import (
-    Article,
-    ArticleSummary,
-    Claim,
-    ClaimDraft,
-    ClaimType,
-    Document,
-)
-from briefing.sentences import segment
+from briefing.claims.extract import as_sentence, ground, summary_schema
+from briefing.sources.clean import clean
+from briefing.sources.sentences import segment
+from briefing.types.answers import ArticleSummary, ClaimDraft, ClaimType
+from briefing.types.stages import Article, Claim, Document
 
 ARTICLE_TEXT = (
     "Key Points\n\n"

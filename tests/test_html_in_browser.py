@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from briefing.models import Citation, Event, Section, SectionKind, SourceInfo, Statement
-from briefing.render_html import to_html
-from briefing.sections import grouped_by_event
+from briefing.compose.sections import grouped_by_event
+from briefing.output.html import to_html
+from briefing.types.contract import Citation, Section, SectionKind, SourceInfo, Statement
+from briefing.types.stages import Event
 
 from .builders import briefing
 

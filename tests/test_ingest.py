@@ -18,9 +18,9 @@ from urllib.parse import unquote
 import httpx2
 import pytest
 
-from briefing.clean import clean
 from briefing.errors import InputError, SourceError
-from briefing.ingest import read_documents, sources_from_file
+from briefing.sources.clean import clean
+from briefing.sources.ingest import read_documents, sources_from_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SLOW_SECONDS = 2.0

@@ -11,9 +11,9 @@ import httpx2
 import pytest
 from pydantic import BaseModel
 
-from briefing.costs import Price
 from briefing.errors import BudgetError, EndpointError, ModelOutputError
-from briefing.llm import Endpoint, ModelClient, OutputMode, Spending, schema_of
+from briefing.model.client import Endpoint, ModelClient, OutputMode, Spending, schema_of
+from briefing.model.costs import Price
 
 
 class Answer(BaseModel):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from briefing.errors import ModelSetupError
-from briefing.local_model import EmbeddedModel, embedded_model_path
+from briefing.local.weights import EmbeddedModel, embedded_model_path
 
 PARTS = [b"GGUF-part-one|", b"part-two|", b"part-three"]
 

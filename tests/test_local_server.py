@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from briefing.errors import ModelSetupError
-from briefing.local_server import ServerOptions, running_server
+from briefing.local.server import ServerOptions, running_server
 
 from .conftest import stand_in_server
 

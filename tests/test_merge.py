@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.merge import Corpus, cluster_claims, restated, supporting_passage
-from briefing.models import ClaimType
-from briefing.sentences import clauses
-from briefing.similarity import EmbeddingSimilarity, LexicalSimilarity, StemWeights
+from briefing.reconcile.clusters import Corpus, cluster_claims, restated, supporting_passage
+from briefing.reconcile.similarity import EmbeddingSimilarity, LexicalSimilarity, StemWeights
+from briefing.sources.sentences import clauses
+from briefing.types.answers import ClaimType
 
 from .builders import article, claim, claims_of, corpus
 

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from briefing.local_server import free_port
+from briefing.local.server import free_port
 
 from .conftest import SEED_FILES, cited_sources
 from .fake_endpoint import MODEL, TRICKLE_LIMIT, FakeEndpoint, Reply, fake_endpoint

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from briefing.cli import app
+from briefing.cli.app import app
 from briefing.config import load
 from briefing.errors import InputError
-from briefing.ingest import read_sources, sources_from_file
+from briefing.sources.ingest import read_sources, sources_from_file
 
 
 def cli(*args: str | Path) -> Any:

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from briefing import Settings, generate, to_json, to_markdown, write_outputs
-from briefing.ingest import read_documents
-from briefing.llm import ModelClient
-from briefing.models import Article, Briefing, ConflictKind, SectionKind
+from briefing.model.client import ModelClient
 from briefing.pipeline import prepare
+from briefing.sources.ingest import read_documents
+from briefing.types.contract import Briefing, SectionKind
+from briefing.types.stages import Article, ConflictKind
 
 from .conftest import SEEDS
 

@@ -11,8 +11,8 @@ from typing import Any
 import httpx2
 
 from briefing import Settings, generate
-from briefing.llm import Endpoint, ModelClient, OutputMode
-from briefing.models import SectionKind
+from briefing.model.client import Endpoint, ModelClient, OutputMode
+from briefing.types.contract import SectionKind
 
 from .test_llm import completion
 

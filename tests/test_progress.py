@@ -8,8 +8,8 @@ import logging
 import pytest
 from rich.console import Console
 
-from briefing.models import Usage
 from briefing.progress import Progress, logging_to, silent
+from briefing.types.contract import Usage
 
 
 def test_every_event_is_logged_with_the_model_speed(caplog: pytest.LogCaptureFixture) -> None:

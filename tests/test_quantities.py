@@ -7,7 +7,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.quantities import disagreeing, quantities
+from briefing.claims.quantities import disagreeing, quantities
 
 
 def ranges(text: str) -> list[tuple[str, float, float]]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.clean import clean
-from briefing.models import Article, Document, QuoteKind
-from briefing.quotes import find_quotes
-from briefing.sentences import segment
+from briefing.reconcile.quotes import find_quotes
+from briefing.sources.clean import clean
+from briefing.sources.sentences import segment
+from briefing.types.stages import Article, Document, QuoteKind
 
 
 def page(source: str, text: str) -> Article:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from briefing.conflicts import find_conflicts
-from briefing.events import find_events
-from briefing.merge import cluster_claims
-from briefing.models import Article, ArticleClaims, ConflictKind
-from briefing.similarity import LexicalSimilarity, MeaningSimilarity
+from briefing.reconcile.clusters import cluster_claims
+from briefing.reconcile.conflicts import find_conflicts
+from briefing.reconcile.events import find_events
+from briefing.reconcile.similarity import LexicalSimilarity, MeaningSimilarity
+from briefing.types.stages import Article, ArticleClaims, ConflictKind
 
 from .builders import article, claim, claims_of, corpus
 

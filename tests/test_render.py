@@ -9,15 +9,8 @@ from datetime import date
 import pytest
 from markdown_it import MarkdownIt
 
-from briefing.models import (
-    Briefing,
-    Citation,
-    Section,
-    SectionKind,
-    SourceInfo,
-    Statement,
-)
-from briefing.render import escape, to_json, to_markdown
+from briefing.output.markdown import escape, to_json, to_markdown
+from briefing.types.contract import Briefing, Citation, Section, SectionKind, SourceInfo, Statement
 
 from .builders import briefing as built
 

@@ -7,16 +7,9 @@ import re
 from datetime import date
 from html.parser import HTMLParser
 
-from briefing.models import (
-    Briefing,
-    Citation,
-    Section,
-    SectionKind,
-    SourceInfo,
-    SourceIssue,
-    Statement,
-)
-from briefing.render_html import to_html
+from briefing.output.html import to_html
+from briefing.types.contract import Briefing, Citation, Section, SectionKind, SourceInfo, Statement
+from briefing.types.stages import SourceIssue
 
 from .builders import briefing as built
 
@@ -317,7 +310,7 @@ def test_every_footnote_shows_its_passage_on_hover_or_focus_escaped() -> None:
 
 
 def test_a_matrix_shows_which_source_states_each_development_and_which_differs() -> None:
-    from briefing.models import Conflict, ConflictKind, ConflictSide, Evidence
+    from briefing.types.stages import Conflict, ConflictKind, ConflictSide, Evidence
 
     stated = Statement(text="Second.", citations=(ALPHA,), corroboration=1, clusters=("c1",))
     other = Evidence(source="s2", sentence=1, quote="x", start=0, end=1)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from briefing.embedded_server import take_own_flags
 from briefing.errors import ModelSetupError
-from briefing.runtime import (
+from briefing.local.embedded_server import take_own_flags
+from briefing.local.runtime import (
     Configuration,
     Trial,
     choose,

@@ -24,10 +24,21 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from briefing import pipeline, sentence_embeddings
-from briefing.candidates import MeaningIndex, StemIndex
-from briefing.cli import app
-from briefing.conflicts import (
+from briefing import pipeline
+from briefing.claims.verify import content_stems, numbers_in
+from briefing.cli.app import app
+from briefing.compose.sections import (
+    MAX_DISAGREEMENTS,
+    MAX_TIMELINE_ENTRIES,
+    disagreements_section,
+    timeline_section,
+)
+from briefing.output.html import MAX_MATRIX_SOURCES, to_html
+from briefing.output.markdown import to_markdown
+from briefing.reconcile import embeddings
+from briefing.reconcile.candidates import MeaningIndex, StemIndex
+from briefing.reconcile.clusters import EXHAUSTIVE_CLAIMS, cluster_claims
+from briefing.reconcile.conflicts import (
     MAX_CONFLICTS,
     MAX_SIDE_SOURCES,
     MAX_SIDES,
@@ -36,8 +47,8 @@ from briefing.conflicts import (
     _linked,
     find_conflicts,
 )
-from briefing.merge import EXHAUSTIVE_CLAIMS, cluster_claims
-from briefing.models import (
+from briefing.reconcile.similarity import LexicalSimilarity, MeaningSimilarity, StemWeights, Vectors
+from briefing.types.stages import (
     Article,
     Claim,
     Conflict,
@@ -47,16 +58,6 @@ from briefing.models import (
     Figure,
     TimelineEntry,
 )
-from briefing.render import to_markdown
-from briefing.render_html import MAX_MATRIX_SOURCES, to_html
-from briefing.sections import (
-    MAX_DISAGREEMENTS,
-    MAX_TIMELINE_ENTRIES,
-    disagreements_section,
-    timeline_section,
-)
-from briefing.similarity import LexicalSimilarity, MeaningSimilarity, StemWeights, Vectors
-from briefing.verify import content_stems, numbers_in
 
 from .builders import article, briefing, claim, claims_of, corpus
 from .fake_endpoint import MODEL, FakeEndpoint
@@ -72,7 +73,7 @@ def test_three_hundred_lookalike_articles_give_a_bounded_briefing(
     # 300 look-alikes hold about 4,000 passages to encode; a lower limit keeps the sentence
     # encoder out of the test (its cost is linear, and measured by bench/scale.py).
     monkeypatch.setattr(pipeline, "MAX_ENCODED", 1_000)
-    monkeypatch.setattr(sentence_embeddings, "encoder", _never)
+    monkeypatch.setattr(embeddings, "encoder", _never)
     folder = tmp_path / "bridges"
     write_lookalikes(folder, 300)
     out = tmp_path / "out"
@@ -242,7 +243,7 @@ def test_the_timeline_lists_the_entries_most_sources_give_in_date_order() -> Non
 
 
 def test_the_html_matrix_shows_the_sources_that_state_most_developments() -> None:
-    from briefing.models import Citation, Section, SectionKind, SourceInfo, Statement
+    from briefing.types.contract import Citation, Section, SectionKind, SourceInfo, Statement
 
     sources = tuple(
         SourceInfo(id=f"S{n}", path=f"{n}.txt", title="t", published=None, sentences=1,

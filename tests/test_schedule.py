@@ -16,8 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.errors import InputError
-from briefing.schedule import (
+from briefing.daily.schedule import (
     crontab_line,
     daily_command,
     install_crontab,
@@ -26,6 +25,7 @@ from briefing.schedule import (
     systemd_units,
     systemd_user_dir,
 )
+from briefing.errors import InputError
 
 EXECUTABLE = "/opt/brief ing/bin/briefing"
 

@@ -13,16 +13,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from briefing import sentence_embeddings
+from briefing.reconcile import embeddings
 
 REFERENCE = json.loads((Path(__file__).parent / "fixtures" / "minilm_reference.json").read_text())
 
 
 @pytest.fixture(scope="module")
 def encoder() -> Any:
-    if not sentence_embeddings.available():
-        pytest.skip(f"the sentence encoder is not installed ({sentence_embeddings.INSTALL_HINT})")
-    return sentence_embeddings.encoder()
+    if not embeddings.available():
+        pytest.skip(f"the sentence encoder is not installed ({embeddings.INSTALL_HINT})")
+    return embeddings.encoder()
 
 
 def test_the_encoder_matches_the_pytorch_reference(encoder: Any) -> None:

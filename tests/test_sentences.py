@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.models import Article, Sentence
-from briefing.sentences import segment, split_sentences
+from briefing.sources.sentences import segment, split_sentences
+from briefing.types.stages import Article, Sentence
 
 
 def texts(text: str) -> list[str]:

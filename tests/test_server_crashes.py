@@ -18,11 +18,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from briefing.cache import CallCache
-from briefing.cli import app
+from briefing.cli.app import app
 from briefing.errors import ServerCrashError
-from briefing.local_server import ServerOptions, run_in_foreground
-from briefing.runtime import (
+from briefing.local.runtime import (
     Configuration,
     RuntimeChoice,
     RuntimeRecord,
@@ -33,6 +31,8 @@ from briefing.runtime import (
     record_path,
     write_record,
 )
+from briefing.local.server import ServerOptions, run_in_foreground
+from briefing.model.cache import CallCache
 
 from .conftest import SEED_FILES, stand_in_server
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from briefing.timeline import build_timeline, undated_sources
+from briefing.reconcile.timeline import build_timeline, undated_sources
 
 from .builders import article, claim, claims_of, corpus
 
@@ -140,7 +140,7 @@ def test_different_events_on_one_day_stay_apart() -> None:
 
 
 def test_a_long_dated_sentence_becomes_its_dated_clause_of_at_most_20_words() -> None:
-    from briefing.timeline import MAX_ENTRY_WORDS, _short
+    from briefing.reconcile.timeline import MAX_ENTRY_WORDS, _short
 
     long = (
         "Regional rail services across the region ground to a halt on Tuesday as drivers, "
@@ -152,7 +152,7 @@ def test_a_long_dated_sentence_becomes_its_dated_clause_of_at_most_20_words() ->
 
 
 def test_a_long_sentence_with_no_short_dated_clause_keeps_the_words_around_its_date() -> None:
-    from briefing.timeline import MAX_ENTRY_WORDS, _short
+    from briefing.reconcile.timeline import MAX_ENTRY_WORDS, _short
 
     long = ("Amid growing tensions in the region, the president and the prime minister of the "
             "two allied countries are poised to announce a sweeping restructuring of the joint "

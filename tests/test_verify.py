@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.verify import citation_problems, content_stems, evidence_problems, numbers_in
+from briefing.claims.verify import citation_problems, content_stems, evidence_problems, numbers_in
 
 BUDGET = "Japan will raise defense spending to 2% of GDP by 2027, the ministry said."
 MISSILES = "The missiles can strike targets up to 1,000 kilometers away."

@@ -1,0 +1,1 @@
+"""The daily run: dated folders, what changed since the last briefing, delivery, the schedule."""

@@ -1,0 +1,1 @@
+"""Output: the briefing as Markdown, JSON and HTML, published as one set."""

@@ -1,0 +1,2 @@
+"""Reconciliation: claims across sources grouped, counted, set against each other, dated and
+attributed. Pure."""

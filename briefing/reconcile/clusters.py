@@ -1,0 +1,564 @@
+"""Group the same claim made by different articles into clusters, and count its sources.
+
+Pure. Two steps:
+1. Clustering: a verified claim joins the cluster whose members it resembles most, if that
+   resemblance clears the similarity's `same_claim` bar (`similarity.py`; lexical by default).
+2. Corroboration: for every cluster, each other article is searched for a sentence that
+   states the claim too: in its words (every name and number of the claim occurs in it and
+   it carries most of the claim's weight of words) or, with a sentence encoder, in other
+   words (the sentence or one of its clauses is close in meaning, has every number and most
+   names of the claim, and shares something with it beyond the topic every article is
+   about). Such a passage counts its article as a source even when the model did not pick
+   that fact out of it. Duplicates never reach this stage, so a syndicated copy cannot count
+   twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from briefing.claims.dates import dates_agree, dates_in, isos_of
+from briefing.claims.verify import (
+    amounts,
+    evidence_problems,
+    names_in,
+    numbers_in,
+    polarity_problems,
+    word_keys,
+)
+from briefing.reconcile.candidates import MEANING_MARGIN, MeaningIndex, StemIndex, top
+from briefing.reconcile.similarity import (
+    LexicalSimilarity,
+    Meaning,
+    Similarity,
+    StemWeights,
+    Vectors,
+)
+from briefing.sources.checks import addressed_to_model
+from briefing.sources.sentences import clauses
+from briefing.types.answers import ClaimType
+from briefing.types.stages import Article, ArticleClaims, Claim, Cluster, Evidence, Sentence
+
+SUPPORT_COVERAGE = 0.6
+"""Share of a claim's word weight another article's sentence must carry to corroborate it."""
+SEARCHED_BY_MEANING = 300
+MIN_ARTICLES_FOR_TOPIC = 3
+SUPPORT_MEANING = 0.6
+"""Cosine between a claim and another article's sentence (or clause) at which, with every
+number and most names of the claim in it and something specific in common, the sentence
+states the claim in other words."""
+EXHAUSTIVE_CLAIMS = 400
+"""Up to this many claims, each is compared with every cluster formed before it. Beyond, with
+the clusters of its `NEAREST_CLAIMS` nearest earlier claims (by shared weighty words and, with
+a sentence encoder, by meaning): comparing every pair grows with the square of the claims."""
+NEAREST_CLAIMS = 16
+NUMBER_BONUS = 0.05
+"""How much nearer a claim giving one of the same numbers ranks."""
+TYPICAL_AMONG = 24
+"""Members (the first) among which a cluster's most typical claim is chosen: comparing every
+pair of a cluster of thousands of look-alike claims grows with the square of them."""
+
+_TYPE_RANK = {
+    ClaimType.event: 0,
+    ClaimType.decision: 0,
+    ClaimType.figure: 1,
+    ClaimType.quote: 2,
+    ClaimType.assessment: 3,
+    ClaimType.background: 4,
+}
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The articles being reconciled, with what every comparison between them needs."""
+
+    articles: tuple[Article, ...]
+    weights: StemWeights
+    names: frozenset[str]
+    flagged: frozenset[tuple[str, int]] = frozenset()
+    _citable: dict[str, list[Sentence]] = field(default_factory=dict, compare=False)
+    _published: dict[str, date | None] = field(default_factory=dict, compare=False)
+    _units: dict[str, list[tuple[Sentence, str]]] = field(default_factory=dict, compare=False)
+    _keys: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
+    _values: dict[tuple[str, str], Values] = field(default_factory=dict, compare=False)
+    _meanings: dict[object, MeaningIndex] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(cls, articles: Sequence[Article], extracted: Sequence[ArticleClaims] = ()) -> Corpus:
+        sentences = [s.text for article in articles for s in article.sentences]
+        names = frozenset().union(*(names_in(text) for text in sentences))
+        flagged = frozenset(
+            (issue.source, issue.sentence) for claims in extracted for issue in claims.source_issues
+        )
+        return cls(tuple(articles), StemWeights(sentences), names, flagged)
+
+    def citable(self, article: Article) -> list[Sentence]:
+        """Sentences a passage may be quoted from: not addressed to a model, and not a
+        passage the article contradicts itself on."""
+        if article.id not in self._citable:
+            withheld = addressed_to_model(article.sentences)
+            self._citable[article.id] = [
+                s
+                for s in article.sentences
+                if s.number not in withheld and (article.id, s.number) not in self.flagged
+            ]
+        return self._citable[article.id]
+
+    def searchable(self, article: Article) -> list[Sentence]:
+        """The citable sentences compared by meaning: the first `SEARCHED_BY_MEANING`, which
+        bounds the sentence encoder's work on a huge article (a news article has far fewer)."""
+        return self.citable(article)[:SEARCHED_BY_MEANING]
+
+    def units(self, article: Article) -> list[tuple[Sentence, str]]:
+        """The searchable sentences and their clauses, each with the sentence it lies in: a
+        fact another source states may be one clause of a long sentence here."""
+        if article.id not in self._units:
+            self._units[article.id] = [
+                (sentence, text)
+                for sentence in self.searchable(article)
+                for text in (sentence.text, *clauses(sentence.text))
+            ]
+        return self._units[article.id]
+
+    def keys(self, text: str) -> frozenset[str]:
+        """`word_keys`, worked out once per text: a claim's passage is a sentence indexed too."""
+        if text not in self._keys:
+            self._keys[text] = frozenset(word_keys(text))
+        return self._keys[text]
+
+    def in_order(self, ids: set[str]) -> list[Article]:
+        """The articles with these ids, in the corpus's order."""
+        return [self.articles[n] for n in sorted(self._positions(ids))]
+
+    def _positions(self, ids: set[str]) -> list[int]:
+        return [self._position[i] for i in ids if i in self._position]
+
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {article.id: n for n, article in enumerate(self.articles)}
+
+    def near(
+        self, text: str, meaning: Meaning, at_least: float, most: int | None = None
+    ) -> list[Article]:
+        """The articles, in order, whose closest sentence or clause to `text` may reach
+        `at_least` in meaning (`closest` decides), with `most` only that many, the closest;
+        every article when `meaning` cannot hand out its vectors for one matrix product."""
+        if not isinstance(meaning, Vectors):
+            return list(self.articles)
+        if meaning not in self._meanings:
+            owners = [[text for _, text in self.units(a)] for a in self.articles]
+            self._meanings[meaning] = MeaningIndex(owners, meaning.vectors)
+        near = self._meanings[meaning].near(text, at_least, most)
+        return [self.articles[int(position)] for position in near]
+
+    def covering(self, claim: str, at_least: float, within: set[str] | None = None) -> set[str]:
+        """Ids of the articles (of those `within`, if given) with a citable sentence that may
+        carry `at_least` of the claim's word weight (`StemWeights.coverage` decides)."""
+        index, owners = self._citable_index
+        found = np.unique(owners[index.covering(claim, at_least)])
+        if within is not None:
+            found = np.intersect1d(found, self._positions(within))
+        return {self.articles[int(position)].id for position in found}
+
+    @cached_property
+    def _citable_index(self) -> tuple[StemIndex, np.ndarray[Any, Any]]:
+        """Every citable sentence by its stems, with the position of its article."""
+        owned = [(n, s.text) for n, a in enumerate(self.articles) for s in self.citable(a)]
+        owners = np.asarray([owner for owner, _ in owned], dtype=np.int64)
+        return StemIndex([text for _, text in owned], self.weights), owners
+
+    def values(self, claim: Claim) -> Values:
+        """What the claim counts and dates, worked out once per claim text and source."""
+        key = (claim.source, claim.text)
+        if key not in self._values:
+            written = dates_in(claim.text)
+            self._values[key] = Values(
+                amounts(claim.text, skip=written),
+                isos_of(written, self.published(claim.source)),
+            )
+        return self._values[key]
+
+    def stating(self, claim: str) -> set[str] | None:
+        """Ids of the articles with a citable sentence that gives every number of the claim
+        and at least half its names, as any passage stating it must (`supporting_passage`);
+        None when the claim gives neither, so that any article may."""
+        numbers, names = numbers_in(claim), names_in(claim, self.names)
+        if not numbers and not names:
+            return None
+        owners, by_number, by_name = self._sentence_keys
+        need = len(names) - len(names) // 2
+        if numbers:
+            found = set.intersection(*(by_number.get(number, set()) for number in numbers))
+            if names:
+                found = {p for p in found if sum(p in by_name.get(n, ()) for n in names) >= need}
+        else:
+            counts = Counter(p for name in names for p in by_name.get(name, ()))
+            found = {position for position, count in counts.items() if count >= need}
+        return {self.articles[owners[position]].id for position in found}
+
+    @cached_property
+    def _sentence_keys(self) -> tuple[list[int], dict[str, set[int]], dict[str, set[int]]]:
+        """For every citable sentence, its article's position; the sentences giving each
+        number, and those holding each word (as a name key)."""
+        owners: list[int] = []
+        by_number: dict[str, set[int]] = {}
+        by_name: dict[str, set[int]] = {}
+        for number, article in enumerate(self.articles):
+            for sentence in self.citable(article):
+                for found in numbers_in(sentence.text):
+                    by_number.setdefault(found, set()).add(len(owners))
+                for key in self.keys(sentence.text):
+                    by_name.setdefault(key, set()).add(len(owners))
+                owners.append(number)
+        return owners, by_number, by_name
+
+    def closest(
+        self, text: str, article: Article, meaning: Meaning
+    ) -> tuple[Sentence, float] | None:
+        """The article's sentence closest in meaning to `text` (through its best clause)."""
+        units = self.units(article)
+        if not units:
+            return None
+        sentence, unit = max(units, key=lambda u: meaning.texts(text, u[1]))
+        return sentence, meaning.texts(text, unit)
+
+    @cached_property
+    def topic_names(self) -> frozenset[str]:
+        """Names every article uses: the topic itself, which tells one claim about it from
+        another no more than "the" does."""
+        return self._in_every_article(lambda text: names_in(text, self.names))
+
+    @cached_property
+    def topic_stems(self) -> frozenset[str]:
+        """Word stems every article uses ("alliance" on a topic every article calls one)."""
+        return self._in_every_article(self.weights.stems)
+
+    def _in_every_article(self, found_in: Callable[[str], Iterable[str]]) -> frozenset[str]:
+        """What every article's text holds; nothing when two articles share too little to
+        tell a topic."""
+        if len(self.articles) < MIN_ARTICLES_FOR_TOPIC:
+            return frozenset()
+        return frozenset.intersection(
+            *(frozenset().union(*(found_in(s.text) for s in a.sentences)) for a in self.articles)
+        )
+
+    def concrete(self, text: str) -> bool:
+        """The text pins something down: a number, a date, or someone beyond the topic's
+        names (commentary about the topic names no one the topic does not)."""
+        return bool(
+            numbers_in(text) or dates_in(text) or names_in(text, self.names) - self.topic_names
+        )
+
+    def anchored(self, claim: str, passage: str) -> bool:
+        """The passage shares something specific with the claim, beyond the topic every
+        article is about: a number, or a name or word not every article uses."""
+        if numbers_in(claim) & numbers_in(passage):
+            return True
+        if (names_in(claim, self.names) & names_in(passage, self.names)) - self.topic_names:
+            return True
+        return bool(self.weights.stems(claim) & self.weights.stems(passage) - self.topic_stems)
+
+    def same_doing(self, claim: str, passage: str) -> bool:
+        """The passage shares a number with the claim, or a word for what happens beyond
+        the names and the topic ("emergency" in "X placed the region under a state of
+        emergency"): sharing only who is involved ("Ibáñez was due to meet officials") is
+        another fact about the same people."""
+        if numbers_in(claim) & numbers_in(passage):
+            return True
+        named = self.weights.stems(" ".join(names_in(claim, self.names)))
+        doing = self.weights.stems(claim) - named - self.topic_stems
+        return bool(doing & self.weights.stems(passage))
+
+    def published(self, source: str) -> date | None:
+        if not self._published:
+            self._published.update({a.id: a.published for a in self.articles})
+        return self._published.get(source)
+
+
+@dataclass(frozen=True)
+class Values:
+    """What a claim counts, by unit ({"troop": {"400"}}), and the ISO dates it gives."""
+
+    amounts: dict[str, set[str]]
+    dates: set[str]
+
+    def differ(self, other: Values) -> bool:
+        """Some unit is counted by both with no value in common, or the dates disagree."""
+        mine, theirs = self.amounts, other.amounts
+        if any(not mine[unit] & theirs[unit] for unit in mine.keys() & theirs.keys()):
+            return True
+        return not dates_agree(self.dates, other.dates)
+
+    @property
+    def key(self) -> tuple[frozenset[tuple[str, frozenset[str]]], frozenset[str]]:
+        counted = frozenset((unit, frozenset(values)) for unit, values in self.amounts.items())
+        return counted, frozenset(self.dates)
+
+
+@dataclass
+class _Group:
+    """Claims becoming one cluster, with what a claim joining it is checked against: their
+    sources, and each different set of values they give once (thousands of members of one
+    look-alike cluster give the same few)."""
+
+    claims: list[Claim] = field(default_factory=list)
+    sources: set[str] = field(default_factory=set)
+    values: dict[object, Values] = field(default_factory=dict)
+
+    def add(self, claim: Claim, values: Values) -> None:
+        self.claims.append(claim)
+        self.sources.add(claim.source)
+        self.values.setdefault(values.key, values)
+
+
+def differing_amounts(a: str, b: str) -> dict[str, tuple[set[str], set[str]]]:
+    """Units both texts count in, with no value in common: {"troop": ({"400"}, {"500"})}."""
+    amounts_a = amounts(a, skip=dates_in(a))
+    amounts_b = amounts(b, skip=dates_in(b))
+    return {
+        unit: (amounts_a[unit], amounts_b[unit])
+        for unit in amounts_a.keys() & amounts_b.keys()
+        if not amounts_a[unit] & amounts_b[unit]
+    }
+
+
+def cluster_claims(
+    extracted: Sequence[ArticleClaims],
+    corpus: Corpus,
+    similarity: Similarity | None = None,
+) -> list[Cluster]:
+    """Clusters of verified claims, each with its corroborating passages, best first."""
+    similarity = similarity or LexicalSimilarity(corpus.weights)
+    claims = [claim for article in extracted for claim in article.verified]
+    similarity.prepare(claims)
+    if isinstance(similarity, Meaning):  # every sentence may support a claim: one batch
+        similarity.prepare_texts([text for a in corpus.articles for _, text in corpus.units(a)])
+    nearest = _Nearest(claims, similarity, corpus)
+    groups: list[_Group] = []
+    group_of: list[int] = []
+    for position, claim in enumerate(claims):
+        candidates = nearest.candidates(position, groups, group_of)
+        best = _closest_group(claim, candidates, groups, similarity, corpus)
+        if best is None:
+            best = len(groups)
+            groups.append(_Group())
+        groups[best].add(claim, corpus.values(claim))
+        group_of.append(best)
+    clusters = [
+        Cluster(
+            id=f"c{number}",
+            canonical=_canonical(group.claims, similarity).text,
+            claims=tuple(group.claims),
+            support=tuple(_support(group.claims, corpus, similarity)),
+        )
+        for number, group in enumerate(groups, start=1)
+    ]
+    return ranked(clusters)
+
+
+class _Nearest:
+    """The clusters a claim is compared with: every earlier one up to `EXHAUSTIVE_CLAIMS`
+    claims, else those of its nearest earlier claims. Near means sharing enough weighty words
+    (the lexical view's bar) or, when the similarity hands out vectors, close in meaning;
+    the nearest come first, and the similarity itself decides."""
+
+    def __init__(self, claims: Sequence[Claim], similarity: Similarity, corpus: Corpus) -> None:
+        self._claims = claims
+        self._bar = similarity.same_claim
+        self.exhaustive = len(claims) <= EXHAUSTIVE_CLAIMS
+        if self.exhaustive:
+            return
+        texts = [claim.text for claim in claims]
+        cited = [" ".join(e.quote for e in claim.evidence) or claim.text for claim in claims]
+        self._words = [StemIndex(texts, corpus.weights), StemIndex(cited, corpus.weights)]
+        self._views = [texts, cited]
+        self._numbers = _NumberIndex(texts)
+        self._same_text: dict[str, list[int]] = {}  # worded alike, however common the words
+        for j, text in enumerate(texts):
+            self._same_text.setdefault(text, []).append(j)
+        self._meanings = (
+            [similarity.vectors(texts), similarity.vectors(cited)]
+            if isinstance(similarity, Vectors)
+            else []
+        )
+
+    def candidates(
+        self, position: int, groups: Sequence[_Group], group_of: Sequence[int]
+    ) -> list[tuple[int, Sequence[Claim]]]:
+        """The groups formed before the claim at `position` to compare it with, in their
+        order, each with the members whose similarity to it counts (all of them, or its
+        first and those among the claim's nearest)."""
+        if self.exhaustive:
+            return [(number, group.claims) for number, group in enumerate(groups)]
+        scores = self._scores(position)[:position]
+        # Among claims worded alike, those giving one of its numbers first: look-alike claims
+        # differ in little else.
+        ranks = scores + NUMBER_BONUS * (self._numbers.sharing(position)[:position] > 0)
+        near_enough = np.flatnonzero(scores >= self._bar - MEANING_MARGIN)
+        nearest = top(ranks, near_enough, NEAREST_CLAIMS)
+        near: dict[int, list[Claim]] = {}
+        for j in sorted(int(j) for j in nearest):
+            first = groups[group_of[j]].claims[0]
+            members = near.setdefault(group_of[j], [first])
+            if self._claims[j] is not first:
+                members.append(self._claims[j])
+        return sorted(near.items())
+
+    def _scores(self, position: int) -> np.ndarray[Any, Any]:
+        """For every claim, the highest of its views' closeness to the claim at `position`."""
+        scores = np.zeros(len(self._claims))
+        for index, view in zip(self._words, self._views, strict=True):
+            scores = np.maximum(scores, index.overlaps(view[position]))
+        for matrix in self._meanings:
+            scores = np.maximum(scores, matrix @ matrix[position])
+        scores[self._same_text[self._views[0][position]]] = 1.0
+        return scores
+
+
+class _NumberIndex:
+    """Which texts give which numbers (a year, a count, a day of the month)."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._numbers = [numbers_in(text) for text in texts]
+        holders: dict[str, list[int]] = {}
+        for position, found in enumerate(self._numbers):
+            for number in found:
+                holders.setdefault(number, []).append(position)
+        self._holders = {number: np.asarray(at, dtype=np.int64) for number, at in holders.items()}
+        self._size = len(texts)
+
+    def sharing(self, position: int) -> np.ndarray[Any, Any]:
+        """For each text, how many numbers it shares with the one at `position`."""
+        hits = [self._holders[number] for number in self._numbers[position]]
+        if not hits:
+            return np.zeros(self._size, dtype=np.int64)
+        return np.bincount(np.concatenate(hits), minlength=self._size)
+
+
+def ranked(clusters: Sequence[Cluster]) -> list[Cluster]:
+    """Most independent sources first, then events and decisions before commentary; ties
+    keep the order the articles gave."""
+    return sorted(
+        clusters,
+        key=lambda c: (-len(c.sources), min(_TYPE_RANK[claim.type] for claim in c.claims)),
+    )
+
+
+def supporting_passage(
+    claim: str, article: Article, corpus: Corpus, meaning: Meaning | None = None
+) -> Sentence | None:
+    """The article's sentence that states `claim` best, if one states it at all: one that
+    carries most of its rare words and every name and number of the claim, or (with
+    `meaning`) one whose sentence or clause is close in meaning and `restated` holds."""
+    sentences = corpus.citable(article)
+    best = max(sentences, key=lambda s: corpus.weights.coverage(claim, s.text), default=None)
+    if (
+        best is not None
+        and corpus.weights.coverage(claim, best.text) >= SUPPORT_COVERAGE
+        and not evidence_problems(claim, [best.text], corpus.names)
+    ):
+        return best
+    closest = corpus.closest(claim, article, meaning) if meaning is not None else None
+    if closest is None or closest[1] < SUPPORT_MEANING:
+        return None
+    passage = closest[0].text
+    if not corpus.anchored(claim, passage) or not restated(claim, passage, corpus.names):
+        return None
+    if not corpus.same_doing(claim, passage):
+        return None
+    return closest[0]
+
+
+def restated(claim: str, passage: str, names: frozenset[str]) -> bool:
+    """Whether a passage close in meaning to `claim` can state it in other words: it has
+    every number of the claim, counts nothing the claim counts differently, negates what
+    the claim negates, and names most of whom the claim names."""
+    if numbers_in(claim) - numbers_in(passage) or differing_amounts(claim, passage):
+        return False
+    if polarity_problems(claim, passage):
+        return False
+    named = names_in(claim, names)
+    return len(named - word_keys(passage)) <= len(named) // 2
+
+
+def _support(group: list[Claim], corpus: Corpus, similarity: Similarity) -> list[Evidence]:
+    """Per article not in the group, in order, the first passage that states one of its
+    claims. Only articles that may hold one are searched (`_may_support`); in the others
+    `supporting_passage` finds nothing."""
+    meaning = similarity if isinstance(similarity, Meaning) else None
+    claimed = {claim.source for claim in group}
+    possible = {id(claim): _may_support(claim.text, corpus, meaning, claimed) for claim in group}
+    searched = set().union(*possible.values())
+    found: list[Evidence] = []
+    for article in corpus.in_order(searched):
+        for claim in group:
+            if article.id not in possible[id(claim)]:
+                continue
+            passage = supporting_passage(claim.text, article, corpus, meaning)
+            if passage is not None:
+                found.append(Evidence.of(article.id, passage))
+                break
+    return found
+
+
+def _may_support(
+    claim: str, corpus: Corpus, meaning: Meaning | None, claimed: set[str]
+) -> set[str]:
+    """Articles besides `claimed` that may state `claim`: one sentence there gives every
+    number and half the names of the claim, and a citable sentence carries enough of its
+    words or (with `meaning`) a sentence or clause is close enough in meaning."""
+    stating = corpus.stating(claim)
+    if stating is not None:
+        stating -= claimed
+        if not stating:
+            return set()
+    possible = corpus.covering(claim, SUPPORT_COVERAGE, within=stating)
+    if meaning is not None:
+        possible |= {article.id for article in corpus.near(claim, meaning, SUPPORT_MEANING)}
+    possible -= claimed
+    return possible if stating is None else possible & stating
+
+
+def _closest_group(
+    claim: Claim,
+    candidates: Sequence[tuple[int, Sequence[Claim]]],
+    groups: Sequence[_Group],
+    similarity: Similarity,
+    corpus: Corpus,
+) -> int | None:
+    """The most similar group that takes the claim: none of its members is from the same
+    article (one article saying a thing twice is still one source) or gives a different
+    figure or date (sources that disagree do not corroborate each other). `candidates` are
+    (group position, the members whose similarity to the claim counts)."""
+    values = corpus.values(claim)
+    takers = [
+        (position, members)
+        for position, members in candidates
+        if claim.source not in groups[position].sources
+        and not any(values.differ(given) for given in groups[position].values.values())
+    ]  # checked first: cheaper than the similarity, and look-alike claims mostly fail it
+    scored = [
+        (max(similarity(claim, member) for member in members), position)
+        for position, members in takers
+    ]
+    best = min(scored, key=lambda item: (-item[0], item[1]), default=None)
+    return best[1] if best is not None and best[0] >= similarity.same_claim else None
+
+
+def _canonical(group: list[Claim], similarity: Similarity) -> Claim:
+    """The member most like all the others (ties: the earliest), among the first
+    `TYPICAL_AMONG`."""
+    if len(group) == 1:
+        return group[0]
+    pool = group[:TYPICAL_AMONG]
+    return max(
+        pool,
+        key=lambda claim: sum(similarity(claim, other) for other in pool if other is not claim),
+    )

