@@ -13,47 +13,23 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import json
 import os
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
-import vcr
-from vcr.request import Request as VcrRequest
 
 from briefing.local.weights import EMBEDDED_MODEL
 from briefing.model.client import Endpoint, ModelClient, OutputMode
 
 from .fake_endpoint import FakeEndpoint, fake_endpoint
-
-ROOT = Path(__file__).resolve().parent.parent
-CASSETTES = ROOT / "cassettes"
-SEEDS = ROOT / "seeds"
-SEED_FILES = sorted(SEEDS.glob("*.txt"))
-RECORDING = os.environ.get("BRIEFING_RECORD") == "1"
-# In replay nothing is contacted; the port only has to be stable (paths are matched, not hosts).
-REPLAY_BASE_URL = "http://127.0.0.1:9/v1"
-SECRET_HEADERS = [
-    "authorization",
-    "api-key",
-    "x-api-key",
-    "cookie",
-    "set-cookie",
-    "openai-organization",
-]
-
-
-def cited_sources(data: dict[str, Any]) -> set[str]:
-    """The sources a written briefing's JSON cites anywhere in its sections."""
-    return {
-        citation["source"]
-        for section in data["sections"]
-        for statement in section["statements"]
-        for citation in statement["citations"]
-    }
+from .support.cassettes import RECORDING, REPLAY_BASE_URL, vcr_for
+from .support.paths import CASSETTES
+from .support.site import SLOW_SECONDS, FixtureSite
 
 
 class RealNetworkError(AssertionError):
@@ -143,42 +119,6 @@ def network_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
 # --- cassettes ----------------------------------------------------------------------------------
 
 
-def _json_body(request: VcrRequest) -> Any:
-    body = request.body or b""
-    if isinstance(body, bytes):
-        body = body.decode("utf-8")
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return body
-
-
-def json_body_matcher(recorded: VcrRequest, live: VcrRequest) -> None:
-    if _json_body(recorded) != _json_body(live):
-        raise AssertionError("request JSON bodies differ (did a prompt, schema or setting change?)")
-
-
-def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    headers = response.get("headers", {})
-    for name in list(headers):
-        if name.lower() in SECRET_HEADERS:
-            del headers[name]
-    return response
-
-
-def _vcr_for(module: str) -> vcr.VCR:
-    recorder = vcr.VCR(
-        cassette_library_dir=str(CASSETTES / module),
-        record_mode="all" if RECORDING else "none",
-        match_on=["method", "path", "json_body"],
-        filter_headers=SECRET_HEADERS,
-        before_record_response=_scrub_response,
-        decode_compressed_response=True,
-    )
-    recorder.register_matcher("json_body", json_body_matcher)
-    return recorder
-
-
 @pytest.fixture(scope="session")
 def model_base_url() -> Iterator[str]:
     """Where cassette tests send requests: a real server when recording, else a dummy URL."""
@@ -207,7 +147,7 @@ def cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
         (CASSETTES / module / path).unlink(missing_ok=True)
     elif not (CASSETTES / module / path).is_file():
         pytest.fail(f"no cassette {module}/{path}; record it with BRIEFING_RECORD=1")
-    with _vcr_for(module).use_cassette(path) as recorded:
+    with vcr_for(module).use_cassette(path) as recorded:
         yield recorded
         if not RECORDING:
             assert recorded.all_played, "the cassette holds requests this test no longer makes"
@@ -222,15 +162,20 @@ def embedded_client(model_base_url: str, cassette: Any) -> ModelClient:
     )
 
 
-def stand_in_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, main_source: str) -> None:
-    """Put a stand-in `llama_cpp.server` (whose `__main__` is `main_source`) and `uvicorn`
-    first on PYTHONPATH, so the embedded server's lifecycle runs against it."""
-    site = tmp_path / "site"
-    (site / "llama_cpp" / "server").mkdir(parents=True)
-    (site / "llama_cpp" / "__init__.py").write_text("")
-    (site / "llama_cpp" / "server" / "__init__.py").write_text("")
-    (site / "llama_cpp" / "server" / "__main__.py").write_text(main_source)
-    (site / "uvicorn").mkdir()
-    (site / "uvicorn" / "__init__.py").write_text("")
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.setenv("PYTHONPATH", str(site))
+@pytest.fixture
+def site(loopback: None) -> Iterator[FixtureSite]:
+    """The fixture web site on 127.0.0.1."""
+    served = FixtureSite()
+    thread = threading.Thread(target=served.server.serve_forever, daemon=True)
+    thread.start()
+    yield served
+    served.server.shutdown()
+    served.server.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def client() -> Iterator[httpx2.Client]:
+    """An HTTP client that gives up on the fixture site's slow answers."""
+    with httpx2.Client(timeout=SLOW_SECONDS / 4, follow_redirects=True) as made:
+        yield made

@@ -9,7 +9,7 @@ from briefing.sources.clean import clean
 from briefing.sources.sentences import segment, split_sentences
 from briefing.types.stages import Article, Document
 
-from .test_pipeline_cassette import seed_articles
+from .support.seeds import seed_articles
 
 
 def article(text: str) -> Article:

@@ -32,8 +32,8 @@ from briefing.daily import folders
 from briefing.errors import InputError
 from briefing.output.publish import CURRENT, NAMES, SETS, publish
 
-from .conftest import SEED_FILES
 from .fake_endpoint import MODEL, FakeEndpoint
+from .support.paths import SEED_FILES
 
 VICTIM_TEXT = "the victim's own content\n"
 

@@ -29,8 +29,9 @@ from briefing.claims.extract import ANSWER_TOKENS
 from briefing.model.client import NO_KEY, Endpoint, ModelClient, OutputMode
 from briefing.types.answers import ArticleSummary
 
-from .conftest import CASSETTES, RECORDING, REPLAY_BASE_URL, _vcr_for
 from .fake_endpoint import MODEL, Reply, fake_endpoint
+from .support.cassettes import RECORDING, REPLAY_BASE_URL, vcr_for
+from .support.paths import CASSETTES
 
 CASSETTE_FILES = sorted(CASSETTES.rglob("*.yaml"))
 SECRET_VARIABLE = re.compile(r"KEY|TOKEN|SECRET|PASSW(OR)?D|CREDENTIAL", re.I)
@@ -161,7 +162,7 @@ def test_recording_through_the_harness_scrubs_the_key_and_cookies(
             mode=OutputMode.json_object,
         )
         article = "<article>\n[1] Tokyo and Washington agreed on a new command.\n</article>"
-        with _vcr_for("unused").use_cassette(str(cassette_file), record_mode="all"):
+        with vcr_for("unused").use_cassette(str(cassette_file), record_mode="all"):
             summary = client.structured("system", article, ArticleSummary, {}, max_tokens=64)
     assert summary.claims and len(fake.chat_requests) == 1
     assert "/v1/chat/completions" in cassette_file.read_text()
@@ -181,7 +182,7 @@ def recorded_request() -> dict[str, Any]:
 def replaying() -> Iterator[Cassette]:
     """The recorded cassette, under the vcr configuration and matcher the `cassette` fixture
     uses (record mode "none": a request it does not hold is refused)."""
-    with _vcr_for(RECORDED.parent.name).use_cassette(RECORDED.name) as cassette:
+    with vcr_for(RECORDED.parent.name).use_cassette(RECORDED.name) as cassette:
         yield cassette
 
 

@@ -36,7 +36,7 @@ from briefing.types.contract import (
 )
 from briefing.types.stages import Article, Claim, Cluster, Evidence
 
-from .builders import article, briefing, claim, claims_of, corpus, evidence
+from .support.builders import article, briefing, claim, claims_of, corpus, evidence
 
 YESTERDAY = datetime(2024, 4, 11, 7, 0, tzinfo=UTC)
 KYODO = "news/kyodo.txt"

@@ -12,7 +12,7 @@ from briefing.errors import InputError
 from briefing.model.tokens import FALLBACK_ENCODING, counter_for
 from briefing.types.stages import Sentence
 
-from .test_pipeline_cassette import seed_articles
+from .support.seeds import seed_articles
 
 count = counter_for("qwen2.5-coder-1.5b-instruct-q4_k_m")
 

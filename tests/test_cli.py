@@ -15,7 +15,7 @@ from briefing.cli.app import app
 from briefing.local import weights as local_model
 from briefing.local.weights import EMBEDDED_MODEL
 
-from .conftest import SEED_FILES, SEEDS
+from .support.paths import SEED_FILES, SEEDS
 
 
 def run(*args: str) -> Any:

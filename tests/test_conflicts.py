@@ -10,7 +10,7 @@ from briefing.reconcile.conflicts import benchmarks, find_conflicts
 from briefing.types.answers import ArticleSummary
 from briefing.types.stages import ArticleClaims, Conflict, ConflictKind, Evidence, Figure
 
-from .builders import article, claim, claims_of, corpus
+from .support.builders import article, claim, claims_of, corpus
 
 BACKGROUND = (
     "The United States and Japan held security talks this week.",

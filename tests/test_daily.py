@@ -15,53 +15,18 @@ import shutil
 import subprocess
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from briefing.cli.app import app
 from briefing.config import EXAMPLE, load
 from briefing.daily import folders
 
-from .conftest import SEED_FILES
 from .fake_endpoint import MODEL, FakeEndpoint, Reply
-from .test_deliver import Mailbox, Receiver, parsed, parts_of, smtp_server, webhook_receiver
+from .support.daily import cli, daily, write_config
+from .support.paths import SEED_FILES
+from .support.receivers import Mailbox, Receiver, parsed, parts_of, smtp_server, webhook_receiver
 
 pytestmark = pytest.mark.loopback
-
-
-def cli(*args: str | Path) -> Any:
-    return CliRunner().invoke(app, [str(arg) for arg in args])
-
-
-def write_config(
-    folder: Path, fake: FakeEndpoint, *extra: str, articles: int = 2, retries: int = 0
-) -> Path:
-    """A config with `articles` seeds copied into folder/articles and the fake endpoint."""
-    (folder / "articles").mkdir(parents=True, exist_ok=True)
-    for seed in SEED_FILES[:articles]:
-        shutil.copy(seed, folder / "articles" / seed.name)
-    config = folder / "briefing.toml"
-    config.write_text(
-        "\n".join(
-            [
-                "[sources]",
-                'paths = ["articles"]',
-                "[endpoint]",
-                f'base_url = "{fake.base_url}"',
-                f'model = "{MODEL}"',
-                f"max_retries = {retries}",
-                *extra,
-            ]
-        )
-        + "\n"
-    )
-    return config
-
-
-def daily(config: Path, *args: str) -> Any:
-    return cli("run", "--config", config, *args)
 
 
 def test_init_writes_an_example_that_loads_and_does_not_overwrite(tmp_path: Path) -> None:

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from briefing.cli.app import app
 from briefing.local.weights import EMBEDDED_MODEL
 
-from .conftest import RECORDING, SEED_FILES
+from .support.cassettes import RECORDING
+from .support.paths import SEED_FILES
 
 
 def interactions_used(cassette: Any) -> int:

@@ -7,17 +7,11 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.pipeline import prepare
 from briefing.sources.dedupe import find_duplicates, jaccard, shingles
-from briefing.sources.ingest import read_documents
 from briefing.types.stages import Article
 
-from .conftest import SEEDS
-from .lookalikes import lookalike_article
-
-
-def seed_articles() -> list[Article]:
-    return prepare(read_documents([SEEDS])[0])[0]
+from .support.lookalikes import lookalike_article
+from .support.seeds import seed_articles
 
 
 def syndicated_copy(original: Article, new_id: str) -> Article:
@@ -28,11 +22,11 @@ def syndicated_copy(original: Article, new_id: str) -> Article:
 
 
 def test_the_seeds_are_five_different_stories() -> None:
-    assert find_duplicates(seed_articles()) == {}
+    assert find_duplicates(list(seed_articles().values())) == {}
 
 
 def test_a_syndicated_copy_is_recorded_against_the_original() -> None:
-    articles = seed_articles()
+    articles = list(seed_articles().values())
     copy = syndicated_copy(articles[2], "S6")
 
     duplicates = find_duplicates([*articles, copy])
@@ -44,7 +38,7 @@ def test_a_syndicated_copy_is_recorded_against_the_original() -> None:
 
 
 def test_the_earlier_article_is_the_one_kept() -> None:
-    articles = seed_articles()
+    articles = list(seed_articles().values())
     copy = syndicated_copy(articles[0], "S0")
     duplicates = find_duplicates([copy, articles[0]])
     assert list(duplicates) == ["S1"]

@@ -17,7 +17,7 @@ import yaml
 from briefing.errors import ModelSetupError
 from briefing.local.weights import default_cache_dir, embedded_model_path
 
-from .conftest import CASSETTES
+from .support.paths import CASSETTES
 
 pytestmark = pytest.mark.embedded_model
 

@@ -9,7 +9,7 @@ from briefing.reconcile.events import place
 from briefing.types.contract import Citation, Section, SectionKind, Statement
 from briefing.types.stages import Event
 
-from .builders import briefing
+from .support.builders import briefing
 
 STRIKE = Event(
     id="e1", what="Rail strike halts services", sources=("S1", "S2", "S3"), when="2026-03-10",

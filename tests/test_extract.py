@@ -23,8 +23,8 @@ from briefing.types.answers import (
 )
 from briefing.types.stages import Article, Document, Sentence
 
+from .support.seeds import seed_articles
 from .test_llm import Script, client_for, completion
-from .test_pipeline_cassette import seed_articles
 
 TEXT = (
     "US President Joe Biden will host Prime Minister Fumio Kishida at the White House on April 10. "

@@ -13,7 +13,7 @@ from briefing.model.client import ModelClient
 from briefing.pipeline import prepare
 from briefing.types.stages import Article, ArticleClaims, Document
 
-from .test_pipeline_cassette import seed_articles
+from .support.seeds import seed_articles
 
 SEED_IDS = ["S1", "S2", "S3", "S4", "S5"]
 

@@ -27,12 +27,10 @@ from briefing.sources import fetch as fetch_module
 from briefing.sources.fetch import MAX_REDIRECTS, fetch, non_public_kind
 from briefing.sources.ingest import read_documents
 
-from .conftest import SEED_FILES
 from .fake_endpoint import MODEL, FakeEndpoint
-from .test_daily import daily, write_config
-from .test_ingest import FIXTURES, TRICKLE_LIMIT, FixtureSite, client, site
-
-__all__ = ["client", "site"]  # fixtures shared with test_ingest
+from .support.daily import daily, write_config
+from .support.paths import FIXTURES, SEED_FILES
+from .support.site import TRICKLE_LIMIT, FixtureSite
 
 PUBLIC = "http://93.184.215.14/story"  # a public address: checked without any DNS
 GENEROUS = 30.0  # seconds; the deadlines tested are 0.5 and 1 s, a hang is TRICKLE_LIMIT

@@ -17,7 +17,7 @@ from briefing.output.html import to_html
 from briefing.types.contract import Citation, Section, SectionKind, SourceInfo, Statement
 from briefing.types.stages import Event
 
-from .builders import briefing
+from .support.builders import briefing
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")

@@ -15,7 +15,7 @@ import pytest
 from briefing.errors import ModelSetupError
 from briefing.local.server import ServerOptions, running_server
 
-from .conftest import stand_in_server
+from .support.stand_in import stand_in_server
 
 FAKE_SERVER = textwrap.dedent(
     """

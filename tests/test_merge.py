@@ -14,7 +14,7 @@ from briefing.reconcile.similarity import EmbeddingSimilarity, LexicalSimilarity
 from briefing.sources.sentences import clauses
 from briefing.types.answers import ClaimType
 
-from .builders import article, claim, claims_of, corpus
+from .support.builders import article, claim, claims_of, corpus
 
 BACKGROUND = (
     "The United States and Japan held security talks this week.",

@@ -25,9 +25,10 @@ import pytest
 
 from briefing.local.server import free_port
 
-from .conftest import SEED_FILES, cited_sources
 from .fake_endpoint import MODEL, TRICKLE_LIMIT, FakeEndpoint, Reply, fake_endpoint
-from .test_daily import daily, write_config
+from .support.briefings import cited_sources
+from .support.daily import daily, write_config
+from .support.paths import SEED_FILES
 
 pytestmark = pytest.mark.loopback
 

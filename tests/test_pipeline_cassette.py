@@ -13,12 +13,11 @@ import pytest
 
 from briefing import Settings, generate, to_json, to_markdown, write_outputs
 from briefing.model.client import ModelClient
-from briefing.pipeline import prepare
-from briefing.sources.ingest import read_documents
 from briefing.types.contract import Briefing, SectionKind
-from briefing.types.stages import Article, ConflictKind
+from briefing.types.stages import ConflictKind
 
-from .conftest import SEEDS
+from .support.paths import SEEDS
+from .support.seeds import seed_articles
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 SEED_BOILERPLATE = (
@@ -31,11 +30,6 @@ SEED_BOILERPLATE = (
     "Credit: EL PIAS",
     "Is it illegal to drink at work",
 )
-
-
-def seed_articles() -> dict[str, Article]:
-    articles, _ = prepare(read_documents([SEEDS])[0])
-    return {article.id: article for article in articles}
 
 
 @pytest.mark.real_model

@@ -13,7 +13,7 @@ from briefing.reconcile.events import find_events
 from briefing.reconcile.similarity import LexicalSimilarity, MeaningSimilarity
 from briefing.types.stages import Article, ArticleClaims, ConflictKind
 
-from .builders import article, claim, claims_of, corpus
+from .support.builders import article, claim, claims_of, corpus
 
 TOPICS = ("evacuat", "strike", "derail", "budget", "price", "panel")
 

@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 from briefing.output.markdown import escape, to_json, to_markdown
 from briefing.types.contract import Briefing, Citation, Section, SectionKind, SourceInfo, Statement
 
-from .builders import briefing as built
+from .support.builders import briefing as built
 
 HOSTILE = "<script>alert(1)</script> *x* [y](z)"
 

@@ -11,7 +11,7 @@ from briefing.output.html import to_html
 from briefing.types.contract import Briefing, Citation, Section, SectionKind, SourceInfo, Statement
 from briefing.types.stages import SourceIssue
 
-from .builders import briefing as built
+from .support.builders import briefing as built
 
 HOSTILE = '<script>alert(1)</script> "onmouseover=alert(2) & more'
 ESCAPED = html.escape(HOSTILE, quote=True)

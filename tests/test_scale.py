@@ -59,9 +59,9 @@ from briefing.types.stages import (
     TimelineEntry,
 )
 
-from .builders import article, briefing, claim, claims_of, corpus
 from .fake_endpoint import MODEL, FakeEndpoint
-from .lookalikes import lookalike_article, write_lookalikes
+from .support.builders import article, briefing, claim, claims_of, corpus
+from .support.lookalikes import lookalike_article, write_lookalikes
 
 # --- through the entry point --------------------------------------------------------------------
 

@@ -34,7 +34,8 @@ from briefing.local.runtime import (
 from briefing.local.server import ServerOptions, run_in_foreground
 from briefing.model.cache import CallCache
 
-from .conftest import SEED_FILES, stand_in_server
+from .support.paths import SEED_FILES
+from .support.stand_in import stand_in_server
 
 pytestmark = pytest.mark.loopback
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from briefing.reconcile.timeline import build_timeline, undated_sources
 
-from .builders import article, claim, claims_of, corpus
+from .support.builders import article, claim, claims_of, corpus
 
 BACKGROUND = (
     "The United States and Japan held security talks this week.",

@@ -1,0 +1,14 @@
+"""The seed articles, read and prepared as a run would."""
+
+from __future__ import annotations
+
+from briefing.pipeline import prepare
+from briefing.sources.ingest import read_documents
+from briefing.types.stages import Article
+
+from .paths import SEEDS
+
+
+def seed_articles() -> dict[str, Article]:
+    articles, _ = prepare(read_documents([SEEDS])[0])
+    return {article.id: article for article in articles}
