@@ -36,10 +36,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.lookalikes import write_lookalikes  # noqa: E402
+
 from briefing.config import MAX_CONFIG_BYTES  # noqa: E402
 from briefing.sources.ingest import MAX_SOURCES_FILE_BYTES  # noqa: E402
 from tests.fake_endpoint import MODEL, fake_endpoint  # noqa: E402
-from tests.lookalikes import write_lookalikes  # noqa: E402
 
 SIZES = (10, 100, 250, 1000, 2000)
 TARGET_SECONDS, TARGET_BYTES, TARGET_AT = 60.0, 2 * 1024**3, 2000
