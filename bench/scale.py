@@ -5,12 +5,12 @@
     python bench/scale.py --profile 2000          # and where the time goes at 2,000 (cProfile)
 
 Not a test, and no real model: the fake OpenAI-compatible server of tests/fake_endpoint.py
-answers instantly on 127.0.0.1 (an article's first sentences as claims), so what is measured
-is the program's own work. Issue #19, item 1: templated articles (tests/lookalikes.py: "Mayor X
-of Town N opened bridge number N on <date> at a cost of $N million ...") differ pairwise in
-their counts and dates, which made the reconciliation quadratic; the target is 2,000 articles
-in < 60 s and < 2 GB. Each size runs `python -m briefing generate DIR --no-cache` as a child
-process with the worktree's package first on PYTHONPATH, and prints its wall time, peak
+answers instantly on 127.0.0.1 (an article's first sentences as claims), so what is measured is
+the program's own work. Issue #19, item 1: templated articles (tests/support/lookalikes.py:
+"Mayor X of Town N opened bridge number N on <date> at a cost of $N million ...") differ
+pairwise in their counts and dates, which made the reconciliation quadratic; the target is 2,000
+articles in < 60 s and < 2 GB. Each size runs `python -m briefing generate DIR --no-cache` as a
+child process with the worktree's package first on PYTHONPATH, and prints its wall time, peak
 resident memory (the child's own, from wait4), the size of briefing.json and the disagreements
 it holds. Item 5: files read by name (--sources-file, --config) are regular files under a size
 cap; the last table shows a file at the cap read, and a file over it, /dev/zero and a FIFO
@@ -36,11 +36,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.lookalikes import write_lookalikes  # noqa: E402
-
 from briefing.config import MAX_CONFIG_BYTES  # noqa: E402
 from briefing.sources.ingest import MAX_SOURCES_FILE_BYTES  # noqa: E402
 from tests.fake_endpoint import MODEL, fake_endpoint  # noqa: E402
+from tests.support.lookalikes import write_lookalikes  # noqa: E402
 
 SIZES = (10, 100, 250, 1000, 2000)
 TARGET_SECONDS, TARGET_BYTES, TARGET_AT = 60.0, 2 * 1024**3, 2000
