@@ -16,6 +16,7 @@ import functools
 import hashlib
 import importlib.util
 import json
+import math
 import struct
 import zipfile
 from collections.abc import Sequence
@@ -119,7 +120,7 @@ class MiniLM:
             projected = self._dense(x, f"{name}attention.self.{kind}")
             return projected.reshape(batch, length, _HEADS, head).transpose(0, 2, 1, 3)
 
-        scores = heads("query") @ heads("key").transpose(0, 1, 3, 2) / np.sqrt(head) + blocked
+        scores = heads("query") @ heads("key").transpose(0, 1, 3, 2) / math.sqrt(head) + blocked
         scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
         scores /= scores.sum(axis=-1, keepdims=True)
         attended = (scores @ heads("value")).transpose(0, 2, 1, 3).reshape(batch, length, width)
@@ -143,7 +144,7 @@ class MiniLM:
 
 def _gelu(np: Any, x: Any) -> Any:
     """BERT's exact GELU, x·Φ(x), with erf from Abramowitz–Stegun 7.1.26 (error < 1.5e-7)."""
-    z = x / np.sqrt(2.0)
+    z = x / math.sqrt(2.0)
     sign = np.sign(z)
     a = np.abs(z)
     t = 1.0 / (1.0 + 0.3275911 * a)
