@@ -8,8 +8,8 @@ from datetime import date
 from html.parser import HTMLParser
 
 from briefing.output.html import to_html
-from briefing.types.contract import Briefing, Citation, Section, SectionKind, SourceInfo, Statement
-from briefing.types.stages import SourceIssue
+from briefing.types.contract import Briefing, Section, SectionKind, SourceInfo, Statement
+from briefing.types.stages import Citation, SourceIssue
 
 from .support.builders import briefing as built
 

@@ -27,8 +27,8 @@ from briefing.model.client import ModelClient, schema_of
 from briefing.model.tokens import Counter, counter_for
 from briefing.sources.sentences import clauses
 from briefing.types.answers import BottomLine, Digest, DraftStatement
-from briefing.types.contract import Citation, Section, SectionKind, Statement
-from briefing.types.stages import Cluster
+from briefing.types.contract import Section, SectionKind, Statement
+from briefing.types.stages import Citation, Cluster
 
 COMPOSE_ANSWER_TOKENS = 1100
 DIGEST_ANSWER_TOKENS = 500

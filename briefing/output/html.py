@@ -9,8 +9,8 @@ from __future__ import annotations
 from html import escape as _escape
 
 from briefing.output.markdown import CHANGE_LABELS, by_event, byline
-from briefing.types.contract import Briefing, Citation, Section, SectionKind, SourceInfo, Statement
-from briefing.types.stages import Conflict, Event, SourceIssue
+from briefing.types.contract import Briefing, Section, SectionKind, SourceInfo, Statement
+from briefing.types.stages import Citation, Conflict, Event, SourceIssue
 
 _STYLE = """
 body { font-family: Georgia, serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem;
