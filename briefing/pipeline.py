@@ -58,8 +58,9 @@ from briefing.output.markdown import to_json, to_markdown
 from briefing.output.publish import check_sets_folder, publish
 from briefing.progress import Progress, silent
 from briefing.reconcile import embeddings
-from briefing.reconcile.clusters import Corpus, cluster_claims
+from briefing.reconcile.clusters import cluster_claims
 from briefing.reconcile.conflicts import MAX_CONFLICTS, find_conflicts
+from briefing.reconcile.corpus import Corpus
 from briefing.reconcile.events import find_events
 from briefing.reconcile.quotes import find_quotes
 from briefing.reconcile.similarity import (

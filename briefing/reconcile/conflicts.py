@@ -42,7 +42,7 @@ from briefing.claims.verify import (
     word_keys,
 )
 from briefing.reconcile.candidates import STEM_MARGIN, MeaningIndex, Stars, StemIndex
-from briefing.reconcile.clusters import Corpus
+from briefing.reconcile.corpus import Corpus
 from briefing.reconcile.similarity import Meaning, Vectors
 from briefing.sources.checks import contradicting
 from briefing.types.stages import (
