@@ -30,7 +30,7 @@ from briefing.atomic_files import open_in_place, replace_with_symlink, replacing
 from briefing.cli.app import app
 from briefing.daily import folders
 from briefing.errors import InputError
-from briefing.output.publish import CURRENT, NAMES, SETS, publish
+from briefing.output.publish import CURRENT, NAMES, SETS, ensure_writable, publish
 
 from .fake_endpoint import MODEL, FakeEndpoint
 from .support.paths import SEED_FILES
@@ -213,6 +213,17 @@ def test_without_symbolic_links_each_file_is_replaced_on_its_own(
     assert visible(out) == run_set("B")
     assert sorted(p.name for p in out.iterdir()) == sorted(NAMES)
     assert not any((out / name).is_symlink() for name in NAMES)
+
+
+def test_a_folder_that_cannot_be_written_is_refused_before_any_work(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh"
+    ensure_writable(fresh)
+    assert list(fresh.iterdir()) == []  # the probe is gone
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(InputError) as refused:
+        ensure_writable(tmp_path / "a-file" / "out")
+    assert str(refused.value).startswith(f"cannot write to {tmp_path / 'a-file' / 'out'}: ")
+    assert "choose another --out folder" in str(refused.value)
 
 
 def test_a_sets_folder_that_is_a_link_is_refused_and_not_followed(tmp_path: Path) -> None:

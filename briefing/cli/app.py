@@ -37,14 +37,8 @@ from briefing.model.costs import dollars, price_for
 from briefing.model.estimate import Estimate, estimate
 from briefing.output.html import to_html
 from briefing.output.markdown import to_markdown
-from briefing.pipeline import (
-    cache_identity,
-    ensure_writable,
-    read,
-    served_model,
-    server_options,
-    write_outputs,
-)
+from briefing.output.publish import ensure_writable, write_outputs
+from briefing.pipeline import cache_identity, read, served_model, server_options
 from briefing.pipeline import generate as generate_briefing
 from briefing.progress import Progress, logging_to, record
 from briefing.redact import printable
