@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from briefing import config as config_file
+from briefing.atomic_files import replace_file
 from briefing.cli.doctor import checks as run_checks
 from briefing.config import FORMATS, Format, Loaded
 from briefing.daily import folders, schedule
@@ -284,7 +285,7 @@ def init(
             raise InputError(f"{path} already exists", hint="pass --force to replace it")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(config_file.EXAMPLE, encoding="utf-8")
+            replace_file(path, config_file.EXAMPLE)
         except OSError as error:
             raise InputError(
                 f"cannot write {path}: {error.strerror}", hint="check the path"

@@ -33,13 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from briefing.atomic_files import (
-    create_new,
-    new_folder,
-    replace_with_symlink,
-    write_bytes,
-    write_text,
-)
+from briefing.atomic_files import check_writable, new_folder, replace_file, replace_with_symlink
 from briefing.errors import InputError
 from briefing.output.html import to_html
 from briefing.output.markdown import to_json, to_markdown
@@ -53,12 +47,9 @@ _STRAY_LINK = re.compile(r"^\.briefing\.(md|json|html)\.[0-9a-f]{8}\.partial$")
 
 
 def ensure_writable(out_dir: Path) -> None:
-    """Fail before any model work when the output folder cannot be written. The probe gets
-    a fresh random name, so nothing planted in the folder is followed or truncated."""
+    """Fail before any model work when the output folder cannot be written."""
     with _writing_to(out_dir):
-        handle, probe = create_new(out_dir / ".briefing-write-check")
-        os.close(handle)
-        probe.unlink()
+        check_writable(out_dir)
         check_sets_folder(out_dir)
 
 
@@ -149,7 +140,7 @@ def _write_set(sets: Path, files: Mapping[str, str]) -> Path:
     fresh = new_folder(sets)
     try:
         for name, text in files.items():
-            write_text(fresh / name, text)
+            replace_file(fresh / name, text)
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
@@ -201,7 +192,7 @@ def _adopt_loose_files(out_dir: Path, sets: Path) -> str | None:
     for name in NAMES:
         visible = out_dir / name
         if name in loose or (_is_own_link(visible) and visible.is_file()):
-            write_bytes(adopted / name, visible.read_bytes())
+            replace_file(adopted / name, visible.read_bytes())
     replace_with_symlink(sets / CURRENT, adopted.name)
     for name in loose:
         replace_with_symlink(out_dir / name, _visible_target(name))
@@ -236,7 +227,7 @@ def _replace_one_by_one(out_dir: Path, sets: Path, files: Mapping[str, str]) -> 
     """Without symbolic links: each file replaced on its own (whole, but not as a set)."""
     shutil.rmtree(sets, ignore_errors=True)
     for name, text in files.items():
-        write_text(out_dir / name, text)
+        replace_file(out_dir / name, text)
     return [out_dir / name for name in files]
 
 
