@@ -2,17 +2,16 @@
 
     read -> clean -> sentences -> summarize (model) -> ground/verify
          -> merge (clusters, corroboration) -> conflicts -> timeline
-         -> compose (model) + sections -> Briefing -> render
+         -> compose (model) + sections -> Briefing
 
-`generate` is what the CLI calls. Model answers come from the cache when they can; the
-embedded model's server is started only when one does not, and always stopped again.
-Articles are read `settings.concurrency` at a time at a remote endpoint, one at a time by the
-embedded model.
+`generate` is what the CLI calls (`output.publish.write_outputs` writes what it returns).
+Model answers come from the cache when they can; the embedded model's server is started only
+when one does not, and always stopped again. Articles are read `settings.concurrency` at a
+time at a remote endpoint, one at a time by the embedded model.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +21,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from briefing.atomic_files import create_new
 from briefing.claims import extract
 from briefing.compose import prose
 from briefing.compose.sections import (
@@ -53,13 +51,11 @@ from briefing.local.weights import EMBEDDED_MODEL, embedded_model_path
 from briefing.model.cache import CallCache
 from briefing.model.client import Endpoint, ModelClient, OutputMode, Spending
 from briefing.model.costs import price_for
-from briefing.output.html import to_html
-from briefing.output.markdown import to_json, to_markdown
-from briefing.output.publish import check_sets_folder, publish
 from briefing.progress import Progress, silent
 from briefing.reconcile import embeddings
-from briefing.reconcile.clusters import Corpus, cluster_claims
+from briefing.reconcile.clusters import cluster_claims
 from briefing.reconcile.conflicts import MAX_CONFLICTS, find_conflicts
+from briefing.reconcile.corpus import Corpus
 from briefing.reconcile.events import find_events
 from briefing.reconcile.quotes import find_quotes
 from briefing.reconcile.similarity import (
@@ -279,41 +275,6 @@ def server_options(settings: Settings, progress: Progress = silent) -> ServerOpt
         startup_timeout=settings.server_startup_timeout,
         runtime=runtime,
     )
-
-
-def ensure_writable(out_dir: Path) -> None:
-    """Fail before any model work when the output folder cannot be written. The probe gets
-    a fresh random name, so nothing planted in the folder is followed or truncated."""
-    with _writing_to(out_dir):
-        handle, probe = create_new(out_dir / ".briefing-write-check")
-        os.close(handle)
-        probe.unlink()
-        check_sets_folder(out_dir)
-
-
-def write_outputs(
-    briefing: Briefing, out_dir: Path, formats: Sequence[str] = ("md", "json", "html")
-) -> list[Path]:
-    """Write `briefing.md`, `briefing.json` and `briefing.html` (those `formats` name) into
-    `out_dir` as one set (`output_set`): a reader sees the previous run's files or all of
-    this run's, never a mix."""
-    renderers = {"md": to_markdown, "json": to_json, "html": to_html}
-    with _writing_to(out_dir):
-        return publish(
-            out_dir, {f"briefing.{suffix}": renderers[suffix](briefing) for suffix in formats}
-        )
-
-
-@contextmanager
-def _writing_to(out_dir: Path) -> Iterator[None]:
-    """Create `out_dir` and turn any file-system failure inside into one `InputError`."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        yield
-    except OSError as error:
-        raise InputError(
-            f"cannot write to {out_dir}: {error.strerror}", hint="choose another --out folder"
-        ) from None
 
 
 def _endpoint(
@@ -604,10 +565,8 @@ def _bounded_map(function: Callable[[T], R], items: Sequence[T], *, workers: int
 
 __all__ = [
     "connect",
-    "ensure_writable",
     "generate",
     "prepare",
     "server_options",
     "silent",
-    "write_outputs",
 ]

@@ -20,6 +20,7 @@ from briefing.compose.prose import (
     compose,
     condensed,
     developments_section,
+    digested_by,
     joined_citations,
     points_for,
     summary_section,
@@ -310,7 +311,7 @@ def test_too_many_clusters_for_one_prompt_are_condensed_in_batches_first() -> No
     client, requests = scripted(first_two)
     warnings: list[str] = []
 
-    shorter, rounds = condensed(points, 60, client, budget, warnings)
+    shorter, rounds = condensed(points, 60, budget, digested_by(client, 60, warnings))
 
     assert warnings == []
     assert rounds == 1
@@ -329,7 +330,7 @@ def test_a_condensed_statement_that_does_not_check_out_keeps_its_claims_words() 
         lambda prompt: {"text": "Ministry number 99 resigned.", "clusters": [1, 2]}
     )
     budget = Budget(counter_for("m"), context_window=2400)
-    shorter, _ = condensed(every_point(many_clusters(60)), 60, client, budget, [])
+    shorter, _ = condensed(every_point(many_clusters(60)), 60, budget, digested_by(client, 60, []))
     assert shorter[0].text == "Ministry number 1 announced project 1 in Region1."
     assert [c.id for c in shorter[0].clusters] == ["c1", "c2"]
 

@@ -25,7 +25,8 @@ from briefing.daily.deliver import (
     slack_message,
     stale_notice,
 )
-from briefing.types.contract import Briefing, Citation, Section, SectionKind, SourceInfo, Statement
+from briefing.types.contract import Briefing, Section, SectionKind, SourceInfo, Statement
+from briefing.types.stages import Citation
 
 from .support.builders import briefing as built
 from .support.receivers import (

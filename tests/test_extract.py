@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from briefing.claims.extract import combine, extract, ground, plan_chunks
+from briefing.claims.extract import extract, plan_chunks
+from briefing.claims.ground import combine, ground
 from briefing.errors import ModelOutputError
 from briefing.model.client import OutputMode
 from briefing.sources.clean import clean

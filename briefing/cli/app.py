@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from briefing import config as config_file
+from briefing.atomic_files import replace_file
 from briefing.cli.doctor import checks as run_checks
 from briefing.config import FORMATS, Format, Loaded
 from briefing.daily import folders, schedule
@@ -37,14 +38,8 @@ from briefing.model.costs import dollars, price_for
 from briefing.model.estimate import Estimate, estimate
 from briefing.output.html import to_html
 from briefing.output.markdown import to_markdown
-from briefing.pipeline import (
-    cache_identity,
-    ensure_writable,
-    read,
-    served_model,
-    server_options,
-    write_outputs,
-)
+from briefing.output.publish import ensure_writable, write_outputs
+from briefing.pipeline import cache_identity, read, served_model, server_options
 from briefing.pipeline import generate as generate_briefing
 from briefing.progress import Progress, logging_to, record
 from briefing.redact import printable
@@ -290,7 +285,7 @@ def init(
             raise InputError(f"{path} already exists", hint="pass --force to replace it")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(config_file.EXAMPLE, encoding="utf-8")
+            replace_file(path, config_file.EXAMPLE)
         except OSError as error:
             raise InputError(
                 f"cannot write {path}: {error.strerror}", hint="check the path"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import platform
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from briefing.atomic_files import check_writable
 from briefing.errors import BriefingError
 from briefing.local.runtime import (
     Probe,
@@ -92,8 +92,7 @@ def _packages() -> Check:
 def _cache_folder(cache_dir: Path) -> Check:
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=".doctor-"):
-            pass
+        check_writable(cache_dir)
     except OSError as error:
         return Check(
             "cache folder",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,8 +27,8 @@ from briefing.model.client import ModelClient, schema_of
 from briefing.model.tokens import Counter, counter_for
 from briefing.sources.sentences import clauses
 from briefing.types.answers import BottomLine, Digest, DraftStatement
-from briefing.types.contract import Citation, Section, SectionKind, Statement
-from briefing.types.stages import Cluster
+from briefing.types.contract import Section, SectionKind, Statement
+from briefing.types.stages import Citation, Cluster
 
 COMPOSE_ANSWER_TOKENS = 1100
 DIGEST_ANSWER_TOKENS = 500
@@ -82,7 +82,8 @@ def compose(
 ) -> Composition:
     warnings: list[str] = []
     budget = Budget(counter_for(client.model), context_window)
-    points, rounds = condensed(points_for(clusters), source_count, client, budget, warnings)
+    digest = digested_by(client, source_count, warnings)
+    points, rounds = condensed(points_for(clusters), source_count, budget, digest)
     written: BottomLine | None = None
     try:
         written = _write(points, source_count, client)
@@ -167,18 +168,18 @@ class Budget:
         return self.count(f"[99] (99 sources) {point.text}\n") + _TOKENS_PER_ENUM_VALUE
 
 
+Digester = Callable[[list[Point]], list[Point]]
+"""Condenses one batch of points: the model's digest in a run, its bounds in a dry run."""
+
+
 def condensed(
-    points: list[Point],
-    source_count: int,
-    client: ModelClient,
-    budget: Budget,
-    warnings: list[str],
+    points: list[Point], source_count: int, budget: Budget, digest: Digester
 ) -> tuple[list[Point], int]:
     """`points`, condensed batch by batch until all fit one compose prompt."""
     rounds = 0
     while not budget.fits("compose", points, source_count, COMPOSE_ANSWER_TOKENS):
         batches = _batches(points, source_count, budget)
-        shorter = [p for batch in batches for p in _digest(batch, source_count, client, warnings)]
+        shorter = [p for batch in batches for p in _shortened(batch, digest)]
         rounds += 1
         if len(shorter) >= len(points):  # the window is too small to condense further
             return _top_that_fit(points, source_count, budget), rounds
@@ -219,11 +220,19 @@ def _top_that_fit(points: Sequence[Point], source_count: int, budget: Budget) ->
     return kept
 
 
+def _shortened(batch: list[Point], digest: Digester) -> list[Point]:
+    """A batch no longer than a digest's answer is kept as it is, without a call."""
+    return digest(batch) if len(batch) > DIGEST_STATEMENTS else batch
+
+
+def digested_by(client: ModelClient, source_count: int, warnings: list[str]) -> Digester:
+    """The model's digest of a batch of points."""
+    return lambda batch: _digest(batch, source_count, client, warnings)
+
+
 def _digest(
     batch: list[Point], source_count: int, client: ModelClient, warnings: list[str]
 ) -> list[Point]:
-    if len(batch) <= DIGEST_STATEMENTS:
-        return batch
     try:
         digest = client.structured(
             prompts.render("system"),

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import time
 from pathlib import Path
 
-from briefing.atomic_files import write_text
+from briefing.atomic_files import replace_file
 from briefing.errors import InputError
 
 _TIME = re.compile(r"(?P<hour>[01]?[0-9]|2[0-3]):(?P<minute>[0-5][0-9])")
@@ -268,7 +268,7 @@ def _current_text(path: Path) -> str | None:
 def _write_atomically(path: Path, text: str) -> None:
     """Write `text` to `path` in one step (`atomic_files`), so no half unit is left."""
     try:
-        write_text(path, text)
+        replace_file(path, text)
     except OSError as error:
         raise InputError(
             f"cannot write {path}: {error.strerror or error}",

@@ -419,7 +419,7 @@ class ModelClient:
                 usage.llm_calls += 1
                 usage.prompt_tokens += answer.prompt_tokens
                 usage.completion_tokens += answer.completion_tokens
-                usage.seconds += answer.seconds
+                usage.model_seconds += answer.seconds
             if not from_cache and price is not None:
                 cost = price.of(answer.prompt_tokens, answer.completion_tokens)
                 self.usage.cost = (self.usage.cost or 0.0) + cost
