@@ -7,6 +7,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
+from briefing.diagnostics import Diagnostics
 from briefing.pipeline import prepare
 from briefing.sources.dedupe import find_duplicates, jaccard, shingles
 from briefing.sources.ingest import read_documents
@@ -17,7 +18,7 @@ from .lookalikes import lookalike_article
 
 
 def seed_articles() -> list[Article]:
-    return prepare(read_documents([SEEDS])[0])[0]
+    return prepare(read_documents([SEEDS]), Diagnostics())
 
 
 def syndicated_copy(original: Article, new_id: str) -> Article:

@@ -30,7 +30,7 @@ from briefing.sources.ingest import read_documents
 from .conftest import SEED_FILES
 from .fake_endpoint import MODEL, FakeEndpoint
 from .test_daily import daily, write_config
-from .test_ingest import FIXTURES, TRICKLE_LIMIT, FixtureSite, client, site
+from .test_ingest import FIXTURES, TRICKLE_LIMIT, FixtureSite, client, read_with_warnings, site
 
 __all__ = ["client", "site"]  # fixtures shared with test_ingest
 
@@ -142,13 +142,13 @@ def test_a_url_on_this_machine_is_refused_before_connecting(
     site: FixtureSite, client: httpx2.Client
 ) -> None:
     url = site.url("article.html")
-    documents, warnings = read_documents([url, FIXTURES / "undated.html"], client=client)
+    documents, warnings = read_with_warnings([url, FIXTURES / "undated.html"], client=client)
     assert [d.title for d in documents] == ["Talks continue in Tokyo"]
     assert warnings == [f"skipped {url}: 127.0.0.1 is a loopback address; not fetched {OPT_IN}"]
     assert site.requests == []
 
     via = site.url(f"redirect?to={quote(url)}")  # allowed: redirects on the site are followed
-    (document,), _ = read_documents([via], client=client, private_ok=True)
+    (document,) = read_documents([via], client=client, private_ok=True)
     assert document.title == "Allies agree new command" and document.path == via
     assert site.requests == ["/redirect?to=" + quote(url), "/article.html"]
 

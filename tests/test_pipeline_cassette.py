@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from briefing import Settings, generate, to_json, to_markdown, write_outputs
+from briefing.diagnostics import Diagnostics
 from briefing.model.client import ModelClient
 from briefing.pipeline import prepare
 from briefing.sources.ingest import read_documents
@@ -34,7 +35,7 @@ SEED_BOILERPLATE = (
 
 
 def seed_articles() -> dict[str, Article]:
-    articles, _ = prepare(read_documents([SEEDS])[0])
+    articles = prepare(read_documents([SEEDS]), Diagnostics())
     return {article.id: article for article in articles}
 
 

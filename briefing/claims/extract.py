@@ -30,7 +30,8 @@ from briefing.claims.verify import (
     numbers_in,
     word_keys,
 )
-from briefing.errors import InputError, ModelOutputError
+from briefing.diagnostics import Diagnostics
+from briefing.errors import ConfigError, ModelOutputError
 from briefing.model import prompts
 from briefing.model.client import ModelClient, schema_of
 from briefing.model.tokens import counter_for
@@ -71,27 +72,36 @@ T = TypeVar("T")
 
 
 def extract(
-    article: Article, client: ModelClient, *, context_window: int, max_chunks: int
-) -> tuple[ArticleClaims, list[str]]:
-    """Summarise and ground one article; returns its claims and what to warn about.
+    article: Article,
+    client: ModelClient,
+    diagnostics: Diagnostics,
+    *,
+    context_window: int,
+    max_chunks: int,
+) -> ArticleClaims:
+    """Summarise and ground one article; its claims. What to warn about (sentences withheld
+    or unread, chunks the model failed on) is told to `diagnostics`.
 
     Raises `ModelOutputError` only when no chunk of the article got a valid answer.
     """
     chunks, warnings = plan(article, client.model, context_window, max_chunks)
+    for warning in warnings:
+        diagnostics.warn(warning, source=article.id)
     whole = _WholeArticle.of(article)
     parts: list[ArticleClaims] = []
-    failures: list[str] = []
+    failed = ""
     for number, chunk in enumerate(chunks, start=1):
         try:
             summary = summarize(article, chunk, client, part=number, parts=len(chunks))
         except ModelOutputError as error:
-            failures.append(f"{article.id} sentences {_span(chunk)}: {error.message}")
+            failed = f"{article.id} sentences {_span(chunk)}: {error.message}"
+            diagnostics.warn(failed, source=article.id)
             continue
         shown = {s.number for s in chunk}
         parts.append(_Context(article, shown, whole).grounded(summary))
     if not parts:
-        raise ModelOutputError(failures[-1], hint="try a larger model with --model-path or --model")
-    return combine(parts), warnings + failures
+        raise ModelOutputError(failed, hint="try a larger model with --model-path or --model")
+    return combine(parts)
 
 
 def plan(
@@ -134,7 +144,7 @@ def plan_chunks(
 
 @functools.cache  # the same for every article of a run; rendering it took 10 ms an article
 def sentence_budget(model: str | None, context_window: int) -> int:
-    """Tokens left for an untitled article's sentences in one prompt; raises `InputError` when
+    """Tokens left for an untitled article's sentences in one prompt; raises `ConfigError` when
     the window cannot hold the prompt, the answer and a safety margin."""
     count = counter_for(model)
     untitled = Article(id="S0", path="", title="", text="")
@@ -149,7 +159,7 @@ def sentence_budget(model: str | None, context_window: int) -> int:
     )
     if budget < _MIN_SENTENCE_BUDGET:
         needed = -(-(context_window - budget + _MIN_SENTENCE_BUDGET) * 10 // 9)
-        raise InputError(
+        raise ConfigError(
             f"a context window of {context_window} tokens leaves no room for article text",
             hint=f"use a model with a window of at least {needed} tokens (--context-window)",
         )
