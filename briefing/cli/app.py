@@ -1,9 +1,6 @@
 """The `briefing` commands. `generate` and `run` share their options (`options`); every
-`BriefingError` becomes one line on stderr and an exit code (`exits`).
-
-Exit codes: 0 ok; 1 a user error (bad input, config, flags; another run holds the folder);
-2 partial: the briefing was written but some sources failed, a delivery failed, or the budget
-ran out (what was done is kept); 3 the model or its endpoint failed.
+`BriefingError` becomes one line on stderr and the exit code the table in `exits` gives its
+class (0 ok, 1 user error, 2 partial, 3 model or endpoint failure).
 """
 
 from __future__ import annotations
@@ -22,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from briefing import config as config_file
-from briefing.cli.daily_run import day_briefing, deliver_stale, delivered
+from briefing.cli.daily_steps import day_briefing, deliver_stale, delivered
 from briefing.cli.doctor import checks as run_checks
 from briefing.cli.options import (
     ApiKey,

@@ -1,5 +1,5 @@
-"""The parts of `briefing run`: the day's folder, the changes since the last run, delivery,
-and the stale delivery after a failed run."""
+"""The steps of `briefing run` (`app.daily_run`): the day's folder, the changes since the
+last run, delivery, and the stale delivery after a failed run."""
 
 from __future__ import annotations
 
