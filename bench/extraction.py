@@ -16,6 +16,7 @@ from pathlib import Path
 
 from briefing import Settings
 from briefing.claims.extract import extract
+from briefing.diagnostics import Diagnostics
 from briefing.model.client import ModelClient
 from briefing.pipeline import connect, prepare
 from briefing.sources.ingest import read_documents
@@ -35,7 +36,7 @@ def main() -> int:
     parser.add_argument("--model")
     arguments = parser.parse_args()
     settings = Settings.from_env(base_url=arguments.base_url, model=arguments.model)
-    articles, _ = prepare(read_documents(arguments.sources)[0])
+    articles = prepare(read_documents(arguments.sources), Diagnostics())
     print("| " + " | ".join(COLUMNS) + " |")
     print("|" + "---|" * len(COLUMNS))
     with connect(settings) as client:
@@ -47,8 +48,12 @@ def main() -> int:
 def _row(article: Article, client: ModelClient, settings: Settings) -> str:
     before = client.usage.model_copy()
     started = time.monotonic()
-    claims, _ = extract(
-        article, client, context_window=settings.context_window, max_chunks=settings.max_chunks
+    claims = extract(
+        article,
+        client,
+        Diagnostics(),
+        context_window=settings.context_window,
+        max_chunks=settings.max_chunks,
     )
     seconds = time.monotonic() - started
     cells = (

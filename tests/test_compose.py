@@ -26,6 +26,7 @@ from briefing.compose.prose import (
     summary_section,
 )
 from briefing.compose.sections import statement_for
+from briefing.diagnostics import Diagnostics
 from briefing.model.client import Endpoint, ModelClient
 from briefing.model.tokens import counter_for
 from briefing.reconcile.clusters import ranked
@@ -91,9 +92,9 @@ def test_statement_for_cites_every_piece_of_evidence() -> None:
 
 def test_checked_bottom_line_statement_cites_all_its_clusters() -> None:
     text = "Japan will spend 2% of GDP on defense by 2027 as the U.S. deploys MQ-9 drones."
-    warnings: list[str] = []
-    section = summary_section(drafts((f" {text} ", [1, 2])), WITHOUT_TALKS, warnings)
-    assert warnings == []
+    diagnostics = Diagnostics()
+    section = summary_section(drafts((f" {text} ", [1, 2])), WITHOUT_TALKS, diagnostics)
+    assert diagnostics.warnings == ()
     assert section.kind is SectionKind.summary
     (statement,) = section.statements
     assert statement.text == text
@@ -119,42 +120,45 @@ def test_a_sentence_joining_facts_cites_each_source_once_and_every_fact_at_least
 
 
 def test_statement_with_a_number_not_in_its_cluster_falls_back_to_the_claim() -> None:
-    warnings: list[str] = []
+    diagnostics = Diagnostics()
     section = summary_section(
-        drafts(("Japan will spend 5% of GDP on defense by 2027.", [1])), WITHOUT_TALKS, warnings
+        drafts(("Japan will spend 5% of GDP on defense by 2027.", [1])), WITHOUT_TALKS, diagnostics
     )
     assert section.statements == (statement_for(C1),)
-    (warning,) = warnings
+    (warning,) = diagnostics.warnings
     assert "replaced" in warning and "numbers not in the cited text: 5" in warning
 
 
 def test_statement_naming_someone_absent_from_its_passages_falls_back() -> None:
-    warnings: list[str] = []
-    section = summary_section(drafts(("Officials met Kishida in Tokyo.", [4])), POINTS, warnings)
+    diagnostics = Diagnostics()
+    section = summary_section(drafts(("Officials met Kishida in Tokyo.", [4])), POINTS, diagnostics)
     assert section.statements == (statement_for(C4),)
-    assert "names not in the cited text: Kishida" in warnings[0]
+    assert "names not in the cited text: Kishida" in diagnostics.warnings[0]
 
 
 def test_statement_citing_an_unknown_cluster_is_dropped() -> None:
-    warnings: list[str] = []
+    diagnostics = Diagnostics()
     section = summary_section(
         drafts(("Talks collapsed in Paris.", [7]), ("Officials met in Tokyo.", [4])),
         POINTS,
-        warnings,
+        diagnostics,
     )
     assert [s.text for s in section.statements] == ["Officials met in Tokyo."]
-    assert "citing no known claim" in warnings[0] and "Talks collapsed in Paris." in warnings[0]
+    assert (
+        "citing no known claim" in diagnostics.warnings[0]
+        and "Talks collapsed in Paris." in diagnostics.warnings[0]
+    )
 
 
 def test_without_a_bottom_line_the_top_clusters_are_used() -> None:
-    warnings: list[str] = []
-    section = summary_section([], POINTS, warnings)
-    assert warnings == []
+    diagnostics = Diagnostics()
+    section = summary_section([], POINTS, diagnostics)
+    assert diagnostics.warnings == ()
     assert section.statements == tuple(statement_for(c) for c in CLUSTERS[:3])
 
 
 def test_developments_keep_checked_corroborated_sentences_and_add_what_was_left_out() -> None:
-    warnings: list[str] = []
+    diagnostics = Diagnostics()
     section = developments_section(
         drafts(
             ("On Tuesday, officials met in Tokyo.", [4]),
@@ -162,7 +166,7 @@ def test_developments_keep_checked_corroborated_sentences_and_add_what_was_left_
         ),
         POINTS,
         CLUSTERS,
-        warnings,
+        diagnostics,
     )
     assert section.kind is SectionKind.developments
     assert [s.clusters for s in section.statements] == [("c4",), ("c1",)]
@@ -172,9 +176,9 @@ def test_developments_keep_checked_corroborated_sentences_and_add_what_was_left_
 
 
 def test_a_development_joining_two_single_source_facts_is_not_corroborated() -> None:
-    warnings: list[str] = []
+    diagnostics = Diagnostics()
     both = "The U.S. will deploy MQ-9 drones as an armed attack in space could trigger Article V."
-    section = developments_section(drafts((both, [2, 3])), POINTS, CLUSTERS, warnings)
+    section = developments_section(drafts((both, [2, 3])), POINTS, CLUSTERS, diagnostics)
     assert both not in [s.text for s in section.statements]
 
 
@@ -191,14 +195,15 @@ def test_a_title_naming_what_no_claim_says_is_not_used() -> None:
             }
         )
     )
-    composition = compose(ranked(CLUSTERS), 3, client_for(script), context_window=8192)
+    diagnostics = Diagnostics()
+    composition = compose(ranked(CLUSTERS), 3, client_for(script), 8192, diagnostics)
     assert composition.title is None
-    assert any("title was not used" in w for w in composition.warnings)
+    assert any("title was not used" in w for w in diagnostics.warnings)
 
 
 def test_developments_say_so_when_nothing_is_corroborated() -> None:
     single = [C2, C3]
-    section = developments_section([], points_for(single), single, [])
+    section = developments_section([], points_for(single), single, Diagnostics())
     assert section.statements == ()
     assert "more than one source" in section.note
 
@@ -244,7 +249,8 @@ def test_compose_asks_once_and_checks_what_comes_back() -> None:
             }
         )
     )
-    composition = compose(ranked(CLUSTERS), 3, client_for(script), context_window=8192)
+    diagnostics = Diagnostics()
+    composition = compose(ranked(CLUSTERS), 3, client_for(script), 8192, diagnostics)
     assert composition.title == "Allies meet"
     assert [s.text for s in composition.summary.statements] == [TALKS]
     # most sources first: c4 (3 sources), then the one the model wrote, c1 (2)
@@ -309,11 +315,11 @@ def test_too_many_clusters_for_one_prompt_are_condensed_in_batches_first() -> No
     points = every_point(many_clusters(60))
     assert not budget.fits("compose", points, 60, COMPOSE_ANSWER_TOKENS)
     client, requests = scripted(first_two)
-    warnings: list[str] = []
+    diagnostics = Diagnostics()
 
-    shorter, rounds = condensed(points, 60, budget, digested_by(client, 60, warnings))
+    shorter, rounds = condensed(points, 60, budget, digested_by(client, 60, diagnostics))
 
-    assert warnings == []
+    assert diagnostics.warnings == ()
     assert rounds == 1
     assert len(requests) == len(shorter) >= 2  # one digest call per batch, one statement each
     for request in requests:
@@ -330,7 +336,9 @@ def test_a_condensed_statement_that_does_not_check_out_keeps_its_claims_words() 
         lambda prompt: {"text": "Ministry number 99 resigned.", "clusters": [1, 2]}
     )
     budget = Budget(counter_for("m"), context_window=2400)
-    shorter, _ = condensed(every_point(many_clusters(60)), 60, budget, digested_by(client, 60, []))
+    shorter, _ = condensed(
+        every_point(many_clusters(60)), 60, budget, digested_by(client, 60, Diagnostics())
+    )
     assert shorter[0].text == "Ministry number 1 announced project 1 in Region1."
     assert [c.id for c in shorter[0].clusters] == ["c1", "c2"]
 
@@ -348,14 +356,14 @@ def test_the_fallback_headline_is_the_top_claim_in_its_shortest_wording() -> Non
 
 
 def test_a_bottom_line_sentence_about_its_sources_loses_that_tail() -> None:
-    warnings: list[str] = []
+    diagnostics = Diagnostics()
     meta = f"{TALKS[:-1]}, with 3 sources corroborating this statement."
-    section = summary_section(drafts((meta, [4]), (SPENDING, [1])), POINTS, warnings)
+    section = summary_section(drafts((meta, [4]), (SPENDING, [1])), POINTS, diagnostics)
     assert [s.text for s in section.statements][:1] == [TALKS]
 
 
 def test_the_bottom_line_leads_with_what_the_most_sources_state() -> None:
     ranked_points = points_for(ranked(CLUSTERS))
-    section = summary_section(drafts((TREATY, [4])), ranked_points, [])
+    section = summary_section(drafts((TREATY, [4])), ranked_points, Diagnostics())
     assert section.statements[0].clusters == ("c4",)
     assert TREATY in [s.text for s in section.statements]

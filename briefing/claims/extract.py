@@ -14,7 +14,8 @@ from typing import Any
 
 from briefing.claims.chunks import chunk_sentences
 from briefing.claims.ground import WholeArticle, combine, ground
-from briefing.errors import InputError, ModelOutputError
+from briefing.diagnostics import Diagnostics
+from briefing.errors import ConfigError, ModelOutputError
 from briefing.model import prompts
 from briefing.model.client import ModelClient, schema_of
 from briefing.model.tokens import counter_for
@@ -34,26 +35,35 @@ _MIN_SENTENCE_BUDGET = 256
 
 
 def extract(
-    article: Article, client: ModelClient, *, context_window: int, max_chunks: int
-) -> tuple[ArticleClaims, list[str]]:
-    """Summarise and ground one article; returns its claims and what to warn about.
+    article: Article,
+    client: ModelClient,
+    diagnostics: Diagnostics,
+    *,
+    context_window: int,
+    max_chunks: int,
+) -> ArticleClaims:
+    """Summarise and ground one article; its claims. What to warn about (sentences withheld
+    or unread, chunks the model failed on) is told to `diagnostics`.
 
     Raises `ModelOutputError` only when no chunk of the article got a valid answer.
     """
     chunks, warnings = plan(article, client.model, context_window, max_chunks)
+    for warning in warnings:
+        diagnostics.warn(warning, source=article.id)
     whole = WholeArticle.of(article)
     parts: list[ArticleClaims] = []
-    failures: list[str] = []
+    failed = ""
     for number, chunk in enumerate(chunks, start=1):
         try:
             summary = summarize(article, chunk, client, part=number, parts=len(chunks))
         except ModelOutputError as error:
-            failures.append(f"{article.id} sentences {_span(chunk)}: {error.message}")
+            failed = f"{article.id} sentences {_span(chunk)}: {error.message}"
+            diagnostics.warn(failed, source=article.id)
             continue
         parts.append(ground(article, summary, {s.number for s in chunk}, whole))
     if not parts:
-        raise ModelOutputError(failures[-1], hint="try a larger model with --model-path or --model")
-    return combine(parts), warnings + failures
+        raise ModelOutputError(failed, hint="try a larger model with --model-path or --model")
+    return combine(parts)
 
 
 def plan(
@@ -96,7 +106,7 @@ def plan_chunks(
 
 @functools.cache  # the same for every article of a run; rendering it took 10 ms an article
 def sentence_budget(model: str | None, context_window: int) -> int:
-    """Tokens left for an untitled article's sentences in one prompt; raises `InputError` when
+    """Tokens left for an untitled article's sentences in one prompt; raises `ConfigError` when
     the window cannot hold the prompt, the answer and a safety margin."""
     count = counter_for(model)
     untitled = Article(id="S0", path="", title="", text="")
@@ -111,7 +121,7 @@ def sentence_budget(model: str | None, context_window: int) -> int:
     )
     if budget < _MIN_SENTENCE_BUDGET:
         needed = -(-(context_window - budget + _MIN_SENTENCE_BUDGET) * 10 // 9)
-        raise InputError(
+        raise ConfigError(
             f"a context window of {context_window} tokens leaves no room for article text",
             hint=f"use a model with a window of at least {needed} tokens (--context-window)",
         )

@@ -108,4 +108,4 @@ def _assemble(parts: list[Path], target: Path, model: EmbeddedModel) -> None:
         raise ModelSetupError(
             f"cannot write the model to {target.parent}: {error.strerror}",
             hint="free disk space or choose another --cache-dir / BRIEFING_CACHE_DIR",
-        ) from None
+        ) from error

@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from briefing.atomic_files import check_writable, new_folder, replace_file, replace_with_symlink
-from briefing.errors import InputError
+from briefing.errors import OutputError
 from briefing.output.html import to_html
 from briefing.output.markdown import to_json, to_markdown
 from briefing.types.contract import Briefing
@@ -68,14 +68,14 @@ def write_outputs(
 
 @contextmanager
 def _writing_to(out_dir: Path) -> Iterator[None]:
-    """Create `out_dir` and turn any file-system failure inside into one `InputError`."""
+    """Create `out_dir` and turn any file-system failure inside into one `OutputError`."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         yield
     except OSError as error:
-        raise InputError(
+        raise OutputError(
             f"cannot write to {out_dir}: {error.strerror}", hint="choose another --out folder"
-        ) from None
+        ) from error
 
 
 def publish(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
@@ -109,9 +109,9 @@ def check_sets_folder(out_dir: Path) -> None:
         raise _refused(sets)
 
 
-def _refused(sets: Path) -> InputError:
+def _refused(sets: Path) -> OutputError:
     kind = "a symbolic link" if sets.is_symlink() else "not a folder"
-    return InputError(
+    return OutputError(
         f"cannot write to {sets.parent}: {sets} is {kind}, which briefing never follows",
         hint=f"remove {sets}; briefing creates it itself",
     )
@@ -128,7 +128,7 @@ def _holding(sets: Path) -> Iterator[None]:
     except OSError as error:
         if error.errno not in {errno.ELOOP, errno.ENOTDIR}:
             raise
-        raise _refused(sets) from None
+        raise _refused(sets) from error
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
