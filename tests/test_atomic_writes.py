@@ -29,7 +29,7 @@ from briefing import atomic_files
 from briefing.atomic_files import open_in_place, replace_file, replace_with_symlink, replacing
 from briefing.cli.app import app
 from briefing.daily import folders
-from briefing.errors import InputError
+from briefing.errors import OutputError
 from briefing.output.publish import CURRENT, NAMES, SETS, ensure_writable, publish
 
 from .fake_endpoint import MODEL, FakeEndpoint
@@ -239,7 +239,7 @@ def test_a_folder_that_cannot_be_written_is_refused_before_any_work(tmp_path: Pa
     ensure_writable(fresh)
     assert list(fresh.iterdir()) == []  # the probe is gone
     (tmp_path / "a-file").write_text("not a folder")
-    with pytest.raises(InputError) as refused:
+    with pytest.raises(OutputError) as refused:
         ensure_writable(tmp_path / "a-file" / "out")
     assert str(refused.value).startswith(f"cannot write to {tmp_path / 'a-file' / 'out'}: ")
     assert "choose another --out folder" in str(refused.value)
@@ -252,7 +252,7 @@ def test_a_sets_folder_that_is_a_link_is_refused_and_not_followed(tmp_path: Path
     out = tmp_path / "out"
     out.mkdir()
     (out / SETS).symlink_to(elsewhere, target_is_directory=True)
-    with pytest.raises(InputError) as refused:
+    with pytest.raises(OutputError) as refused:
         publish(out, run_set("A"))
     assert str(refused.value) == (
         f"cannot write to {out}: {out / SETS} is a symbolic link, which briefing never follows "
