@@ -1,7 +1,7 @@
 """Per-article structured summaries, turned into claims whose quotes come from the source.
 
 `extract` plans the article's chunks (token-aware, within the endpoint's context window),
-asks the model (through `llm.ModelClient`) for a summary of each chunk, grounds each answer
+asks the model (through the `Model` protocol) for a summary of each chunk, grounds each answer
 and merges the chunks. `ground` and `combine` are pure: the program fetches each cited
 sentence as an exact quote, verifies every claim, actor, date and figure against the text,
 and marks claims that repeat a passage the article contradicts itself on.
@@ -32,7 +32,8 @@ from briefing.claims.verify import (
 )
 from briefing.errors import InputError, ModelOutputError
 from briefing.model import prompts
-from briefing.model.client import ModelClient, schema_of
+from briefing.model.protocol import Model
+from briefing.model.structured import schema_of
 from briefing.model.tokens import counter_for
 from briefing.sources.checks import addressed_to_model, repeats_issue, self_contradictions
 from briefing.types.answers import (
@@ -71,7 +72,7 @@ T = TypeVar("T")
 
 
 def extract(
-    article: Article, client: ModelClient, *, context_window: int, max_chunks: int
+    article: Article, client: Model, *, context_window: int, max_chunks: int
 ) -> tuple[ArticleClaims, list[str]]:
     """Summarise and ground one article; returns its claims and what to warn about.
 
@@ -159,7 +160,7 @@ def sentence_budget(model: str | None, context_window: int) -> int:
 def summarize(
     article: Article,
     sentences: Sequence[Sentence],
-    client: ModelClient,
+    client: Model,
     *,
     part: int = 1,
     parts: int = 1,

@@ -33,18 +33,12 @@ from briefing.daily.deliver import deliver, stale_notice
 from briefing.errors import BriefingError, BusyError, InputError
 from briefing.local.server import LOOPBACK, run_in_foreground
 from briefing.model.cache import CallCache
-from briefing.model.costs import dollars, price_for
+from briefing.model.costs import dollars
+from briefing.model.endpoint import resolve
 from briefing.model.estimate import Estimate, estimate
 from briefing.output.html import to_html
 from briefing.output.markdown import to_markdown
-from briefing.pipeline import (
-    cache_identity,
-    ensure_writable,
-    read,
-    served_model,
-    server_options,
-    write_outputs,
-)
+from briefing.pipeline import ensure_writable, read, write_outputs
 from briefing.pipeline import generate as generate_briefing
 from briefing.progress import Progress, logging_to, record
 from briefing.redact import printable
@@ -438,7 +432,7 @@ def serve(
             model_path=model_path, cache_dir=cache_dir, context_window=context_window
         )
         with _progress(quiet=False, verbose=False, log_file=None) as progress:
-            options = server_options(settings, progress)
+            options = resolve(settings).server_options(progress)
         options = dataclasses.replace(options, port=port)
 
         def ready(base_url: str) -> None:
@@ -466,7 +460,8 @@ def main() -> None:
 def _dry_run(run: _Job) -> int:
     settings = run.settings
     reading = read(run.sources, settings)
-    model = served_model(settings)
+    resolved = resolve(settings)
+    model = resolved.served_model
     if model is None:
         _tell(
             "warning: no model is named, so cached answers and the price cannot be looked up "
@@ -477,10 +472,10 @@ def _dry_run(run: _Job) -> int:
     found = estimate(
         reading.unique,
         model=model,
-        endpoint=cache_identity(settings),
+        endpoint=resolved.cache_identity,
         context_window=settings.context_window,
         max_chunks=settings.max_chunks,
-        price=price_for(model, settings.base_url, settings.prices),
+        price=resolved.price(model),
         cache=CallCache(settings.calls_dir) if settings.use_cache else None,
     )
     for warning in reading.warnings:

@@ -23,7 +23,8 @@ from briefing.claims.verify import evidence_problems, names_in, numbers_in, word
 from briefing.compose.sections import citations, statement_for
 from briefing.errors import ModelOutputError
 from briefing.model import prompts
-from briefing.model.client import ModelClient, schema_of
+from briefing.model.protocol import Model
+from briefing.model.structured import schema_of
 from briefing.model.tokens import Counter, counter_for
 from briefing.sources.sentences import clauses
 from briefing.types.answers import BottomLine, Digest, DraftStatement
@@ -78,7 +79,7 @@ def points_for(clusters: Sequence[Cluster]) -> list[Point]:
 
 
 def compose(
-    clusters: Sequence[Cluster], source_count: int, client: ModelClient, context_window: int
+    clusters: Sequence[Cluster], source_count: int, client: Model, context_window: int
 ) -> Composition:
     warnings: list[str] = []
     budget = Budget(counter_for(client.model), context_window)
@@ -170,7 +171,7 @@ class Budget:
 def condensed(
     points: list[Point],
     source_count: int,
-    client: ModelClient,
+    client: Model,
     budget: Budget,
     warnings: list[str],
 ) -> tuple[list[Point], int]:
@@ -220,7 +221,7 @@ def _top_that_fit(points: Sequence[Point], source_count: int, budget: Budget) ->
 
 
 def _digest(
-    batch: list[Point], source_count: int, client: ModelClient, warnings: list[str]
+    batch: list[Point], source_count: int, client: Model, warnings: list[str]
 ) -> list[Point]:
     if len(batch) <= DIGEST_STATEMENTS:
         return batch
@@ -251,7 +252,7 @@ def _digest(
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _write(points: Sequence[Point], source_count: int, client: ModelClient) -> BottomLine:
+def _write(points: Sequence[Point], source_count: int, client: Model) -> BottomLine:
     return client.structured(
         prompts.render("system"),
         _user_prompt("compose", points, source_count),
