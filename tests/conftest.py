@@ -25,9 +25,11 @@ import vcr
 from vcr.request import Request as VcrRequest
 
 from briefing.local.weights import EMBEDDED_MODEL
-from briefing.model.client import Endpoint, ModelClient, OutputMode
+from briefing.model.client import ModelClient
+from briefing.model.structured import OutputMode
+from briefing.model.transport import Endpoint
 
-from .fake_endpoint import FakeEndpoint, fake_endpoint
+from .support.endpoint import FakeEndpoint, fake_endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
@@ -189,10 +191,10 @@ def model_base_url() -> Iterator[str]:
         yield configured
         return
     from briefing.local.server import running_server
-    from briefing.pipeline import server_options
+    from briefing.model.endpoint import resolve
     from briefing.settings import Settings
 
-    with running_server(server_options(Settings.from_env())) as server:
+    with running_server(resolve(Settings.from_env()).server_options()) as server:
         yield server.base_url
 
 
@@ -214,12 +216,13 @@ def cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 
 @pytest.fixture
-def embedded_client(model_base_url: str, cassette: Any) -> ModelClient:
+def embedded_client(model_base_url: str, cassette: Any) -> Iterator[ModelClient]:
     """A client for the embedded model's server, as `briefing generate` builds it."""
-    return ModelClient(
+    with ModelClient(
         Endpoint(base_url=model_base_url, model=EMBEDDED_MODEL.name),
         mode=OutputMode.json_object_schema,
-    )
+    ) as client:
+        yield client
 
 
 def stand_in_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, main_source: str) -> None:

@@ -33,7 +33,7 @@ from briefing.errors import InputError
 from briefing.output.publish import CURRENT, NAMES, SETS, publish
 
 from .conftest import SEED_FILES
-from .fake_endpoint import MODEL, FakeEndpoint
+from .support.endpoint import MODEL, FakeEndpoint
 
 VICTIM_TEXT = "the victim's own content\n"
 

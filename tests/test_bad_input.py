@@ -32,7 +32,7 @@ from briefing.model.cache import CallCache
 from briefing.sources.fetch import MAX_BYTES
 
 from .conftest import SEED_FILES, cited_sources
-from .fake_endpoint import MODEL, FakeEndpoint
+from .support.endpoint import MODEL, FakeEndpoint
 
 pytestmark = pytest.mark.loopback
 

@@ -25,7 +25,7 @@ from briefing.config import EXAMPLE, load
 from briefing.daily import folders
 
 from .conftest import SEED_FILES
-from .fake_endpoint import MODEL, FakeEndpoint, Reply
+from .support.endpoint import MODEL, FakeEndpoint, Reply
 from .test_deliver import Mailbox, Receiver, parsed, parts_of, smtp_server, webhook_receiver
 
 pytestmark = pytest.mark.loopback

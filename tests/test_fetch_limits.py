@@ -28,7 +28,7 @@ from briefing.sources.fetch import MAX_REDIRECTS, fetch, non_public_kind
 from briefing.sources.ingest import read_documents
 
 from .conftest import SEED_FILES
-from .fake_endpoint import MODEL, FakeEndpoint
+from .support.endpoint import MODEL, FakeEndpoint
 from .test_daily import daily, write_config
 from .test_ingest import FIXTURES, TRICKLE_LIMIT, FixtureSite, client, site
 

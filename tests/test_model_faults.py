@@ -26,7 +26,7 @@ import pytest
 from briefing.local.server import free_port
 
 from .conftest import SEED_FILES, cited_sources
-from .fake_endpoint import MODEL, TRICKLE_LIMIT, FakeEndpoint, Reply, fake_endpoint
+from .support.endpoint import MODEL, TRICKLE_LIMIT, FakeEndpoint, Reply, fake_endpoint
 from .test_daily import daily, write_config
 
 pytestmark = pytest.mark.loopback

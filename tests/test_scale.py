@@ -60,8 +60,8 @@ from briefing.types.stages import (
 )
 
 from .builders import article, briefing, claim, claims_of, corpus
-from .fake_endpoint import MODEL, FakeEndpoint
 from .lookalikes import lookalike_article, write_lookalikes
+from .support.endpoint import MODEL, FakeEndpoint
 
 # --- through the entry point --------------------------------------------------------------------
 
