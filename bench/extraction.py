@@ -17,7 +17,7 @@ from pathlib import Path
 from briefing import Settings
 from briefing.claims.extract import extract
 from briefing.diagnostics import Diagnostics
-from briefing.model.client import ModelClient
+from briefing.model.protocol import Model
 from briefing.pipeline import connect, prepare
 from briefing.sources.ingest import read_documents
 from briefing.types.stages import Article
@@ -45,7 +45,7 @@ def main() -> int:
     return 0
 
 
-def _row(article: Article, client: ModelClient, settings: Settings) -> str:
+def _row(article: Article, client: Model, settings: Settings) -> str:
     before = client.usage.model_copy()
     started = time.monotonic()
     claims = extract(

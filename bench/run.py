@@ -36,7 +36,8 @@ from briefing import Settings
 from briefing.diagnostics import Diagnostics
 from briefing.local.server import running_server, stop
 from briefing.local.weights import EMBEDDED_MODEL, embedded_model_path
-from briefing.pipeline import prepare, server_options
+from briefing.model.endpoint import resolve
+from briefing.pipeline import prepare
 from briefing.sources.ingest import read_documents
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -322,8 +323,9 @@ def run_peer(
 ) -> PeerRun:
     """The peer, then our seeds run again on the same running server (neither starts it)."""
     say("peer: LangChain map_reduce summarize chain")
+    served = resolve(settings).server_options()  # the runtime this CPU runs, as in a real run
     options = dataclasses.replace(
-        server_options(settings),  # the runtime configuration this CPU runs, as in a real run
+        served,
         model_path=model_path,
         alias=EMBEDDED_MODEL.name,
         log_path=Path(tempfile.mkdtemp(prefix="briefing-bench-server-")) / "server.log",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,17 +41,13 @@ from briefing.errors import (
     ModelOutputError,
     RequestFailedError,
 )
-from briefing.local.runtime import choose, default_threads, mark_crashed, probe_in_child
-from briefing.local.server import (
-    LocalServer,
-    ServerOptions,
-    require_llama_cpp_server,
-    running_server,
-)
-from briefing.local.weights import EMBEDDED_MODEL, embedded_model_path
+from briefing.local.server import OnDemandServer
+from briefing.local.weights import EMBEDDED_MODEL
 from briefing.model.cache import CallCache
-from briefing.model.client import Endpoint, ModelClient, OutputMode, Spending
-from briefing.model.costs import price_for
+from briefing.model.client import ModelClient
+from briefing.model.endpoint import resolve
+from briefing.model.protocol import Model
+from briefing.model.structured import OutputMode
 from briefing.progress import Progress, silent
 from briefing.reconcile import embeddings
 from briefing.reconcile.clusters import cluster_claims
@@ -96,7 +92,7 @@ def generate(
     sources: Sequence[str | Path],
     settings: Settings | None = None,
     *,
-    client: ModelClient | None = None,
+    client: Model | None = None,
     now: datetime | None = None,
     progress: Progress = silent,
     diagnostics: Diagnostics | None = None,
@@ -179,124 +175,28 @@ def connect(
     settings' cache of answers (the quality benchmark records into its own)."""
     if cache is None and settings.use_cache:
         cache = CallCache(settings.calls_dir)
-    if settings.base_url:
-        client = ModelClient(
-            _endpoint(settings, settings.base_url, settings.model),
-            max_reasks=settings.max_reasks,
-            cache=cache,
-        )
-        client.spending = spending(settings, client.model, settings.base_url)
-        yield client
+    resolved = resolve(settings)
+    if not resolved.embedded:
+        with ModelClient(resolved.endpoint, max_reasks=settings.max_reasks, cache=cache) as client:
+            client.ledger.spending = resolved.spending(client.model)  # may ask the endpoint
+            yield client
         return
-    alias = served_model(settings) or EMBEDDED_MODEL.name
-    started: list[tuple[ServerOptions, LocalServer]] = []
-    with ExitStack() as stack:
-
-        def start() -> str:
-            options = server_options(settings, progress)
-            progress(f"starting the model server for {options.model_path.name}")
-            started.append((options, stack.enter_context(running_server(options))))
-            return started[0][1].base_url
-
-        def crash() -> BriefingError | None:
-            if not started:
-                return None
-            options, server = started[0]
-            error = server.crash()
-            if error is not None and error.faulted and options.runtime is not None:
-                mark_crashed(settings.cache_dir, options.runtime.configuration, error.failure)
-            return error
-
-        yield ModelClient(
-            _endpoint(
-                settings, "http://127.0.0.1 (not started yet)", alias, cache_identity(settings)
-            ),
+    model = resolved.served_model or EMBEDDED_MODEL.name
+    with (
+        OnDemandServer(
+            lambda: resolved.server_options(progress), settings.cache_dir, progress
+        ) as server,
+        ModelClient(
+            resolved.endpoint,
             max_reasks=settings.max_reasks,
             mode=OutputMode.json_object_schema,  # llama-cpp-python's server: known, no probing
             cache=cache,
-            spending=spending(settings, alias, None),
-            start=start,
-            crash=crash,
-        )
-
-
-def spending(settings: Settings, model: str, base_url: str | None) -> Spending:
-    """The models' prices and the run's limit; refuses a limit on a model of unknown price."""
-    models = [model, *([settings.embedding_model] if settings.embedding_model else [])]
-    prices = [price_for(name, base_url, settings.prices) for name in models]
-    for name, price in zip(models, prices, strict=True):
-        if settings.max_cost is not None and price is None:
-            raise InputError(
-                f"no price is known for the model {name!r}, so --max-cost cannot be kept",
-                hint=f'add [prices."{name}"] with input and output (US$ per million tokens) '
-                "to the config",
-            )
-    embedding = prices[1] if len(prices) > 1 else None
-    return Spending(price=prices[0], limit=settings.max_cost, embedding_price=embedding)
-
-
-def served_model(settings: Settings) -> str | None:
-    """The model's name at the configured endpoint; None when only the endpoint knows it."""
-    if settings.base_url:
-        return settings.model
-    if settings.model_path is not None:
-        return settings.model_path.stem
-    return EMBEDDED_MODEL.name
-
-
-def cache_identity(settings: Settings) -> str:
-    """How cache keys name the endpoint: its URL, or the local model itself (its server's
-    port varies): the embedded model by its hash, a GGUF by its path, size and time, so two
-    files of the same name, or a file replaced in place, never share answers."""
-    if settings.base_url:
-        return settings.base_url
-    if settings.model_path is None:
-        return f"local:{EMBEDDED_MODEL.name}:{EMBEDDED_MODEL.sha256}"
-    path = settings.model_path.expanduser().resolve()
-    try:
-        stat = path.stat()
-    except OSError:
-        return f"local:{path}"  # serving it will fail and say why
-    return f"local:{path}:{stat.st_size}:{stat.st_mtime_ns}"
-
-
-def server_options(settings: Settings, progress: Progress = silent) -> ServerOptions:
-    """How to serve the model: its file, and the runtime configuration this CPU runs (chosen
-    by a one-time self-test, announced once)."""
-    if settings.model_path is not None:
-        model_path = settings.model_path
-    else:
-        progress("checking the embedded model (assembled once, then reused)")
-        model_path = embedded_model_path(settings.cache_dir)
-    threads = default_threads()
-    require_llama_cpp_server()
-    progress("checking the model runtime on this CPU (tested once, then remembered)")
-    runtime = choose(settings.cache_dir, probe_in_child(model_path, threads))
-    if runtime.notice:
-        progress.notice(runtime.notice)
-    return ServerOptions(
-        model_path=model_path,
-        alias=served_model(settings) or EMBEDDED_MODEL.name,
-        log_path=settings.cache_dir / "server.log",
-        context_window=settings.context_window,
-        threads=threads,
-        startup_timeout=settings.server_startup_timeout,
-        runtime=runtime,
-    )
-
-
-def _endpoint(
-    settings: Settings, base_url: str, model: str | None, identity: str | None = None
-) -> Endpoint:
-    return Endpoint(
-        base_url=base_url,
-        model=model,
-        api_key=settings.api_key,
-        api_key_env=settings.api_key_env,
-        timeout=settings.timeout,
-        max_retries=settings.max_retries,
-        identity=identity,
-    )
+            spending=resolved.spending(model),
+            start=server.start,
+            crash=server.crash,
+        ) as client,
+    ):
+        yield client
 
 
 @dataclass
@@ -333,7 +233,7 @@ class Reconciled:
         )
 
 
-def reconcile(sources: Sequence[str | Path], settings: Settings, client: ModelClient) -> Reconciled:
+def reconcile(sources: Sequence[str | Path], settings: Settings, client: Model) -> Reconciled:
     """Read `sources` and reconcile their claims without composing (the quality benchmark)."""
     diagnostics = Diagnostics()
     reading = read(sources, settings, diagnostics)
@@ -349,7 +249,7 @@ class _Run:
     progress: Progress
     diagnostics: Diagnostics
 
-    def reconcile(self, client: ModelClient) -> Reconciled:
+    def reconcile(self, client: Model) -> Reconciled:
         """Everything before the composition: claims, clusters, conflicts, timeline."""
         unique = self.reading.unique
         extracted = self._extract_all(unique, client)
@@ -375,7 +275,7 @@ class _Run:
             quotes=find_quotes(corpus.articles),
         )
 
-    def briefing(self, client: ModelClient) -> Briefing:
+    def briefing(self, client: Model) -> Briefing:
         unique = self.reading.unique
         reconciled = self.reconcile(client)
         extracted, clusters = reconciled.extracted, reconciled.clusters
@@ -420,7 +320,7 @@ class _Run:
     def _extract_all(
         self,
         articles: list[Article],
-        client: ModelClient,
+        client: Model,
     ) -> list[ArticleClaims]:
         """Each article's claims, in order; an article the model fails on (an invalid answer,
         a request that failed or timed out), or that the budget does not reach, is left out
@@ -456,7 +356,7 @@ class _Run:
         return extracted
 
     def _extract_one(
-        self, article: Article, client: ModelClient
+        self, article: Article, client: Model
     ) -> tuple[ArticleClaims, Diagnostics] | BriefingError:
         """The article's claims and what its reading had to report (kept apart, as articles
         are read in parallel), or why the model could not read it."""
@@ -483,7 +383,7 @@ class _Run:
         self,
         corpus: Corpus,
         extracted: list[ArticleClaims],
-        client: ModelClient,
+        client: Model,
     ) -> Similarity | None:
         """How claims are compared: by the endpoint's embeddings when --embedding-model names
         one, else by the embedded sentence encoder when installed, else by words."""
@@ -577,6 +477,5 @@ __all__ = [
     "connect",
     "generate",
     "prepare",
-    "server_options",
     "silent",
 ]

@@ -32,7 +32,7 @@ from briefing.daily import folders
 from briefing.errors import OutputError
 from briefing.output.publish import CURRENT, NAMES, SETS, ensure_writable, publish
 
-from .fake_endpoint import MODEL, FakeEndpoint
+from .support.endpoint import MODEL, FakeEndpoint
 from .support.paths import SEED_FILES
 
 VICTIM_TEXT = "the victim's own content\n"

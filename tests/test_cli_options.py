@@ -24,8 +24,8 @@ from briefing.diagnostics import Diagnostics
 from briefing.local.weights import EMBEDDED_MODEL
 from briefing.settings import Settings
 
-from .fake_endpoint import FakeEndpoint
 from .support.daily import write_config
+from .support.endpoint import FakeEndpoint
 from .support.paths import SEED_FILES
 
 

@@ -1,13 +1,13 @@
 """compose: what the model writes over numbered clusters is checked against their passages;
-too many clusters for one prompt are condensed in batches first (scripted endpoint)."""
+too many clusters for one prompt are condensed in batches first (the fake endpoint, or the
+fake model where the requests' HTTP is not the point)."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
-
-import httpx2
 
 from briefing.compose.prose import (
     COMPOSE_ANSWER_TOKENS,
@@ -27,14 +27,14 @@ from briefing.compose.prose import (
 )
 from briefing.compose.sections import statement_for
 from briefing.diagnostics import Diagnostics
-from briefing.model.client import Endpoint, ModelClient
 from briefing.model.tokens import counter_for
 from briefing.reconcile.clusters import ranked
 from briefing.types.answers import ClaimType, DraftStatement
 from briefing.types.contract import SectionKind
 from briefing.types.stages import Claim, Cluster, Evidence
 
-from .test_llm import Script, client_for, completion
+from .support.endpoint import FakeEndpoint, Reply, client_for
+from .support.model import FakeModel
 
 SPENDING = "Japan will spend 2% of GDP on defense by 2027."
 DRONES = "The U.S. will deploy MQ-9 drones to Kanoya Air Base."
@@ -183,20 +183,18 @@ def test_a_development_joining_two_single_source_facts_is_not_corroborated() -> 
 
 
 def test_a_title_naming_what_no_claim_says_is_not_used() -> None:
-    script = Script(
-        answer(
-            {
-                "title": "Kishida and Biden agree on 5 bases",
-                "statements": [
-                    {"text": TALKS, "clusters": [1]},
-                    {"text": SPENDING, "clusters": [2]},
-                ],
-                "developments": [],
-            }
-        )
+    fake = answering(
+        {
+            "title": "Kishida and Biden agree on 5 bases",
+            "statements": [
+                {"text": TALKS, "clusters": [1]},
+                {"text": SPENDING, "clusters": [2]},
+            ],
+            "developments": [],
+        }
     )
     diagnostics = Diagnostics()
-    composition = compose(ranked(CLUSTERS), 3, client_for(script), 8192, diagnostics)
+    composition = compose(ranked(CLUSTERS), 3, client_for(fake), 8192, diagnostics)
     assert composition.title is None
     assert any("title was not used" in w for w in diagnostics.warnings)
 
@@ -232,31 +230,29 @@ def test_schema_allows_no_developments_when_nothing_is_corroborated() -> None:
     assert schema["properties"]["statements"]["minItems"] == 1
 
 
-# --- through a scripted endpoint ------------------------------------------------------------------
+# --- through the fake endpoint and the fake model ------------------------------------------------
 
 
-def answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    return 200, completion(json.dumps(body))
+def answering(body: dict[str, Any]) -> FakeEndpoint:
+    return FakeEndpoint(replies=[Reply(json.dumps(body))])
 
 
 def test_compose_asks_once_and_checks_what_comes_back() -> None:
-    script = Script(
-        answer(
-            {
-                "title": "Allies meet",
-                "statements": [{"text": "Officials met in Tokyo on Tuesday.", "clusters": [1]}],
-                "developments": [{"text": SPENDING, "clusters": [2]}],
-            }
-        )
+    fake = answering(
+        {
+            "title": "Allies meet",
+            "statements": [{"text": "Officials met in Tokyo on Tuesday.", "clusters": [1]}],
+            "developments": [{"text": SPENDING, "clusters": [2]}],
+        }
     )
     diagnostics = Diagnostics()
-    composition = compose(ranked(CLUSTERS), 3, client_for(script), 8192, diagnostics)
+    composition = compose(ranked(CLUSTERS), 3, client_for(fake), 8192, diagnostics)
     assert composition.title == "Allies meet"
     assert [s.text for s in composition.summary.statements] == [TALKS]
     # most sources first: c4 (3 sources), then the one the model wrote, c1 (2)
     assert [s.clusters for s in composition.developments.statements] == [("c4",), ("c1",)]
     assert composition.digest_rounds == 0
-    (request,) = script.requests
+    (request,) = fake.requests
     prompt = request["messages"][1]["content"]
     assert "[1] (3 sources) Officials met in Tokyo on Tuesday." in prompt
     assert "(claims 1, 2), at most 2," in prompt  # the prompt states the schema's cap
@@ -285,21 +281,9 @@ def many_clusters(count: int) -> list[Cluster]:
     ]
 
 
-def scripted(statement: Any) -> tuple[ModelClient, list[dict[str, Any]]]:
-    """A client whose endpoint answers every digest request with `statement(prompt)`."""
-    requests: list[dict[str, Any]] = []
-
-    def respond(request: httpx2.Request) -> httpx2.Response:
-        body = json.loads(request.content)
-        requests.append(body)
-        answer = {"statements": [statement(body["messages"][1]["content"])]}
-        return httpx2.Response(200, json=completion(json.dumps(answer)))
-
-    client = ModelClient(
-        Endpoint(base_url="http://model.test/v1", model="m", max_retries=0),
-        http_client=httpx2.Client(transport=httpx2.MockTransport(respond)),
-    )
-    return client, requests
+def scripted(statement: Callable[[str], dict[str, Any]]) -> FakeModel:
+    """A model that answers every digest request with `statement(user prompt)`."""
+    return FakeModel(lambda asked: {"statements": [statement(asked.user)]})
 
 
 def first_two(prompt: str) -> dict[str, Any]:
@@ -314,16 +298,16 @@ def test_too_many_clusters_for_one_prompt_are_condensed_in_batches_first() -> No
     budget = Budget(counter_for("m"), context_window=2400)
     points = every_point(many_clusters(60))
     assert not budget.fits("compose", points, 60, COMPOSE_ANSWER_TOKENS)
-    client, requests = scripted(first_two)
+    model = scripted(first_two)
     diagnostics = Diagnostics()
 
-    shorter, rounds = condensed(points, 60, budget, digested_by(client, 60, diagnostics))
+    shorter, rounds = condensed(points, 60, budget, digested_by(model, 60, diagnostics))
 
     assert diagnostics.warnings == ()
     assert rounds == 1
-    assert len(requests) == len(shorter) >= 2  # one digest call per batch, one statement each
-    for request in requests:
-        prompt = "".join(m["content"] for m in request["messages"])
+    assert len(model.asked) == len(shorter) >= 2  # one digest call per batch, one statement each
+    for asked in model.asked:
+        prompt = asked.system + asked.user
         assert budget.count(prompt) + DIGEST_ANSWER_TOKENS <= budget.usable
     assert budget.fits("compose", shorter, 60, COMPOSE_ANSWER_TOKENS)
     # Each condensed statement leads back to the two clusters it was written over.
@@ -332,12 +316,10 @@ def test_too_many_clusters_for_one_prompt_are_condensed_in_batches_first() -> No
 
 
 def test_a_condensed_statement_that_does_not_check_out_keeps_its_claims_words() -> None:
-    client, _ = scripted(
-        lambda prompt: {"text": "Ministry number 99 resigned.", "clusters": [1, 2]}
-    )
+    model = scripted(lambda prompt: {"text": "Ministry number 99 resigned.", "clusters": [1, 2]})
     budget = Budget(counter_for("m"), context_window=2400)
     shorter, _ = condensed(
-        every_point(many_clusters(60)), 60, budget, digested_by(client, 60, Diagnostics())
+        every_point(many_clusters(60)), 60, budget, digested_by(model, 60, Diagnostics())
     )
     assert shorter[0].text == "Ministry number 1 announced project 1 in Region1."
     assert [c.id for c in shorter[0].clusters] == ["c1", "c2"]

@@ -3,20 +3,18 @@ so its figures bound what the composition sends."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
-
-import httpx2
 
 from briefing.claims.extract import MAX_CLAIMS
 from briefing.compose.prose import DIGEST_STATEMENTS, compose
-from briefing.model.client import Endpoint, ModelClient
+from briefing.diagnostics import Diagnostics
+from briefing.model.client import ModelClient
 from briefing.model.estimate import TYPICAL_CLAIM, estimate
 from briefing.model.tokens import counter_for
 from briefing.types.stages import Cluster
 
 from .support.builders import article, claim
-from .test_llm import completion
+from .support.endpoint import FakeEndpoint, client_for
 
 ARTICLES = 41
 WINDOW = 3000
@@ -39,29 +37,20 @@ def answering_all_they_may() -> tuple[ModelClient, dict[str, list[str]]]:
     composition with two; the prompts it was sent, by what they ask for."""
     prompts: dict[str, list[str]] = {"Digest": [], "BottomLine": []}
 
-    def respond(request: httpx2.Request) -> httpx2.Response:
-        body: dict[str, Any] = json.loads(request.content)
+    def respond(body: dict[str, Any]) -> dict[str, Any]:
         asked = body["response_format"]["json_schema"]["name"]
         prompts[asked].append("".join(m["content"] for m in body["messages"]))
         statements = [{"text": TYPICAL_CLAIM, "clusters": [1]}] * DIGEST_STATEMENTS
-        answer = {"statements": statements[:2], "title": "Troops", "developments": []}
-        return httpx2.Response(
-            200,
-            json=completion(
-                json.dumps(answer if asked == "BottomLine" else {"statements": statements})
-            ),
-        )
+        if asked == "BottomLine":
+            return {"statements": statements[:2], "title": "Troops", "developments": []}
+        return {"statements": statements}
 
-    client = ModelClient(
-        Endpoint(base_url="http://model.test/v1", model=MODEL, max_retries=0),
-        http_client=httpx2.Client(transport=httpx2.MockTransport(respond)),
-    )
-    return client, prompts
+    return client_for(FakeEndpoint(respond=respond), model=MODEL), prompts
 
 
 def test_a_dry_run_counts_the_calls_the_composition_makes_and_bounds_their_prompts() -> None:
     client, prompts = answering_all_they_may()
-    compose(most_claims(), ARTICLES, client, WINDOW)
+    compose(most_claims(), ARTICLES, client, WINDOW, Diagnostics())
 
     articles = [article(f"S{n}", "Japan and the US met in Tokyo.") for n in range(ARTICLES)]
     planned = estimate(

@@ -27,8 +27,8 @@ from briefing.sources import fetch as fetch_module
 from briefing.sources.fetch import MAX_REDIRECTS, fetch, non_public_kind
 from briefing.sources.ingest import read_documents
 
-from .fake_endpoint import MODEL, FakeEndpoint
 from .support.daily import daily, write_config
+from .support.endpoint import MODEL, FakeEndpoint
 from .support.paths import FIXTURES, SEED_FILES
 from .support.reading import read_with_warnings
 from .support.site import TRICKLE_LIMIT, FixtureSite

@@ -59,8 +59,8 @@ from briefing.types.stages import (
     TimelineEntry,
 )
 
-from .fake_endpoint import MODEL, FakeEndpoint
 from .support.builders import article, briefing, claim, claims_of, corpus
+from .support.endpoint import MODEL, FakeEndpoint
 from .support.lookalikes import lookalike_article, write_lookalikes
 
 # --- through the entry point --------------------------------------------------------------------

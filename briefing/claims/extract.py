@@ -1,8 +1,8 @@
 """Per-article structured summaries, turned into claims whose quotes come from the source.
 
 `extract` plans the article's chunks (token-aware, within the endpoint's context window),
-asks the model (through `model.client.ModelClient`) for a summary of each chunk, grounds
-each answer and merges the chunks (`claims.ground`).
+asks the model (through the `Model` protocol) for a summary of each chunk, grounds each answer
+and merges the chunks (`claims.ground`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from briefing.claims.ground import WholeArticle, combine, ground
 from briefing.diagnostics import Diagnostics
 from briefing.errors import ConfigError, ModelOutputError
 from briefing.model import prompts
-from briefing.model.client import ModelClient, schema_of
+from briefing.model.protocol import Model
+from briefing.model.structured import schema_of
 from briefing.model.tokens import counter_for
 from briefing.sources.checks import addressed_to_model
 from briefing.types.answers import ArticleSummary
@@ -36,7 +37,7 @@ _MIN_SENTENCE_BUDGET = 256
 
 def extract(
     article: Article,
-    client: ModelClient,
+    client: Model,
     diagnostics: Diagnostics,
     *,
     context_window: int,
@@ -131,7 +132,7 @@ def sentence_budget(model: str | None, context_window: int) -> int:
 def summarize(
     article: Article,
     sentences: Sequence[Sentence],
-    client: ModelClient,
+    client: Model,
     *,
     part: int = 1,
     parts: int = 1,

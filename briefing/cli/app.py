@@ -41,9 +41,9 @@ from briefing.diagnostics import Diagnostics
 from briefing.errors import BriefingError, BusyError, ConfigError, ScheduleError
 from briefing.local.server import LOOPBACK, run_in_foreground
 from briefing.model.cache import CallCache
+from briefing.model.endpoint import resolve
 from briefing.output.publish import ensure_writable, write_outputs
 from briefing.pipeline import generate as generate_briefing
-from briefing.pipeline import server_options
 from briefing.settings import Settings
 
 app = typer.Typer(
@@ -267,7 +267,7 @@ def serve(
         model_path=model_path, cache_dir=cache_dir, context_window=context_window
     )
     with progress_shown(quiet=False, verbose=False, log_file=None) as progress:
-        served = server_options(settings, progress)
+        served = resolve(settings).server_options(progress)
     served = dataclasses.replace(served, port=port)
 
     def ready(base_url: str) -> None:

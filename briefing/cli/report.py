@@ -13,9 +13,10 @@ from briefing.cli.options import RunPlan
 from briefing.cli.terminal import tell, tell_all
 from briefing.diagnostics import Diagnostics
 from briefing.model.cache import CallCache
-from briefing.model.costs import dollars, price_for
+from briefing.model.costs import dollars
+from briefing.model.endpoint import resolve
 from briefing.model.estimate import Estimate, estimate
-from briefing.pipeline import cache_identity, read, served_model
+from briefing.pipeline import read
 from briefing.progress import record
 from briefing.types.contract import Briefing, Usage
 
@@ -37,7 +38,8 @@ def dry_run(plan: RunPlan) -> int:
     settings = plan.settings
     diagnostics = Diagnostics()
     reading = read(plan.sources, settings, diagnostics)
-    model = served_model(settings)
+    resolved = resolve(settings)
+    model = resolved.served_model
     if model is None:
         tell(
             "warning: no model is named, so cached answers and the price cannot be looked up "
@@ -47,10 +49,10 @@ def dry_run(plan: RunPlan) -> int:
     found = estimate(
         reading.unique,
         model=model,
-        endpoint=cache_identity(settings),
+        endpoint=resolved.cache_identity,
         context_window=settings.context_window,
         max_chunks=settings.max_chunks,
-        price=price_for(model, settings.base_url, settings.prices),
+        price=resolved.price(model),
         cache=CallCache(settings.calls_dir) if settings.use_cache else None,
     )
     tell_all(diagnostics)

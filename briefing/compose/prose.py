@@ -24,7 +24,8 @@ from briefing.compose.sections import citations, statement_for
 from briefing.diagnostics import Diagnostics
 from briefing.errors import ModelOutputError
 from briefing.model import prompts
-from briefing.model.client import ModelClient, schema_of
+from briefing.model.protocol import Model
+from briefing.model.structured import schema_of
 from briefing.model.tokens import Counter, counter_for
 from briefing.sources.sentences import clauses
 from briefing.types.answers import BottomLine, Digest, DraftStatement
@@ -80,7 +81,7 @@ def points_for(clusters: Sequence[Cluster]) -> list[Point]:
 def compose(
     clusters: Sequence[Cluster],
     source_count: int,
-    client: ModelClient,
+    client: Model,
     context_window: int,
     diagnostics: Diagnostics,
 ) -> Composition:
@@ -228,13 +229,13 @@ def _shortened(batch: list[Point], digest: Digester) -> list[Point]:
     return digest(batch) if len(batch) > DIGEST_STATEMENTS else batch
 
 
-def digested_by(client: ModelClient, source_count: int, diagnostics: Diagnostics) -> Digester:
+def digested_by(client: Model, source_count: int, diagnostics: Diagnostics) -> Digester:
     """The model's digest of a batch of points."""
     return lambda batch: _digest(batch, source_count, client, diagnostics)
 
 
 def _digest(
-    batch: list[Point], source_count: int, client: ModelClient, diagnostics: Diagnostics
+    batch: list[Point], source_count: int, client: Model, diagnostics: Diagnostics
 ) -> list[Point]:
     try:
         digest = client.structured(
@@ -263,7 +264,7 @@ def _digest(
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _write(points: Sequence[Point], source_count: int, client: ModelClient) -> BottomLine:
+def _write(points: Sequence[Point], source_count: int, client: Model) -> BottomLine:
     return client.structured(
         prompts.render("system"),
         _user_prompt("compose", points, source_count),

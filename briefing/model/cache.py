@@ -113,7 +113,7 @@ class CallCache:
             raise InputError(
                 f"cannot clear the cache at {self.directory}: {error.strerror}",
                 hint="check the folder's permissions",
-            ) from None
+            ) from error
         return removed
 
     def _path(self, key: str) -> Path:
