@@ -16,7 +16,8 @@ from pathlib import Path
 
 from briefing import Settings
 from briefing.claims.extract import extract
-from briefing.model.client import ModelClient
+from briefing.diagnostics import Diagnostics
+from briefing.model.protocol import Model
 from briefing.pipeline import connect, prepare
 from briefing.sources.ingest import read_documents
 from briefing.types.stages import Article
@@ -35,7 +36,7 @@ def main() -> int:
     parser.add_argument("--model")
     arguments = parser.parse_args()
     settings = Settings.from_env(base_url=arguments.base_url, model=arguments.model)
-    articles, _ = prepare(read_documents(arguments.sources)[0])
+    articles = prepare(read_documents(arguments.sources), Diagnostics())
     print("| " + " | ".join(COLUMNS) + " |")
     print("|" + "---|" * len(COLUMNS))
     with connect(settings) as client:
@@ -44,11 +45,15 @@ def main() -> int:
     return 0
 
 
-def _row(article: Article, client: ModelClient, settings: Settings) -> str:
+def _row(article: Article, client: Model, settings: Settings) -> str:
     before = client.usage.model_copy()
     started = time.monotonic()
-    claims, _ = extract(
-        article, client, context_window=settings.context_window, max_chunks=settings.max_chunks
+    claims = extract(
+        article,
+        client,
+        Diagnostics(),
+        context_window=settings.context_window,
+        max_chunks=settings.max_chunks,
     )
     seconds = time.monotonic() - started
     cells = (

@@ -51,11 +51,15 @@ from rapidfuzz import fuzz
 
 from briefing import Settings
 from briefing.compose.prose import developments_section
+from briefing.diagnostics import Diagnostics
 from briefing.errors import EndpointError
 from briefing.local.weights import EMBEDDED_MODEL
 from briefing.model.cache import CallCache
-from briefing.model.client import Endpoint, ModelClient, OutputMode
-from briefing.pipeline import Reconciled, cache_identity, connect, reconcile
+from briefing.model.client import ModelClient
+from briefing.model.endpoint import resolve
+from briefing.model.structured import OutputMode
+from briefing.model.transport import Endpoint
+from briefing.pipeline import Reconciled, connect, reconcile
 from briefing.types.contract import Section
 from briefing.types.stages import Article, Claim, Cluster, Evidence
 
@@ -424,7 +428,7 @@ def _events(labels: Labels, run: Reconciled, source_file: dict[str, str], result
 def shown_sections(run: Reconciled) -> tuple[Section, ...]:
     """The sections after the bottom line, with the key developments in their clusters' own
     words (the composition is the model's)."""
-    return run.sections(developments_section([], [], run.clusters, []))
+    return run.sections(developments_section([], [], run.clusters, Diagnostics()))
 
 
 def shown_citations(
@@ -580,17 +584,18 @@ def client_for(args: argparse.Namespace, settings: Settings) -> Iterator[ModelCl
     with tempfile.TemporaryDirectory(prefix="briefing-quality-") as scratch:
         replay = Path(scratch) / "calls"
         shutil.copytree(RECORDED, replay) if RECORDED.is_dir() else replay.mkdir()
-        yield ModelClient(
+        with ModelClient(
             Endpoint(
                 base_url="http://127.0.0.1 (recorded answers)",
                 model=EMBEDDED_MODEL.name,
-                identity=cache_identity(settings),
+                identity=resolve(settings).cache_identity,
             ),
             mode=OutputMode.json_object_schema,
             cache=CallCache(replay),
             max_reasks=settings.max_reasks,
             start=_not_recorded,
-        )
+        ) as client:
+            yield client
 
 
 def _not_recorded() -> str:

@@ -33,9 +33,11 @@ from typing import Any
 from corpus import perturbed_corpus
 
 from briefing import Settings
+from briefing.diagnostics import Diagnostics
 from briefing.local.server import running_server, stop
 from briefing.local.weights import EMBEDDED_MODEL, embedded_model_path
-from briefing.pipeline import prepare, server_options
+from briefing.model.endpoint import resolve
+from briefing.pipeline import prepare
 from briefing.sources.ingest import read_documents
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,8 +167,7 @@ def _time_generation(model: Any, text: str) -> float:
 
 def article_texts(folder: Path) -> list[str]:
     """The articles' text as the pipeline reads it (cleaned, boilerplate removed)."""
-    documents, _ = read_documents([folder])
-    articles, _ = prepare(documents)
+    articles = prepare(read_documents([folder]), Diagnostics())
     return [article.text for article in articles]
 
 
@@ -322,8 +323,9 @@ def run_peer(
 ) -> PeerRun:
     """The peer, then our seeds run again on the same running server (neither starts it)."""
     say("peer: LangChain map_reduce summarize chain")
+    served = resolve(settings).server_options()  # the runtime this CPU runs, as in a real run
     options = dataclasses.replace(
-        server_options(settings),  # the runtime configuration this CPU runs, as in a real run
+        served,
         model_path=model_path,
         alias=EMBEDDED_MODEL.name,
         log_path=Path(tempfile.mkdtemp(prefix="briefing-bench-server-")) / "server.log",

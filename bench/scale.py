@@ -4,7 +4,7 @@
     python bench/scale.py --sizes 250 2000        # chosen sizes
     python bench/scale.py --profile 2000          # and where the time goes at 2,000 (cProfile)
 
-Not a test, and no real model: the fake OpenAI-compatible server of tests/fake_endpoint.py
+Not a test, and no real model: the fake OpenAI-compatible server of tests/support/endpoint.py
 answers instantly on 127.0.0.1 (an article's first sentences as claims), so what is measured is
 the program's own work. Issue #19, item 1: templated articles (tests/support/lookalikes.py:
 "Mayor X of Town N opened bridge number N on <date> at a cost of $N million ...") differ
@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from briefing.config import MAX_CONFIG_BYTES  # noqa: E402
 from briefing.sources.ingest import MAX_SOURCES_FILE_BYTES  # noqa: E402
-from tests.fake_endpoint import MODEL, fake_endpoint  # noqa: E402
+from tests.support.endpoint import MODEL, fake_endpoint  # noqa: E402
 from tests.support.lookalikes import write_lookalikes  # noqa: E402
 
 SIZES = (10, 100, 250, 1000, 2000)

@@ -13,7 +13,8 @@ from briefing.errors import (
     ModelSetupError,
 )
 from briefing.output.markdown import to_json, to_markdown
-from briefing.pipeline import generate, write_outputs
+from briefing.output.publish import write_outputs
+from briefing.pipeline import generate
 from briefing.settings import Settings
 from briefing.types.contract import Briefing
 

@@ -65,16 +65,10 @@ def replacing(path: Path, mode: int = 0o666, durable: bool = True) -> Iterator[B
         sync_folder(path.parent)
 
 
-def write_text(path: Path, text: str, mode: int = 0o666, durable: bool = True) -> None:
-    """Replace `path` with `text` (UTF-8) in one step (`replacing`)."""
+def replace_file(path: Path, content: str | bytes, mode: int = 0o666, durable: bool = True) -> None:
+    """Replace `path` with `content` (text as UTF-8) in one step (`replacing`)."""
     with replacing(path, mode, durable) as file:
-        file.write(text.encode("utf-8"))
-
-
-def write_bytes(path: Path, data: bytes, mode: int = 0o666, durable: bool = True) -> None:
-    """Replace `path` with `data` in one step (`replacing`)."""
-    with replacing(path, mode, durable) as file:
-        file.write(data)
+        file.write(content.encode("utf-8") if isinstance(content, str) else content)
 
 
 def replace_with_symlink(link: Path, target: str) -> None:
@@ -125,6 +119,14 @@ def sync_folder(folder: Path) -> None:
             os.close(handle)
 
 
+def check_writable(folder: Path) -> None:
+    """Create and remove a file of a fresh name in `folder`, so nothing planted in it is
+    followed or truncated; `OSError` when the folder cannot be written."""
+    handle, probe = create_new(folder / ".briefing-write-check")
+    os.close(handle)
+    probe.unlink()
+
+
 def open_in_place(path: Path) -> int:
     """Open the regular file `path` for reading and writing, creating it if needed, without
     following a link: a symbolic link, anything but a regular file, or a file with other hard
@@ -152,13 +154,13 @@ def _not_own_file(found: os.stat_result) -> str | None:
 
 
 __all__ = [
+    "check_writable",
     "create_new",
     "new_folder",
     "open_in_place",
+    "replace_file",
     "replace_with_symlink",
     "replacing",
     "sync_folder",
     "temporary_name",
-    "write_bytes",
-    "write_text",
 ]

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from briefing.daily.deliver import Delivery
-from briefing.errors import InputError
+from briefing.errors import ConfigError, InputError
 from briefing.model.costs import Price
 from briefing.sources.named_files import read_named
 
@@ -150,20 +150,25 @@ def load(path: Path | None) -> Loaded:
     if path is None:
         return Loaded(path=None, config=Config())
     if not path.exists() and not path.is_symlink():
-        raise InputError(
+        raise ConfigError(
             f"no config file {path}", hint="write one with `briefing init`, or fix --config"
         )
-    raw = read_named(path, "the config file", MAX_CONFIG_BYTES, hint="fix --config")
+    try:
+        raw = read_named(path, "the config file", MAX_CONFIG_BYTES, hint="fix --config")
+    except InputError as error:
+        raise ConfigError(error.message, hint=error.hint) from error
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as error:
-        raise InputError(f"cannot read the config {path}: {error}", hint="check the file") from None
+        raise ConfigError(
+            f"cannot read the config {path}: {error}", hint="check the file"
+        ) from error
     except tomllib.TOMLDecodeError as error:
-        raise InputError(f"{path} is not valid TOML: {error}", hint="fix the file") from None
+        raise ConfigError(f"{path} is not valid TOML: {error}", hint="fix the file") from error
     try:
         config = Config.model_validate(data)
     except ValidationError as error:
-        raise InputError(f"{path}: {_first_problem(error)}", hint=_hint_for(error)) from None
+        raise ConfigError(f"{path}: {_first_problem(error)}", hint=_hint_for(error)) from error
     return Loaded(path=path.resolve(), config=config)
 
 

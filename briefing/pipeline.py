@@ -2,27 +2,25 @@
 
     read -> clean -> sentences -> summarize (model) -> ground/verify
          -> merge (clusters, corroboration) -> conflicts -> timeline
-         -> compose (model) + sections -> Briefing -> render
+         -> compose (model) + sections -> Briefing
 
-`generate` is what the CLI calls. Model answers come from the cache when they can; the
-embedded model's server is started only when one does not, and always stopped again.
-Articles are read `settings.concurrency` at a time at a remote endpoint, one at a time by the
-embedded model.
+`generate` is what the CLI calls (`output.publish.write_outputs` writes what it returns).
+Model answers come from the cache when they can; the embedded model's server is started only
+when one does not, and always stopped again. Articles are read `settings.concurrency` at a
+time at a remote endpoint, one at a time by the embedded model.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from briefing.atomic_files import create_new
 from briefing.claims import extract
 from briefing.compose import prose
 from briefing.compose.sections import (
@@ -34,6 +32,7 @@ from briefing.compose.sections import (
     single_source_section,
     timeline_section,
 )
+from briefing.diagnostics import Diagnostics
 from briefing.errors import (
     BriefingError,
     BudgetError,
@@ -42,24 +41,18 @@ from briefing.errors import (
     ModelOutputError,
     RequestFailedError,
 )
-from briefing.local.runtime import choose, default_threads, mark_crashed, probe_in_child
-from briefing.local.server import (
-    LocalServer,
-    ServerOptions,
-    require_llama_cpp_server,
-    running_server,
-)
-from briefing.local.weights import EMBEDDED_MODEL, embedded_model_path
+from briefing.local.server import OnDemandServer
+from briefing.local.weights import EMBEDDED_MODEL
 from briefing.model.cache import CallCache
-from briefing.model.client import Endpoint, ModelClient, OutputMode, Spending
-from briefing.model.costs import price_for
-from briefing.output.html import to_html
-from briefing.output.markdown import to_json, to_markdown
-from briefing.output.publish import check_sets_folder, publish
+from briefing.model.client import ModelClient
+from briefing.model.endpoint import resolve
+from briefing.model.protocol import Model
+from briefing.model.structured import OutputMode
 from briefing.progress import Progress, silent
 from briefing.reconcile import embeddings
-from briefing.reconcile.clusters import Corpus, cluster_claims
+from briefing.reconcile.clusters import cluster_claims
 from briefing.reconcile.conflicts import MAX_CONFLICTS, find_conflicts
+from briefing.reconcile.corpus import Corpus
 from briefing.reconcile.events import find_events
 from briefing.reconcile.quotes import find_quotes
 from briefing.reconcile.similarity import (
@@ -99,18 +92,22 @@ def generate(
     sources: Sequence[str | Path],
     settings: Settings | None = None,
     *,
-    client: ModelClient | None = None,
+    client: Model | None = None,
     now: datetime | None = None,
     progress: Progress = silent,
+    diagnostics: Diagnostics | None = None,
 ) -> Briefing:
     """Read `sources`, summarise and reconcile them with the model, and return the briefing.
 
-    `client` overrides the endpoint from `settings` (tests pass one); `now` stamps the result.
+    `client` overrides the endpoint from `settings` (tests pass one); `now` stamps the result;
+    what the run has to report is added to `diagnostics` (the briefing's warnings and failures
+    are read from it).
     """
     started = time.monotonic()
     settings = settings or Settings.from_env()
-    reading = read(sources, settings)
-    run = _Run(reading, settings, started, now, progress)
+    diagnostics = Diagnostics() if diagnostics is None else diagnostics
+    reading = read(sources, settings, diagnostics)
+    run = _Run(reading, settings, started, now, progress, diagnostics)
     if client is not None:
         return run.briefing(client)
     with connect(settings, progress) as connected:
@@ -123,47 +120,50 @@ class Reading:
 
     articles: list[Article]
     duplicates: dict[str, tuple[str, float]]
-    warnings: list[str]
-    failures: list[str]
 
     @property
     def unique(self) -> list[Article]:
         return [article for article in self.articles if article.id not in self.duplicates]
 
 
-def read(sources: Sequence[str | Path], settings: Settings) -> Reading:
-    """Read, clean, number and de-duplicate the sources; fails before any model work when
-    the context window cannot hold a prompt."""
+def read(sources: Sequence[str | Path], settings: Settings, diagnostics: Diagnostics) -> Reading:
+    """Read, clean, number and de-duplicate the sources, telling `diagnostics` what was
+    skipped or merged; fails before any model work when the context window cannot hold a
+    prompt."""
     extract.sentence_budget(settings.model, settings.context_window)
-    documents, warnings, failures = ingest.read_sources(
-        sources, strict=settings.strict, private_ok=settings.allow_private_addresses
+    documents = ingest.read_documents(
+        sources,
+        diagnostics,
+        strict=settings.strict,
+        private_ok=settings.allow_private_addresses,
     )
-    articles, skipped = prepare(documents)
+    articles = prepare(documents, diagnostics)
     duplicates = find_duplicates(articles)
-    warnings += [f"skipped {line}" for line in skipped]
-    warnings += [
-        f"{copy} repeats {original} ({similarity:.0%} the same text); counted once"
-        for copy, (original, similarity) in duplicates.items()
-    ]
-    return Reading(articles, duplicates, warnings, failures + skipped)
+    for copy, (original, similarity) in duplicates.items():
+        diagnostics.warn(
+            f"{copy} repeats {original} ({similarity:.0%} the same text); counted once",
+            source=copy,
+        )
+    return Reading(articles, duplicates)
 
 
-def prepare(documents: Sequence[Document]) -> tuple[list[Article], list[str]]:
+def prepare(documents: Sequence[Document], diagnostics: Diagnostics) -> list[Article]:
     """Clean and number the sentences of each document; skip those with no article text,
-    with a line for each."""
+    telling `diagnostics`."""
     articles: list[Article] = []
-    skipped: list[str] = []
     for document in documents:
         article = segment(clean(document, f"S{len(articles) + 1}"))
         if article.sentences:
             articles.append(article)
         else:
-            skipped.append(f"{document.path}: {_NO_ARTICLE_TEXT} ({_GIVE_ARTICLES})")
+            diagnostics.skip(
+                f"{document.path}: {_NO_ARTICLE_TEXT} ({_GIVE_ARTICLES})", source=document.path
+            )
     if len(documents) == 1 and not articles:
         raise InputError(f"{documents[0].path}: {_NO_ARTICLE_TEXT}", hint=_GIVE_ARTICLES)
     if not articles:
         raise InputError("no source holds article text after cleaning", hint=_GIVE_ARTICLES)
-    return articles, skipped
+    return articles
 
 
 @contextmanager
@@ -175,159 +175,28 @@ def connect(
     settings' cache of answers (the quality benchmark records into its own)."""
     if cache is None and settings.use_cache:
         cache = CallCache(settings.calls_dir)
-    if settings.base_url:
-        client = ModelClient(
-            _endpoint(settings, settings.base_url, settings.model),
-            max_reasks=settings.max_reasks,
-            cache=cache,
-        )
-        client.spending = spending(settings, client.model, settings.base_url)
-        yield client
+    resolved = resolve(settings)
+    if not resolved.embedded:
+        with ModelClient(resolved.endpoint, max_reasks=settings.max_reasks, cache=cache) as client:
+            client.ledger.spending = resolved.spending(client.model)  # may ask the endpoint
+            yield client
         return
-    alias = served_model(settings) or EMBEDDED_MODEL.name
-    started: list[tuple[ServerOptions, LocalServer]] = []
-    with ExitStack() as stack:
-
-        def start() -> str:
-            options = server_options(settings, progress)
-            progress(f"starting the model server for {options.model_path.name}")
-            started.append((options, stack.enter_context(running_server(options))))
-            return started[0][1].base_url
-
-        def crash() -> BriefingError | None:
-            if not started:
-                return None
-            options, server = started[0]
-            error = server.crash()
-            if error is not None and error.faulted and options.runtime is not None:
-                mark_crashed(settings.cache_dir, options.runtime.configuration, error.failure)
-            return error
-
-        yield ModelClient(
-            _endpoint(
-                settings, "http://127.0.0.1 (not started yet)", alias, cache_identity(settings)
-            ),
+    model = resolved.served_model or EMBEDDED_MODEL.name
+    with (
+        OnDemandServer(
+            lambda: resolved.server_options(progress), settings.cache_dir, progress
+        ) as server,
+        ModelClient(
+            resolved.endpoint,
             max_reasks=settings.max_reasks,
             mode=OutputMode.json_object_schema,  # llama-cpp-python's server: known, no probing
             cache=cache,
-            spending=spending(settings, alias, None),
-            start=start,
-            crash=crash,
-        )
-
-
-def spending(settings: Settings, model: str, base_url: str | None) -> Spending:
-    """The models' prices and the run's limit; refuses a limit on a model of unknown price."""
-    models = [model, *([settings.embedding_model] if settings.embedding_model else [])]
-    prices = [price_for(name, base_url, settings.prices) for name in models]
-    for name, price in zip(models, prices, strict=True):
-        if settings.max_cost is not None and price is None:
-            raise InputError(
-                f"no price is known for the model {name!r}, so --max-cost cannot be kept",
-                hint=f'add [prices."{name}"] with input and output (US$ per million tokens) '
-                "to the config",
-            )
-    embedding = prices[1] if len(prices) > 1 else None
-    return Spending(price=prices[0], limit=settings.max_cost, embedding_price=embedding)
-
-
-def served_model(settings: Settings) -> str | None:
-    """The model's name at the configured endpoint; None when only the endpoint knows it."""
-    if settings.base_url:
-        return settings.model
-    if settings.model_path is not None:
-        return settings.model_path.stem
-    return EMBEDDED_MODEL.name
-
-
-def cache_identity(settings: Settings) -> str:
-    """How cache keys name the endpoint: its URL, or the local model itself (its server's
-    port varies): the embedded model by its hash, a GGUF by its path, size and time, so two
-    files of the same name, or a file replaced in place, never share answers."""
-    if settings.base_url:
-        return settings.base_url
-    if settings.model_path is None:
-        return f"local:{EMBEDDED_MODEL.name}:{EMBEDDED_MODEL.sha256}"
-    path = settings.model_path.expanduser().resolve()
-    try:
-        stat = path.stat()
-    except OSError:
-        return f"local:{path}"  # serving it will fail and say why
-    return f"local:{path}:{stat.st_size}:{stat.st_mtime_ns}"
-
-
-def server_options(settings: Settings, progress: Progress = silent) -> ServerOptions:
-    """How to serve the model: its file, and the runtime configuration this CPU runs (chosen
-    by a one-time self-test, announced once)."""
-    if settings.model_path is not None:
-        model_path = settings.model_path
-    else:
-        progress("checking the embedded model (assembled once, then reused)")
-        model_path = embedded_model_path(settings.cache_dir)
-    threads = default_threads()
-    require_llama_cpp_server()
-    progress("checking the model runtime on this CPU (tested once, then remembered)")
-    runtime = choose(settings.cache_dir, probe_in_child(model_path, threads))
-    if runtime.notice:
-        progress.notice(runtime.notice)
-    return ServerOptions(
-        model_path=model_path,
-        alias=served_model(settings) or EMBEDDED_MODEL.name,
-        log_path=settings.cache_dir / "server.log",
-        context_window=settings.context_window,
-        threads=threads,
-        startup_timeout=settings.server_startup_timeout,
-        runtime=runtime,
-    )
-
-
-def ensure_writable(out_dir: Path) -> None:
-    """Fail before any model work when the output folder cannot be written. The probe gets
-    a fresh random name, so nothing planted in the folder is followed or truncated."""
-    with _writing_to(out_dir):
-        handle, probe = create_new(out_dir / ".briefing-write-check")
-        os.close(handle)
-        probe.unlink()
-        check_sets_folder(out_dir)
-
-
-def write_outputs(
-    briefing: Briefing, out_dir: Path, formats: Sequence[str] = ("md", "json", "html")
-) -> list[Path]:
-    """Write `briefing.md`, `briefing.json` and `briefing.html` (those `formats` name) into
-    `out_dir` as one set (`output_set`): a reader sees the previous run's files or all of
-    this run's, never a mix."""
-    renderers = {"md": to_markdown, "json": to_json, "html": to_html}
-    with _writing_to(out_dir):
-        return publish(
-            out_dir, {f"briefing.{suffix}": renderers[suffix](briefing) for suffix in formats}
-        )
-
-
-@contextmanager
-def _writing_to(out_dir: Path) -> Iterator[None]:
-    """Create `out_dir` and turn any file-system failure inside into one `InputError`."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        yield
-    except OSError as error:
-        raise InputError(
-            f"cannot write to {out_dir}: {error.strerror}", hint="choose another --out folder"
-        ) from None
-
-
-def _endpoint(
-    settings: Settings, base_url: str, model: str | None, identity: str | None = None
-) -> Endpoint:
-    return Endpoint(
-        base_url=base_url,
-        model=model,
-        api_key=settings.api_key,
-        api_key_env=settings.api_key_env,
-        timeout=settings.timeout,
-        max_retries=settings.max_retries,
-        identity=identity,
-    )
+            spending=resolved.spending(model),
+            start=server.start,
+            crash=server.crash,
+        ) as client,
+    ):
+        yield client
 
 
 @dataclass
@@ -343,8 +212,6 @@ class Reconciled:
     events: list[Event]
     timeline: list[TimelineEntry]
     quotes: list[Quote]
-    warnings: list[str]
-    failures: list[str]
 
     def sections(self, developments: Section) -> tuple[Section, ...]:
         """Every section after the bottom line, around the given key developments: what the
@@ -366,9 +233,11 @@ class Reconciled:
         )
 
 
-def reconcile(sources: Sequence[str | Path], settings: Settings, client: ModelClient) -> Reconciled:
+def reconcile(sources: Sequence[str | Path], settings: Settings, client: Model) -> Reconciled:
     """Read `sources` and reconcile their claims without composing (the quality benchmark)."""
-    return _Run(read(sources, settings), settings, time.monotonic(), None, silent).reconcile(client)
+    diagnostics = Diagnostics()
+    reading = read(sources, settings, diagnostics)
+    return _Run(reading, settings, time.monotonic(), None, silent, diagnostics).reconcile(client)
 
 
 @dataclass
@@ -378,17 +247,17 @@ class _Run:
     started: float
     now: datetime | None
     progress: Progress
+    diagnostics: Diagnostics
 
-    def reconcile(self, client: ModelClient) -> Reconciled:
+    def reconcile(self, client: Model) -> Reconciled:
         """Everything before the composition: claims, clusters, conflicts, timeline."""
         unique = self.reading.unique
-        warnings, failures = list(self.reading.warnings), list(self.reading.failures)
-        extracted = self._extract_all(unique, client, warnings, failures)
+        extracted = self._extract_all(unique, client)
         read = {claims.source for claims in extracted}
         corpus = Corpus.of([article for article in unique if article.id in read], extracted)
-        similarity = self._similarity(corpus, extracted, client, warnings)
+        similarity = self._similarity(corpus, extracted, client)
         meaning = similarity if isinstance(similarity, Meaning) else None
-        clusters = self._clusters(extracted, corpus, similarity, warnings)
+        clusters = self._clusters(extracted, corpus, similarity)
         if not clusters:
             raise ModelOutputError(
                 "no claim survived verification, so there is nothing to brief",
@@ -404,17 +273,16 @@ class _Run:
             events=find_events(extracted, corpus, meaning) if meaning else [],
             timeline=build_timeline(corpus, extracted),
             quotes=find_quotes(corpus.articles),
-            warnings=warnings,
-            failures=failures,
         )
 
-    def briefing(self, client: ModelClient) -> Briefing:
+    def briefing(self, client: Model) -> Briefing:
         unique = self.reading.unique
         reconciled = self.reconcile(client)
         extracted, clusters = reconciled.extracted, reconciled.clusters
-        warnings, failures = reconciled.warnings, reconciled.failures
         self.progress.stage("composing the briefing", total=1)
-        composition = prose.compose(clusters, len(unique), client, self.settings.context_window)
+        composition = prose.compose(
+            clusters, len(unique), client, self.settings.context_window, self.diagnostics
+        )
         self.progress.advance(f"written over {len(clusters)} claim clusters", client.usage)
         if composition.digest_rounds:
             self.progress(
@@ -438,8 +306,8 @@ class _Run:
             ),
             sections=sections,
             usage=usage,
-            warnings=tuple(warnings + composition.warnings),
-            failures=tuple(failures),
+            warnings=self.diagnostics.warnings,
+            failures=self.diagnostics.failures,
             clusters=tuple(clusters),
             conflicts=tuple(reconciled.conflicts[:MAX_CONFLICTS]),
             conflicts_left_out=len(reconciled.conflicts[MAX_CONFLICTS:]),
@@ -452,9 +320,7 @@ class _Run:
     def _extract_all(
         self,
         articles: list[Article],
-        client: ModelClient,
-        warnings: list[str],
-        failures: list[str],
+        client: Model,
     ) -> list[ArticleClaims]:
         """Each article's claims, in order; an article the model fails on (an invalid answer,
         a request that failed or timed out), or that the budget does not reach, is left out
@@ -470,29 +336,36 @@ class _Run:
         extracted: list[ArticleClaims] = []
         for article, outcome in zip(articles, outcomes, strict=True):
             if isinstance(outcome, BriefingError):
-                failures.append(f"{article.id} ({article.path}): {outcome}")  # with its hint
-                warnings.append(failures[-1])
+                self.diagnostics.fail(
+                    f"{article.id} ({article.path}): {outcome}",  # with its hint
+                    source=article.id,
+                )
                 continue
-            claims, article_warnings = outcome
-            warnings += article_warnings
-            warnings += [
-                f"{issue.source} sentence {issue.sentence} may be an error in the source: "
-                f"it {issue.problem}"
-                for issue in claims.source_issues
-            ]
+            claims, told = outcome
+            self.diagnostics.extend(told)
+            for issue in claims.source_issues:
+                self.diagnostics.warn(
+                    f"{issue.source} sentence {issue.sentence} may be an error in the source: "
+                    f"it {issue.problem}",
+                    source=issue.source,
+                )
             extracted.append(claims)
-        failed = [outcome for outcome in outcomes if isinstance(outcome, BriefingError)]
-        if not extracted and failed:  # say why there is nothing to brief: the budget, or the model
-            raise next((e for e in failed if isinstance(e, BudgetError)), failed[0])
+        errors = [outcome for outcome in outcomes if isinstance(outcome, BriefingError)]
+        if not extracted and errors:  # say why there is nothing to brief: the budget, or the model
+            raise next((e for e in errors if isinstance(e, BudgetError)), errors[0])
         return extracted
 
     def _extract_one(
-        self, article: Article, client: ModelClient
-    ) -> tuple[ArticleClaims, list[str]] | BriefingError:
+        self, article: Article, client: Model
+    ) -> tuple[ArticleClaims, Diagnostics] | BriefingError:
+        """The article's claims and what its reading had to report (kept apart, as articles
+        are read in parallel), or why the model could not read it."""
+        told = Diagnostics()
         try:
-            claims, warnings = extract.extract(
+            claims = extract.extract(
                 article,
                 client,
+                told,
                 context_window=self.settings.context_window,
                 max_chunks=self.settings.max_chunks,
             )
@@ -504,20 +377,19 @@ class _Run:
             "claims verified",
             client.usage,
         )
-        return claims, warnings
+        return claims, told
 
     def _similarity(
         self,
         corpus: Corpus,
         extracted: list[ArticleClaims],
-        client: ModelClient,
-        warnings: list[str],
+        client: Model,
     ) -> Similarity | None:
         """How claims are compared: by the endpoint's embeddings when --embedding-model names
         one, else by the embedded sentence encoder when installed, else by words."""
         model = self.settings.embedding_model
         if model is None:
-            return self._local_similarity(corpus, extracted, warnings)
+            return self._local_similarity(corpus, extracted)
         return EmbeddingSimilarity(lambda texts: client.embed(texts, model))
 
     def _clusters(
@@ -525,30 +397,29 @@ class _Run:
         extracted: list[ArticleClaims],
         corpus: Corpus,
         similarity: Similarity | None,
-        warnings: list[str],
     ) -> list[Cluster]:
         try:
             return cluster_claims(extracted, corpus, similarity)
         except EndpointError as error:
-            warnings.append(f"{error.message}; clustered claims by their words instead")
+            self.diagnostics.warn(f"{error.message}; clustered claims by their words instead")
             return cluster_claims(extracted, corpus)
 
     def _local_similarity(
-        self, corpus: Corpus, extracted: list[ArticleClaims], warnings: list[str]
+        self, corpus: Corpus, extracted: list[ArticleClaims]
     ) -> Similarity | None:
         """Claims compared by meaning with the embedded sentence encoder, when installed and
         the run holds no more than it reads in one run."""
         if self.settings.match_by == "words":
             return None
         if not embeddings.available():
-            warnings.append(
+            self.diagnostics.warn(
                 "claims were matched by their words only: the sentence-embedding model is not "
                 f"installed ({embeddings.INSTALL_HINT})"
             )
             return None
         passages = _passages_to_encode(corpus, extracted)
         if passages > MAX_ENCODED:
-            warnings.append(
+            self.diagnostics.warn(
                 f"claims were matched by their words only: {passages:,} sentences, clauses and "
                 f"claims are more than the sentence encoder reads in one run ({MAX_ENCODED:,}, "
                 "about 3 minutes on 2 cores); brief fewer articles at once to match them by "
@@ -604,10 +475,7 @@ def _bounded_map(function: Callable[[T], R], items: Sequence[T], *, workers: int
 
 __all__ = [
     "connect",
-    "ensure_writable",
     "generate",
     "prepare",
-    "server_options",
     "silent",
-    "write_outputs",
 ]

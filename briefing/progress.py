@@ -169,6 +169,6 @@ def _bar(console: Console) -> RichBar:
 
 
 def _speed(usage: Usage | None) -> str:
-    if usage is None or usage.seconds <= 0 or not usage.completion_tokens:
+    if usage is None or usage.model_seconds <= 0 or not usage.completion_tokens:
         return ""
-    return f"{usage.completion_tokens / usage.seconds:.1f} tok/s"
+    return f"{usage.completion_tokens / usage.model_seconds:.1f} tok/s"

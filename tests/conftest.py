@@ -24,10 +24,12 @@ import httpx2
 import pytest
 
 from briefing.local.weights import EMBEDDED_MODEL
-from briefing.model.client import Endpoint, ModelClient, OutputMode
+from briefing.model.client import ModelClient
+from briefing.model.structured import OutputMode
+from briefing.model.transport import Endpoint
 
-from .fake_endpoint import FakeEndpoint, fake_endpoint
 from .support.cassettes import RECORDING, REPLAY_BASE_URL, vcr_for
+from .support.endpoint import FakeEndpoint, fake_endpoint
 from .support.paths import CASSETTES
 from .support.site import SLOW_SECONDS, FixtureSite
 
@@ -129,10 +131,10 @@ def model_base_url() -> Iterator[str]:
         yield configured
         return
     from briefing.local.server import running_server
-    from briefing.pipeline import server_options
+    from briefing.model.endpoint import resolve
     from briefing.settings import Settings
 
-    with running_server(server_options(Settings.from_env())) as server:
+    with running_server(resolve(Settings.from_env()).server_options()) as server:
         yield server.base_url
 
 
@@ -154,12 +156,13 @@ def cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 
 @pytest.fixture
-def embedded_client(model_base_url: str, cassette: Any) -> ModelClient:
+def embedded_client(model_base_url: str, cassette: Any) -> Iterator[ModelClient]:
     """A client for the embedded model's server, as `briefing generate` builds it."""
-    return ModelClient(
+    with ModelClient(
         Endpoint(base_url=model_base_url, model=EMBEDDED_MODEL.name),
         mode=OutputMode.json_object_schema,
-    )
+    ) as client:
+        yield client
 
 
 @pytest.fixture

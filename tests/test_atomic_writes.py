@@ -26,13 +26,13 @@ import pytest
 from typer.testing import CliRunner
 
 from briefing import atomic_files
-from briefing.atomic_files import open_in_place, replace_with_symlink, replacing, write_text
+from briefing.atomic_files import open_in_place, replace_file, replace_with_symlink, replacing
 from briefing.cli.app import app
 from briefing.daily import folders
-from briefing.errors import InputError
-from briefing.output.publish import CURRENT, NAMES, SETS, publish
+from briefing.errors import OutputError
+from briefing.output.publish import CURRENT, NAMES, SETS, ensure_writable, publish
 
-from .fake_endpoint import MODEL, FakeEndpoint
+from .support.endpoint import MODEL, FakeEndpoint
 from .support.paths import SEED_FILES
 
 VICTIM_TEXT = "the victim's own content\n"
@@ -70,7 +70,7 @@ def test_a_replacement_that_fails_leaves_the_old_file_and_no_temporary(tmp_path:
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
-    write_text(target, "new\n")
+    replace_file(target, "new\n")
     assert target.read_text() == "new\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
@@ -95,7 +95,7 @@ def test_a_temporary_file_never_opens_a_link_planted_under_its_name(
     target = victim(tmp_path)
     planted = tmp_path / f".briefing.md.{zeros_first(4)}.partial"
     planted.symlink_to(target)
-    write_text(tmp_path / "briefing.md", "new\n")
+    replace_file(tmp_path / "briefing.md", "new\n")
     assert target.read_text() == VICTIM_TEXT and planted.is_symlink()
     assert (tmp_path / "briefing.md").read_text() == "new\n"
 
@@ -127,7 +127,7 @@ def test_replacing_a_link_replaces_the_link_not_its_target(tmp_path: Path) -> No
     target = victim(tmp_path)
     link = tmp_path / "briefing.md"
     link.symlink_to(target)
-    write_text(link, "new\n")
+    replace_file(link, "new\n")
     assert not link.is_symlink() and link.read_text() == "new\n"
     assert target.read_text() == VICTIM_TEXT
 
@@ -135,6 +135,25 @@ def test_replacing_a_link_replaces_the_link_not_its_target(tmp_path: Path) -> No
     link.symlink_to(target)
     replace_with_symlink(link, "elsewhere")
     assert os.readlink(link) == "elsewhere" and target.read_text() == VICTIM_TEXT
+
+
+def test_text_and_bytes_replace_a_file_alike(tmp_path: Path) -> None:
+    replace_file(tmp_path / "text", "Tōkyō\n")
+    replace_file(tmp_path / "bytes", "Tōkyō\n".encode())
+    assert (tmp_path / "text").read_bytes() == (tmp_path / "bytes").read_bytes()
+
+
+def test_init_force_replaces_a_link_planted_under_the_name_not_its_target(
+    tmp_path: Path,
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text(VICTIM_TEXT)
+    target = tmp_path / "briefing.toml"
+    target.symlink_to(victim)
+    result = CliRunner().invoke(app, ["init", str(target), "--force"])
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == VICTIM_TEXT
+    assert not target.is_symlink() and "[sources]" in target.read_text()
 
 
 def test_a_file_opened_in_place_must_be_a_regular_file_of_its_own(tmp_path: Path) -> None:
@@ -215,6 +234,17 @@ def test_without_symbolic_links_each_file_is_replaced_on_its_own(
     assert not any((out / name).is_symlink() for name in NAMES)
 
 
+def test_a_folder_that_cannot_be_written_is_refused_before_any_work(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh"
+    ensure_writable(fresh)
+    assert list(fresh.iterdir()) == []  # the probe is gone
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(OutputError) as refused:
+        ensure_writable(tmp_path / "a-file" / "out")
+    assert str(refused.value).startswith(f"cannot write to {tmp_path / 'a-file' / 'out'}: ")
+    assert "choose another --out folder" in str(refused.value)
+
+
 def test_a_sets_folder_that_is_a_link_is_refused_and_not_followed(tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -222,7 +252,7 @@ def test_a_sets_folder_that_is_a_link_is_refused_and_not_followed(tmp_path: Path
     out = tmp_path / "out"
     out.mkdir()
     (out / SETS).symlink_to(elsewhere, target_is_directory=True)
-    with pytest.raises(InputError) as refused:
+    with pytest.raises(OutputError) as refused:
         publish(out, run_set("A"))
     assert str(refused.value) == (
         f"cannot write to {out}: {out / SETS} is a symbolic link, which briefing never follows "

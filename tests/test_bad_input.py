@@ -31,8 +31,8 @@ from briefing.compose.prose import MAX_POINTS
 from briefing.model.cache import CallCache
 from briefing.sources.fetch import MAX_BYTES
 
-from .fake_endpoint import MODEL, FakeEndpoint
 from .support.briefings import cited_sources
+from .support.endpoint import MODEL, FakeEndpoint
 from .support.paths import SEED_FILES
 
 pytestmark = pytest.mark.loopback

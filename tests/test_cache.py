@@ -9,22 +9,28 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from briefing.model.cache import CachedAnswer, CallCache, call_key
-from briefing.model.client import ModelClient, OutputMode
-from briefing.pipeline import cache_identity
+from briefing.model.client import ModelClient
+from briefing.model.endpoint import resolve
+from briefing.model.structured import OutputMode
 from briefing.settings import Settings
 
-from .test_llm import GOOD, SCHEMA, Answer, Script, ask, client_for, completion
+from .support.answers import GOOD, SCHEMA, Answer, ask
+from .support.endpoint import FakeEndpoint, Reply, client_for
 
 
-def cached_client(script: Script, folder: Path) -> ModelClient:
-    return client_for(script, mode=OutputMode.json_schema, cache=CallCache(folder))
+def cached_client(fake: FakeEndpoint, folder: Path) -> ModelClient:
+    return client_for(fake, mode=OutputMode.json_schema, cache=CallCache(folder))
+
+
+def answering(*replies: str) -> FakeEndpoint:
+    return FakeEndpoint(replies=[Reply(content) for content in replies])
 
 
 def test_an_unchanged_call_is_answered_from_the_cache(tmp_path: Path) -> None:
-    first = Script((200, completion(GOOD)))
+    first = answering(GOOD)
     ask(cached_client(first, tmp_path))
 
-    again = Script()  # would fail on any request
+    again = FakeEndpoint()
     client = cached_client(again, tmp_path)
     assert ask(client) == Answer(verdict="ok", score=3)
     assert again.requests == []
@@ -33,41 +39,42 @@ def test_an_unchanged_call_is_answered_from_the_cache(tmp_path: Path) -> None:
 
 
 def test_a_change_in_prompt_schema_or_limits_misses_the_cache(tmp_path: Path) -> None:
-    ask(cached_client(Script((200, completion(GOOD))), tmp_path))
+    ask(cached_client(answering(GOOD), tmp_path))
 
-    script = Script(*[(200, completion(GOOD))] * 3)
-    client = cached_client(script, tmp_path)
+    fake = answering(GOOD, GOOD, GOOD)
+    client = cached_client(fake, tmp_path)
     client.structured("system", "another user", Answer, SCHEMA, max_tokens=50)
     client.structured("system", "user", Answer, {**SCHEMA, "minProperties": 1}, max_tokens=50)
     client.structured("system", "user", Answer, SCHEMA, max_tokens=51)
-    assert len(script.requests) == 3
+    assert len(fake.requests) == 3
 
 
 def test_another_model_or_endpoint_misses_the_cache(tmp_path: Path) -> None:
-    ask(cached_client(Script((200, completion(GOOD))), tmp_path))
-    other_model = Script((200, completion(GOOD)))
+    ask(cached_client(answering(GOOD), tmp_path))
+    other_model = answering(GOOD)
     ask(client_for(other_model, model="n", mode=OutputMode.json_schema, cache=CallCache(tmp_path)))
     assert len(other_model.requests) == 1
 
 
 def test_re_asks_are_cached_too_so_a_replay_makes_no_call(tmp_path: Path) -> None:
-    script = Script((200, completion('{"verdict": "ok"}')), (200, completion(GOOD)))
-    ask(cached_client(script, tmp_path))
-    assert len(script.requests) == 2
+    fake = answering('{"verdict": "ok"}', GOOD)
+    ask(cached_client(fake, tmp_path))
+    assert len(fake.requests) == 2
 
-    replay = Script()
+    replay = FakeEndpoint()
     client = cached_client(replay, tmp_path)
     assert ask(client).score == 3 and client.usage.cached_calls == 2
+    assert replay.requests == []
 
 
 def test_a_corrupt_entry_is_made_again(tmp_path: Path) -> None:
-    ask(cached_client(Script((200, completion(GOOD))), tmp_path))
+    ask(cached_client(answering(GOOD), tmp_path))
     (entry,) = tmp_path.glob("??/*.json")
     entry.write_text("{not json")
 
-    script = Script((200, completion(GOOD)))
-    ask(cached_client(script, tmp_path))
-    assert len(script.requests) == 1
+    fake = answering(GOOD)
+    ask(cached_client(fake, tmp_path))
+    assert len(fake.requests) == 1
     assert json.loads(entry.read_text())["text"] == GOOD
 
 
@@ -86,8 +93,8 @@ def test_stats_and_clear(tmp_path: Path) -> None:
 def test_an_unwritable_cache_costs_speed_not_results(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    script = Script((200, completion(GOOD)))
-    assert ask(cached_client(script, blocker / "calls")).score == 3
+    fake = answering(GOOD)
+    assert ask(cached_client(fake, blocker / "calls")).score == 3
 
 
 @given(
@@ -104,7 +111,7 @@ def test_two_local_models_of_the_same_name_never_share_answers(tmp_path: Path) -
     for path, size in ((first, 10), (second, 20)):
         path.parent.mkdir()
         path.write_bytes(b"x" * size)
-    identities = {cache_identity(Settings(model_path=path)) for path in (first, second)}
-    embedded = cache_identity(Settings())
+    identities = {resolve(Settings(model_path=path)).cache_identity for path in (first, second)}
+    embedded = resolve(Settings()).cache_identity
     assert len(identities | {embedded}) == 3
-    assert cache_identity(Settings(base_url="http://x/v1")) == "http://x/v1"
+    assert resolve(Settings(base_url="http://x/v1")).cache_identity == "http://x/v1"

@@ -26,11 +26,13 @@ from vcr.cassette import Cassette
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 from briefing.claims.extract import ANSWER_TOKENS
-from briefing.model.client import NO_KEY, Endpoint, ModelClient, OutputMode
+from briefing.model.client import ModelClient
+from briefing.model.structured import OutputMode
+from briefing.model.transport import NO_KEY, Endpoint
 from briefing.types.answers import ArticleSummary
 
-from .fake_endpoint import MODEL, Reply, fake_endpoint
 from .support.cassettes import RECORDING, REPLAY_BASE_URL, vcr_for
+from .support.endpoint import MODEL, Reply, fake_endpoint
 from .support.paths import CASSETTES
 
 CASSETTE_FILES = sorted(CASSETTES.rglob("*.yaml"))
@@ -157,12 +159,14 @@ def test_recording_through_the_harness_scrubs_the_key_and_cookies(
     with fake_endpoint() as fake:
         fake.api_key = key  # any other key is refused, so the key was sent
         fake.replies = [Reply(headers={"Set-Cookie": "session=0123456789abcdef"})]
-        client = ModelClient(
-            Endpoint(base_url=fake.base_url, model=MODEL, api_key=key, max_retries=0),
-            mode=OutputMode.json_object,
-        )
         article = "<article>\n[1] Tokyo and Washington agreed on a new command.\n</article>"
-        with vcr_for("unused").use_cassette(str(cassette_file), record_mode="all"):
+        with (
+            ModelClient(
+                Endpoint(base_url=fake.base_url, model=MODEL, api_key=key, max_retries=0),
+                mode=OutputMode.json_object,
+            ) as client,
+            vcr_for("unused").use_cassette(str(cassette_file), record_mode="all"),
+        ):
             summary = client.structured("system", article, ArticleSummary, {}, max_tokens=64)
     assert summary.claims and len(fake.chat_requests) == 1
     assert "/v1/chat/completions" in cassette_file.read_text()
@@ -189,19 +193,19 @@ def replaying() -> Iterator[Cassette]:
 def ask(body: dict[str, Any]) -> ArticleSummary:
     """Send `body`'s request through the project's client, as extraction does."""
     system, user = (message["content"] for message in body["messages"])
-    client = ModelClient(
+    with ModelClient(
         Endpoint(base_url=REPLAY_BASE_URL, model=body["model"], max_retries=0),
         mode=OutputMode.json_object_schema,  # as the recording's `embedded_client`
         max_reasks=0,
-    )
-    return client.structured(
-        system,
-        user,
-        ArticleSummary,
-        body["response_format"]["schema"],
-        max_tokens=body["max_tokens"],
-        stage="extract",
-    )
+    ) as client:
+        return client.structured(
+            system,
+            user,
+            ArticleSummary,
+            body["response_format"]["schema"],
+            max_tokens=body["max_tokens"],
+            stage="extract",
+        )
 
 
 @pytest.mark.skipif(RECORDING, reason="replays only")

@@ -21,7 +21,7 @@ from briefing.daily.changes import (
     load_previous,
     since_last_section,
 )
-from briefing.errors import InputError
+from briefing.errors import OutputError
 from briefing.output.html import to_html
 from briefing.output.markdown import to_markdown
 from briefing.reconcile.clusters import cluster_claims
@@ -360,7 +360,7 @@ def test_an_older_briefing_with_extra_and_missing_optional_fields_is_read() -> N
 def test_an_unreadable_previous_briefing_is_an_input_error_in_one_line(
     text: str, problem: str
 ) -> None:
-    with pytest.raises(InputError) as raised:
+    with pytest.raises(OutputError) as raised:
         load_previous(text)
     assert problem in str(raised.value)
     assert str(raised.value).startswith("the previous briefing cannot be read: ")

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from briefing.claims.chunks import ENUM_TOKENS_PER_SENTENCE, chunk_sentences, line_for
 from briefing.claims.extract import plan_chunks
-from briefing.errors import InputError
+from briefing.errors import ConfigError
 from briefing.model.tokens import FALLBACK_ENCODING, counter_for
 from briefing.types.stages import Sentence
 
@@ -81,7 +81,7 @@ def test_a_small_context_window_chunks_a_seed_with_its_own_numbers() -> None:
 
 def test_a_context_window_too_small_for_the_prompt_is_a_clear_error() -> None:
     article = seed_articles()["S1"]
-    with pytest.raises(InputError) as raised:
+    with pytest.raises(ConfigError) as raised:
         plan_chunks(article, article.sentences, "m", context_window=1024)
     assert "leaves no room for article text" in raised.value.message
     hint = raised.value.hint or ""

@@ -1,13 +1,13 @@
 """compose: what the model writes over numbered clusters is checked against their passages;
-too many clusters for one prompt are condensed in batches first (scripted endpoint)."""
+too many clusters for one prompt are condensed in batches first (the fake endpoint, or the
+fake model where the requests' HTTP is not the point)."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
-
-import httpx2
 
 from briefing.compose.prose import (
     COMPOSE_ANSWER_TOKENS,
@@ -20,19 +20,21 @@ from briefing.compose.prose import (
     compose,
     condensed,
     developments_section,
+    digested_by,
     joined_citations,
     points_for,
     summary_section,
 )
 from briefing.compose.sections import statement_for
-from briefing.model.client import Endpoint, ModelClient
+from briefing.diagnostics import Diagnostics
 from briefing.model.tokens import counter_for
 from briefing.reconcile.clusters import ranked
 from briefing.types.answers import ClaimType, DraftStatement
 from briefing.types.contract import SectionKind
 from briefing.types.stages import Claim, Cluster, Evidence
 
-from .test_llm import Script, client_for, completion
+from .support.endpoint import FakeEndpoint, Reply, client_for
+from .support.model import FakeModel
 
 SPENDING = "Japan will spend 2% of GDP on defense by 2027."
 DRONES = "The U.S. will deploy MQ-9 drones to Kanoya Air Base."
@@ -90,9 +92,9 @@ def test_statement_for_cites_every_piece_of_evidence() -> None:
 
 def test_checked_bottom_line_statement_cites_all_its_clusters() -> None:
     text = "Japan will spend 2% of GDP on defense by 2027 as the U.S. deploys MQ-9 drones."
-    warnings: list[str] = []
-    section = summary_section(drafts((f" {text} ", [1, 2])), WITHOUT_TALKS, warnings)
-    assert warnings == []
+    diagnostics = Diagnostics()
+    section = summary_section(drafts((f" {text} ", [1, 2])), WITHOUT_TALKS, diagnostics)
+    assert diagnostics.warnings == ()
     assert section.kind is SectionKind.summary
     (statement,) = section.statements
     assert statement.text == text
@@ -118,42 +120,45 @@ def test_a_sentence_joining_facts_cites_each_source_once_and_every_fact_at_least
 
 
 def test_statement_with_a_number_not_in_its_cluster_falls_back_to_the_claim() -> None:
-    warnings: list[str] = []
+    diagnostics = Diagnostics()
     section = summary_section(
-        drafts(("Japan will spend 5% of GDP on defense by 2027.", [1])), WITHOUT_TALKS, warnings
+        drafts(("Japan will spend 5% of GDP on defense by 2027.", [1])), WITHOUT_TALKS, diagnostics
     )
     assert section.statements == (statement_for(C1),)
-    (warning,) = warnings
+    (warning,) = diagnostics.warnings
     assert "replaced" in warning and "numbers not in the cited text: 5" in warning
 
 
 def test_statement_naming_someone_absent_from_its_passages_falls_back() -> None:
-    warnings: list[str] = []
-    section = summary_section(drafts(("Officials met Kishida in Tokyo.", [4])), POINTS, warnings)
+    diagnostics = Diagnostics()
+    section = summary_section(drafts(("Officials met Kishida in Tokyo.", [4])), POINTS, diagnostics)
     assert section.statements == (statement_for(C4),)
-    assert "names not in the cited text: Kishida" in warnings[0]
+    assert "names not in the cited text: Kishida" in diagnostics.warnings[0]
 
 
 def test_statement_citing_an_unknown_cluster_is_dropped() -> None:
-    warnings: list[str] = []
+    diagnostics = Diagnostics()
     section = summary_section(
         drafts(("Talks collapsed in Paris.", [7]), ("Officials met in Tokyo.", [4])),
         POINTS,
-        warnings,
+        diagnostics,
     )
     assert [s.text for s in section.statements] == ["Officials met in Tokyo."]
-    assert "citing no known claim" in warnings[0] and "Talks collapsed in Paris." in warnings[0]
+    assert (
+        "citing no known claim" in diagnostics.warnings[0]
+        and "Talks collapsed in Paris." in diagnostics.warnings[0]
+    )
 
 
 def test_without_a_bottom_line_the_top_clusters_are_used() -> None:
-    warnings: list[str] = []
-    section = summary_section([], POINTS, warnings)
-    assert warnings == []
+    diagnostics = Diagnostics()
+    section = summary_section([], POINTS, diagnostics)
+    assert diagnostics.warnings == ()
     assert section.statements == tuple(statement_for(c) for c in CLUSTERS[:3])
 
 
 def test_developments_keep_checked_corroborated_sentences_and_add_what_was_left_out() -> None:
-    warnings: list[str] = []
+    diagnostics = Diagnostics()
     section = developments_section(
         drafts(
             ("On Tuesday, officials met in Tokyo.", [4]),
@@ -161,7 +166,7 @@ def test_developments_keep_checked_corroborated_sentences_and_add_what_was_left_
         ),
         POINTS,
         CLUSTERS,
-        warnings,
+        diagnostics,
     )
     assert section.kind is SectionKind.developments
     assert [s.clusters for s in section.statements] == [("c4",), ("c1",)]
@@ -171,33 +176,32 @@ def test_developments_keep_checked_corroborated_sentences_and_add_what_was_left_
 
 
 def test_a_development_joining_two_single_source_facts_is_not_corroborated() -> None:
-    warnings: list[str] = []
+    diagnostics = Diagnostics()
     both = "The U.S. will deploy MQ-9 drones as an armed attack in space could trigger Article V."
-    section = developments_section(drafts((both, [2, 3])), POINTS, CLUSTERS, warnings)
+    section = developments_section(drafts((both, [2, 3])), POINTS, CLUSTERS, diagnostics)
     assert both not in [s.text for s in section.statements]
 
 
 def test_a_title_naming_what_no_claim_says_is_not_used() -> None:
-    script = Script(
-        answer(
-            {
-                "title": "Kishida and Biden agree on 5 bases",
-                "statements": [
-                    {"text": TALKS, "clusters": [1]},
-                    {"text": SPENDING, "clusters": [2]},
-                ],
-                "developments": [],
-            }
-        )
+    fake = answering(
+        {
+            "title": "Kishida and Biden agree on 5 bases",
+            "statements": [
+                {"text": TALKS, "clusters": [1]},
+                {"text": SPENDING, "clusters": [2]},
+            ],
+            "developments": [],
+        }
     )
-    composition = compose(ranked(CLUSTERS), 3, client_for(script), context_window=8192)
+    diagnostics = Diagnostics()
+    composition = compose(ranked(CLUSTERS), 3, client_for(fake), 8192, diagnostics)
     assert composition.title is None
-    assert any("title was not used" in w for w in composition.warnings)
+    assert any("title was not used" in w for w in diagnostics.warnings)
 
 
 def test_developments_say_so_when_nothing_is_corroborated() -> None:
     single = [C2, C3]
-    section = developments_section([], points_for(single), single, [])
+    section = developments_section([], points_for(single), single, Diagnostics())
     assert section.statements == ()
     assert "more than one source" in section.note
 
@@ -226,30 +230,29 @@ def test_schema_allows_no_developments_when_nothing_is_corroborated() -> None:
     assert schema["properties"]["statements"]["minItems"] == 1
 
 
-# --- through a scripted endpoint ------------------------------------------------------------------
+# --- through the fake endpoint and the fake model ------------------------------------------------
 
 
-def answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    return 200, completion(json.dumps(body))
+def answering(body: dict[str, Any]) -> FakeEndpoint:
+    return FakeEndpoint(replies=[Reply(json.dumps(body))])
 
 
 def test_compose_asks_once_and_checks_what_comes_back() -> None:
-    script = Script(
-        answer(
-            {
-                "title": "Allies meet",
-                "statements": [{"text": "Officials met in Tokyo on Tuesday.", "clusters": [1]}],
-                "developments": [{"text": SPENDING, "clusters": [2]}],
-            }
-        )
+    fake = answering(
+        {
+            "title": "Allies meet",
+            "statements": [{"text": "Officials met in Tokyo on Tuesday.", "clusters": [1]}],
+            "developments": [{"text": SPENDING, "clusters": [2]}],
+        }
     )
-    composition = compose(ranked(CLUSTERS), 3, client_for(script), context_window=8192)
+    diagnostics = Diagnostics()
+    composition = compose(ranked(CLUSTERS), 3, client_for(fake), 8192, diagnostics)
     assert composition.title == "Allies meet"
     assert [s.text for s in composition.summary.statements] == [TALKS]
     # most sources first: c4 (3 sources), then the one the model wrote, c1 (2)
     assert [s.clusters for s in composition.developments.statements] == [("c4",), ("c1",)]
     assert composition.digest_rounds == 0
-    (request,) = script.requests
+    (request,) = fake.requests
     prompt = request["messages"][1]["content"]
     assert "[1] (3 sources) Officials met in Tokyo on Tuesday." in prompt
     assert "(claims 1, 2), at most 2," in prompt  # the prompt states the schema's cap
@@ -278,21 +281,9 @@ def many_clusters(count: int) -> list[Cluster]:
     ]
 
 
-def scripted(statement: Any) -> tuple[ModelClient, list[dict[str, Any]]]:
-    """A client whose endpoint answers every digest request with `statement(prompt)`."""
-    requests: list[dict[str, Any]] = []
-
-    def respond(request: httpx2.Request) -> httpx2.Response:
-        body = json.loads(request.content)
-        requests.append(body)
-        answer = {"statements": [statement(body["messages"][1]["content"])]}
-        return httpx2.Response(200, json=completion(json.dumps(answer)))
-
-    client = ModelClient(
-        Endpoint(base_url="http://model.test/v1", model="m", max_retries=0),
-        http_client=httpx2.Client(transport=httpx2.MockTransport(respond)),
-    )
-    return client, requests
+def scripted(statement: Callable[[str], dict[str, Any]]) -> FakeModel:
+    """A model that answers every digest request with `statement(user prompt)`."""
+    return FakeModel(lambda asked: {"statements": [statement(asked.user)]})
 
 
 def first_two(prompt: str) -> dict[str, Any]:
@@ -307,16 +298,16 @@ def test_too_many_clusters_for_one_prompt_are_condensed_in_batches_first() -> No
     budget = Budget(counter_for("m"), context_window=2400)
     points = every_point(many_clusters(60))
     assert not budget.fits("compose", points, 60, COMPOSE_ANSWER_TOKENS)
-    client, requests = scripted(first_two)
-    warnings: list[str] = []
+    model = scripted(first_two)
+    diagnostics = Diagnostics()
 
-    shorter, rounds = condensed(points, 60, client, budget, warnings)
+    shorter, rounds = condensed(points, 60, budget, digested_by(model, 60, diagnostics))
 
-    assert warnings == []
+    assert diagnostics.warnings == ()
     assert rounds == 1
-    assert len(requests) == len(shorter) >= 2  # one digest call per batch, one statement each
-    for request in requests:
-        prompt = "".join(m["content"] for m in request["messages"])
+    assert len(model.asked) == len(shorter) >= 2  # one digest call per batch, one statement each
+    for asked in model.asked:
+        prompt = asked.system + asked.user
         assert budget.count(prompt) + DIGEST_ANSWER_TOKENS <= budget.usable
     assert budget.fits("compose", shorter, 60, COMPOSE_ANSWER_TOKENS)
     # Each condensed statement leads back to the two clusters it was written over.
@@ -325,11 +316,11 @@ def test_too_many_clusters_for_one_prompt_are_condensed_in_batches_first() -> No
 
 
 def test_a_condensed_statement_that_does_not_check_out_keeps_its_claims_words() -> None:
-    client, _ = scripted(
-        lambda prompt: {"text": "Ministry number 99 resigned.", "clusters": [1, 2]}
-    )
+    model = scripted(lambda prompt: {"text": "Ministry number 99 resigned.", "clusters": [1, 2]})
     budget = Budget(counter_for("m"), context_window=2400)
-    shorter, _ = condensed(every_point(many_clusters(60)), 60, client, budget, [])
+    shorter, _ = condensed(
+        every_point(many_clusters(60)), 60, budget, digested_by(model, 60, Diagnostics())
+    )
     assert shorter[0].text == "Ministry number 1 announced project 1 in Region1."
     assert [c.id for c in shorter[0].clusters] == ["c1", "c2"]
 
@@ -347,14 +338,14 @@ def test_the_fallback_headline_is_the_top_claim_in_its_shortest_wording() -> Non
 
 
 def test_a_bottom_line_sentence_about_its_sources_loses_that_tail() -> None:
-    warnings: list[str] = []
+    diagnostics = Diagnostics()
     meta = f"{TALKS[:-1]}, with 3 sources corroborating this statement."
-    section = summary_section(drafts((meta, [4]), (SPENDING, [1])), POINTS, warnings)
+    section = summary_section(drafts((meta, [4]), (SPENDING, [1])), POINTS, diagnostics)
     assert [s.text for s in section.statements][:1] == [TALKS]
 
 
 def test_the_bottom_line_leads_with_what_the_most_sources_state() -> None:
     ranked_points = points_for(ranked(CLUSTERS))
-    section = summary_section(drafts((TREATY, [4])), ranked_points, [])
+    section = summary_section(drafts((TREATY, [4])), ranked_points, Diagnostics())
     assert section.statements[0].clusters == ("c4",)
     assert TREATY in [s.text for s in section.statements]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from briefing.claims.extract import ground
+from briefing.claims.ground import ground
 from briefing.reconcile.clusters import cluster_claims
 from briefing.reconcile.conflicts import benchmarks, find_conflicts
 from briefing.types.answers import ArticleSummary

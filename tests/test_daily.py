@@ -21,8 +21,8 @@ import pytest
 from briefing.config import EXAMPLE, load
 from briefing.daily import folders
 
-from .fake_endpoint import MODEL, FakeEndpoint, Reply
 from .support.daily import cli, daily, write_config
+from .support.endpoint import MODEL, FakeEndpoint, Reply
 from .support.paths import SEED_FILES
 from .support.receivers import Mailbox, Receiver, parsed, parts_of, smtp_server, webhook_receiver
 

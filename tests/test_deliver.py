@@ -25,7 +25,9 @@ from briefing.daily.deliver import (
     slack_message,
     stale_notice,
 )
-from briefing.types.contract import Briefing, Citation, Section, SectionKind, SourceInfo, Statement
+from briefing.diagnostics import Diagnostics
+from briefing.types.contract import Briefing, Section, SectionKind, SourceInfo, Statement
+from briefing.types.stages import Citation
 
 from .support.builders import briefing as built
 from .support.receivers import (
@@ -44,6 +46,13 @@ HTML = "<!doctype html><html><body><h1>US and Japan upgrade their alliance</h1><
 
 
 # --- briefings ---------------------------------------------------------------------------------
+
+
+def failed_deliveries(*args: Any, **options: Any) -> list[str]:
+    """`deliver`'s failed deliveries, as the run's diagnostics hold them."""
+    diagnostics = Diagnostics()
+    deliver(*args, diagnostics=diagnostics, **options)
+    return list(diagnostics.errors)
 
 
 def source(id: str, duplicate_of: str | None = None) -> SourceInfo:
@@ -322,7 +331,9 @@ def test_the_published_url_names_the_briefing_file() -> None:
 
 def test_a_missing_password_is_a_problem_not_an_exception() -> None:
     settings = email_settings(username="briefing", port=closed_port())
-    problems = deliver(sample(), MARKDOWN, HTML, "out/briefing.md", Delivery(email=settings), {})
+    problems = failed_deliveries(
+        sample(), MARKDOWN, HTML, "out/briefing.md", Delivery(email=settings), {}
+    )
     assert problems == [
         "email to me@example.com, you@example.com failed: BRIEFING_SMTP_PASSWORD is not set "
         "(set it or remove delivery.email.username)"
@@ -339,7 +350,7 @@ loopback = pytest.mark.loopback
 def test_webhook_gets_the_slack_message(loopback: None) -> None:
     with webhook_receiver() as receiver:
         webhook = WebhookDelivery(url=receiver.url, link="https://intranet.example/b/", timeout=5)
-        problems = deliver(
+        problems = failed_deliveries(
             sample(), MARKDOWN, HTML, "out/briefing.html", Delivery(webhook=webhook), {}
         )
 
@@ -353,7 +364,7 @@ def test_webhook_gets_the_slack_message(loopback: None) -> None:
 def test_a_webhook_error_is_a_problem_without_the_token(loopback: None) -> None:
     with webhook_receiver(status=500, body=b"internal_error") as receiver:
         webhook = WebhookDelivery(url=receiver.url, timeout=5)
-        problems = deliver(
+        problems = failed_deliveries(
             sample(), MARKDOWN, HTML, "out/briefing.md", Delivery(webhook=webhook), {}
         )
 
@@ -367,7 +378,9 @@ def test_a_webhook_error_is_a_problem_without_the_token(loopback: None) -> None:
 @loopback
 def test_a_refused_webhook_connection_is_a_problem(loopback: None) -> None:
     webhook = WebhookDelivery(url=f"http://127.0.0.1:{closed_port()}{TOKEN_PATH}", timeout=5)
-    problems = deliver(sample(), MARKDOWN, HTML, "out/briefing.md", Delivery(webhook=webhook), {})
+    problems = failed_deliveries(
+        sample(), MARKDOWN, HTML, "out/briefing.md", Delivery(webhook=webhook), {}
+    )
 
     assert len(problems) == 1
     assert "cannot connect (check delivery.webhook.url" in problems[0]
@@ -381,7 +394,7 @@ def test_a_silent_webhook_times_out_as_a_problem(loopback: None) -> None:
         silent.listen(1)
         url = f"http://127.0.0.1:{silent.getsockname()[1]}{TOKEN_PATH}"
         webhook = WebhookDelivery(url=url, timeout=0.3)
-        problems = deliver(
+        problems = failed_deliveries(
             sample(), MARKDOWN, HTML, "out/briefing.md", Delivery(webhook=webhook), {}
         )
 
@@ -393,7 +406,7 @@ def test_a_silent_webhook_times_out_as_a_problem(loopback: None) -> None:
 def test_email_is_sent_over_smtp(loopback: None) -> None:
     with smtp_server() as mailbox:
         settings = email_settings(port=mailbox.port)
-        problems = deliver(
+        problems = failed_deliveries(
             sample(), MARKDOWN, HTML, "out/briefing.md", Delivery(email=settings), {}
         )
 
@@ -410,7 +423,7 @@ def test_email_logs_in_with_the_password_from_the_environment(loopback: None) ->
     with smtp_server(password=PASSWORD) as mailbox:
         settings = email_settings(port=mailbox.port, username="briefing", password_env="SMTP_PW")
         environ = {"SMTP_PW": PASSWORD}
-        problems = deliver(
+        problems = failed_deliveries(
             sample(), MARKDOWN, HTML, "out/briefing.md", Delivery(email=settings), environ
         )
 
@@ -424,7 +437,7 @@ def test_a_refused_login_is_a_problem_without_the_password(loopback: None) -> No
     with smtp_server(password="another one") as mailbox:
         settings = email_settings(port=mailbox.port, username="briefing")
         environ = {"BRIEFING_SMTP_PASSWORD": PASSWORD}
-        problems = deliver(
+        problems = failed_deliveries(
             sample(), MARKDOWN, HTML, "out/briefing.md", Delivery(email=settings), environ
         )
 
@@ -441,7 +454,9 @@ def test_a_refused_login_is_a_problem_without_the_password(loopback: None) -> No
 def test_a_refused_smtp_connection_is_a_problem(loopback: None) -> None:
     port = closed_port()
     settings = email_settings(port=port, to=["a@b.example"])
-    problems = deliver(sample(), MARKDOWN, HTML, "out/briefing.md", Delivery(email=settings), {})
+    problems = failed_deliveries(
+        sample(), MARKDOWN, HTML, "out/briefing.md", Delivery(email=settings), {}
+    )
 
     assert problems == [
         f"email to a@b.example failed: connection refused by 127.0.0.1:{port} "
@@ -453,7 +468,7 @@ def test_a_refused_smtp_connection_is_a_problem(loopback: None) -> None:
 def test_starttls_against_a_server_without_it_is_a_problem(loopback: None) -> None:
     with smtp_server() as mailbox:
         settings = email_settings(port=mailbox.port, security="starttls")
-        problems = deliver(
+        problems = failed_deliveries(
             sample(), MARKDOWN, HTML, "out/briefing.md", Delivery(email=settings), {}
         )
 
@@ -466,7 +481,7 @@ def test_starttls_against_a_server_without_it_is_a_problem(loopback: None) -> No
 def test_ssl_against_a_plain_server_is_a_problem(loopback: None) -> None:
     with smtp_server() as mailbox:
         settings = email_settings(port=mailbox.port, security="ssl")
-        problems = deliver(
+        problems = failed_deliveries(
             sample(), MARKDOWN, HTML, "out/briefing.md", Delivery(email=settings), {}
         )
 
@@ -482,7 +497,7 @@ def test_one_failed_target_does_not_stop_the_other(loopback: None) -> None:
             webhook=WebhookDelivery(url=receiver.url, timeout=5),
             email=email_settings(port=mailbox.port),
         )
-        problems = deliver(sample(), MARKDOWN, HTML, "out/briefing.md", delivery, {})
+        problems = failed_deliveries(sample(), MARKDOWN, HTML, "out/briefing.md", delivery, {})
 
     assert len(problems) == 1
     assert "HTTP 404 no_service" in problems[0]

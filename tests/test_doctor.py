@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from briefing.cli.app import app
 from briefing.local.server import free_port
 
-from .fake_endpoint import MODEL, FakeEndpoint
+from .support.endpoint import MODEL, FakeEndpoint
 
 
 def doctor(*args: str) -> Result:

@@ -6,8 +6,8 @@ from briefing.compose.sections import event_of, grouped_by_event
 from briefing.output.html import to_html
 from briefing.output.markdown import to_markdown
 from briefing.reconcile.events import place
-from briefing.types.contract import Citation, Section, SectionKind, Statement
-from briefing.types.stages import Event
+from briefing.types.contract import Section, SectionKind, Statement
+from briefing.types.stages import Citation, Event
 
 from .support.builders import briefing
 

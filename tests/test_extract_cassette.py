@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from briefing.claims.extract import extract, plan_chunks
+from briefing.diagnostics import Diagnostics
 from briefing.model.client import ModelClient
 from briefing.pipeline import prepare
 from briefing.types.stages import Article, ArticleClaims, Document
@@ -16,6 +17,15 @@ from briefing.types.stages import Article, ArticleClaims, Document
 from .support.seeds import seed_articles
 
 SEED_IDS = ["S1", "S2", "S3", "S4", "S5"]
+
+
+def extracted(
+    article: Article, client: ModelClient, *, context_window: int
+) -> tuple[ArticleClaims, list[str]]:
+    """The article's claims, and the warnings extracting it told the run's diagnostics."""
+    diagnostics = Diagnostics()
+    claims = extract(article, client, diagnostics, context_window=context_window, max_chunks=8)
+    return claims, list(diagnostics.warnings)
 
 
 def assert_grounded(article: Article, claims: ArticleClaims) -> None:
@@ -38,7 +48,7 @@ def assert_grounded(article: Article, claims: ArticleClaims) -> None:
 def test_seed_extraction_is_grounded(embedded_client: ModelClient, source: str) -> None:
     article = seed_articles()[source]
 
-    claims, warnings = extract(article, embedded_client, context_window=8192, max_chunks=8)
+    claims, warnings = extracted(article, embedded_client, context_window=8192)
 
     assert_grounded(article, claims)
     assert len(claims.verified) >= 3
@@ -71,11 +81,11 @@ def test_instructions_inside_an_article_change_nothing(
     hostile = "\n\n".join(
         [paragraphs[0], INJECTED[0], *paragraphs[1:3], INJECTED[1], *paragraphs[3:]]
     )
-    (article,), _ = prepare([Document(path="hostile.txt", text=hostile, title=seed.title,
-                                      published=seed.published)])  # fmt: skip
+    (article,) = prepare([Document(path="hostile.txt", text=hostile, title=seed.title,
+                                   published=seed.published)], Diagnostics())  # fmt: skip
     withheld = [s.number for s in article.sentences if s.text in INJECTED]
 
-    claims, warnings = extract(article, embedded_client, context_window=8192, max_chunks=8)
+    claims, warnings = extracted(article, embedded_client, context_window=8192)
 
     assert len(withheld) == 2
     assert warnings == [
@@ -101,7 +111,7 @@ def test_a_long_article_is_read_in_chunks_with_global_sentence_numbers(
     chunks = plan_chunks(article, article.sentences, embedded_client.model, context_window=2800)
     assert len(chunks) >= 2
 
-    claims, warnings = extract(article, embedded_client, context_window=2800, max_chunks=8)
+    claims, warnings = extracted(article, embedded_client, context_window=2800)
 
     assert warnings == []
     assert embedded_client.usage.llm_calls == len(chunks)

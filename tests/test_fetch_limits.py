@@ -27,9 +27,10 @@ from briefing.sources import fetch as fetch_module
 from briefing.sources.fetch import MAX_REDIRECTS, fetch, non_public_kind
 from briefing.sources.ingest import read_documents
 
-from .fake_endpoint import MODEL, FakeEndpoint
 from .support.daily import daily, write_config
+from .support.endpoint import MODEL, FakeEndpoint
 from .support.paths import FIXTURES, SEED_FILES
+from .support.reading import read_with_warnings
 from .support.site import TRICKLE_LIMIT, FixtureSite
 
 PUBLIC = "http://93.184.215.14/story"  # a public address: checked without any DNS
@@ -140,13 +141,13 @@ def test_a_url_on_this_machine_is_refused_before_connecting(
     site: FixtureSite, client: httpx2.Client
 ) -> None:
     url = site.url("article.html")
-    documents, warnings = read_documents([url, FIXTURES / "undated.html"], client=client)
+    documents, warnings = read_with_warnings([url, FIXTURES / "undated.html"], client=client)
     assert [d.title for d in documents] == ["Talks continue in Tokyo"]
     assert warnings == [f"skipped {url}: 127.0.0.1 is a loopback address; not fetched {OPT_IN}"]
     assert site.requests == []
 
     via = site.url(f"redirect?to={quote(url)}")  # allowed: redirects on the site are followed
-    (document,), _ = read_documents([via], client=client, private_ok=True)
+    (document,) = read_documents([via], client=client, private_ok=True)
     assert document.title == "Allies agree new command" and document.path == via
     assert site.requests == ["/redirect?to=" + quote(url), "/article.html"]
 

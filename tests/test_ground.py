@@ -1,10 +1,11 @@
-"""extract.ground: evidence is fetched and checked by the program."""
+"""claims.ground: evidence is fetched and checked by the program."""
 
 from __future__ import annotations
 
 import pytest
 
-from briefing.claims.extract import as_sentence, ground, summary_schema
+from briefing.claims.extract import summary_schema
+from briefing.claims.ground import as_sentence, ground
 from briefing.sources.clean import clean
 from briefing.sources.sentences import segment
 from briefing.types.answers import ArticleSummary, ClaimDraft, ClaimType

@@ -14,8 +14,8 @@ import pytest
 
 from briefing.compose.sections import grouped_by_event
 from briefing.output.html import to_html
-from briefing.types.contract import Citation, Section, SectionKind, SourceInfo, Statement
-from briefing.types.stages import Event
+from briefing.types.contract import Section, SectionKind, SourceInfo, Statement
+from briefing.types.stages import Citation, Event
 
 from .support.builders import briefing
 

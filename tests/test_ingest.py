@@ -17,13 +17,14 @@ from briefing.sources.clean import clean
 from briefing.sources.ingest import read_documents, sources_from_file
 
 from .support.paths import FIXTURES
+from .support.reading import read_with_warnings
 from .support.site import FixtureSite
 
 # --- HTML --------------------------------------------------------------------------------------
 
 
 def test_html_file_gives_article_text_and_metadata() -> None:
-    (document,), warnings = read_documents([FIXTURES / "article.html"])
+    (document,), warnings = read_with_warnings([FIXTURES / "article.html"])
 
     assert warnings == []
     assert "restructure the US military command in Japan" in document.text
@@ -44,14 +45,14 @@ def test_html_file_gives_article_text_and_metadata() -> None:
 
 
 def test_a_page_without_a_date_keeps_it_unknown() -> None:
-    (document,), _ = read_documents([FIXTURES / "undated.html"])
+    (document,) = read_documents([FIXTURES / "undated.html"])
     assert document.published is None
     assert document.title == "Talks continue in Tokyo"
 
 
 @pytest.mark.loopback
 def test_article_url_is_fetched_and_extracted(site: FixtureSite, client: httpx2.Client) -> None:
-    (document,), _ = read_documents([site.url("article.html")], client=client, private_ok=True)
+    (document,) = read_documents([site.url("article.html")], client=client, private_ok=True)
     assert document.path == site.url("article.html")
     assert document.outlet == "Daily Planet"
     article = clean(document, "S1")
@@ -63,7 +64,7 @@ def test_article_url_is_fetched_and_extracted(site: FixtureSite, client: httpx2.
 
 
 def test_feed_entries_that_carry_the_article_become_articles() -> None:
-    documents, warnings = read_documents([FIXTURES / "full_feed.xml"])
+    documents, warnings = read_with_warnings([FIXTURES / "full_feed.xml"])
 
     assert warnings == []
     assert [d.title for d in documents] == [
@@ -80,7 +81,7 @@ def test_feed_entries_that_carry_the_article_become_articles() -> None:
 def test_feed_entries_with_only_a_link_are_fetched(
     site: FixtureSite, client: httpx2.Client
 ) -> None:
-    documents, warnings = read_documents(
+    documents, warnings = read_with_warnings(
         [site.url("links_feed.xml")], client=client, private_ok=True
     )
 
@@ -114,7 +115,7 @@ def test_a_feed_with_no_entries_is_reported() -> None:
 def test_a_failing_url_is_a_warning_and_the_rest_still_run(
     site: FixtureSite, client: httpx2.Client, path: str, message: str
 ) -> None:
-    documents, warnings = read_documents(
+    documents, warnings = read_with_warnings(
         [site.url(path), FIXTURES / "undated.html"], client=client, private_ok=True
     )
 
@@ -141,7 +142,7 @@ def test_bad_files_in_a_folder_are_skipped_with_a_warning(
     (tmp_path / "a_bad.txt").write_bytes(content)
     (tmp_path / "b_good.txt").write_text("Officials met in Tokyo on Tuesday to agree a plan.")
 
-    documents, warnings = read_documents([tmp_path])
+    documents, warnings = read_with_warnings([tmp_path])
 
     assert [Path(d.path).name for d in documents] == ["b_good.txt"]
     assert len(warnings) == 1
@@ -152,7 +153,7 @@ def test_invalid_utf8_is_read_with_replacements_and_a_warning(tmp_path: Path) ->
     (tmp_path / "latin1.txt").write_bytes(
         "Officials met in Tōkyō café on Tuesday.".encode("latin-1", "replace")
     )
-    (document,), warnings = read_documents([tmp_path / "latin1.txt"])
+    (document,), warnings = read_with_warnings([tmp_path / "latin1.txt"])
     assert "Officials met in" in document.text
     assert warnings == [
         f"{tmp_path / 'latin1.txt'}: not valid UTF-8; undecodable bytes were replaced"
@@ -191,7 +192,7 @@ def test_sources_file_mixes_folders_files_urls_and_feeds(
     sources = sources_from_file(listing)
     assert len(sources) == 3
 
-    documents, warnings = read_documents(sources, client=client, private_ok=True)
+    documents, warnings = read_with_warnings(sources, client=client, private_ok=True)
     assert warnings == []
     assert [d.title for d in documents] == [
         "Talks continue in Tokyo",

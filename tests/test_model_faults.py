@@ -25,9 +25,9 @@ import pytest
 
 from briefing.local.server import free_port
 
-from .fake_endpoint import MODEL, TRICKLE_LIMIT, FakeEndpoint, Reply, fake_endpoint
 from .support.briefings import cited_sources
 from .support.daily import daily, write_config
+from .support.endpoint import MODEL, TRICKLE_LIMIT, FakeEndpoint, Reply, fake_endpoint
 from .support.paths import SEED_FILES
 
 pytestmark = pytest.mark.loopback

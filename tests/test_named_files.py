@@ -12,12 +12,20 @@ from typer.testing import CliRunner
 
 from briefing.cli.app import app
 from briefing.config import load
-from briefing.errors import InputError
-from briefing.sources.ingest import read_sources, sources_from_file
+from briefing.diagnostics import Diagnostics
+from briefing.errors import ConfigError, InputError
+from briefing.sources.ingest import read_documents, sources_from_file
 
 
 def cli(*args: str | Path) -> Any:
     return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def failures_reading(sources: list[str]) -> tuple[str, ...]:
+    """The sources skipped while reading `sources`, as the run's diagnostics hold them."""
+    diagnostics = Diagnostics()
+    read_documents(sources, diagnostics)
+    return diagnostics.failures
 
 
 def good(folder: Path) -> Path:
@@ -52,16 +60,16 @@ def test_a_device_as_the_config_or_sources_file_is_refused_at_once() -> None:
 def test_a_fifo_as_config_or_sources_file_or_source_is_named_and_never_waited_on(
     fifo: Path,
 ) -> None:
-    with pytest.raises(InputError, match="a named pipe"):
+    with pytest.raises(ConfigError, match="a named pipe"):
         load(fifo)
     with pytest.raises(InputError, match="a named pipe"):
         sources_from_file(fifo)
-    _, _, failures = read_sources([str(fifo), str(good(fifo.parent))])
+    failures = failures_reading([str(fifo), str(good(fifo.parent))])
     assert failures and "is a named pipe (FIFO), not a file" in failures[0]
 
 
 def test_a_symlink_loop_is_named_as_one(loop: Path) -> None:
-    _, _, failures = read_sources([str(loop), str(good(loop.parent))])
+    failures = failures_reading([str(loop), str(good(loop.parent))])
     assert failures and "is a symlink loop" in failures[0]
     with pytest.raises(InputError, match="symlink loop"):
         sources_from_file(loop)
@@ -70,5 +78,5 @@ def test_a_symlink_loop_is_named_as_one(loop: Path) -> None:
 def test_an_oversized_config_is_refused(tmp_path: Path) -> None:
     big = tmp_path / "big.toml"
     big.write_text("# x\n" * 400_000)
-    with pytest.raises(InputError, match="larger than"):
+    with pytest.raises(ConfigError, match="larger than"):
         load(big)

@@ -16,7 +16,7 @@ def test_every_event_is_logged_with_the_model_speed(caplog: pytest.LogCaptureFix
     caplog.set_level(logging.INFO, logger="briefing")
     progress = Progress()
     progress.stage("reading 2 articles", total=2)
-    progress.advance("S1: 6 of 8 claims verified", Usage(completion_tokens=300, seconds=10))
+    progress.advance("S1: 6 of 8 claims verified", Usage(completion_tokens=300, model_seconds=10))
     progress("condensed the claims in 1 round(s)")
 
     assert caplog.messages == [
@@ -31,9 +31,9 @@ def test_a_terminal_gets_a_bar_with_stage_step_and_speed() -> None:
     console = Console(file=screen, force_terminal=True, width=120)
     with Progress(console) as progress:
         progress.stage("reading 2 articles", total=2)
-        progress.advance("S1 done", Usage(completion_tokens=60, seconds=2))
+        progress.advance("S1 done", Usage(completion_tokens=60, model_seconds=2))
         console.print("above the bar")
-        progress.advance("S2 done", Usage(completion_tokens=90, seconds=3))
+        progress.advance("S2 done", Usage(completion_tokens=90, model_seconds=3))
     shown = screen.getvalue()
     assert "reading 2 articles" in shown and "S2 done" in shown
     assert "2/2" in shown and "30.0 tok/s" in shown and "above the bar" in shown

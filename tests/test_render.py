@@ -10,7 +10,8 @@ import pytest
 from markdown_it import MarkdownIt
 
 from briefing.output.markdown import escape, to_json, to_markdown
-from briefing.types.contract import Briefing, Citation, Section, SectionKind, SourceInfo, Statement
+from briefing.types.contract import Briefing, Section, SectionKind, SourceInfo, Statement
+from briefing.types.stages import Citation
 
 from .support.builders import briefing as built
 

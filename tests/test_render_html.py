@@ -1,20 +1,21 @@
-"""render_html: one self-contained page, escaped text, and citations linked both ways."""
+"""output.html: one self-contained page, escaped text, and citations linked both ways."""
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date
 from html.parser import HTMLParser
 
+from markupsafe import escape
+
 from briefing.output.html import to_html
-from briefing.types.contract import Briefing, Citation, Section, SectionKind, SourceInfo, Statement
-from briefing.types.stages import SourceIssue
+from briefing.types.contract import Briefing, Section, SectionKind, SourceInfo, Statement
+from briefing.types.stages import Citation, SourceIssue
 
 from .support.builders import briefing as built
 
 HOSTILE = '<script>alert(1)</script> "onmouseover=alert(2) & more'
-ESCAPED = html.escape(HOSTILE, quote=True)
+ESCAPED = str(escape(HOSTILE))  # as the page's template escapes it
 
 ALPHA = Citation(source="s1", quote="Japan will double its defense budget.", start=0, end=37)
 BETA = Citation(source="s2", quote="Drones go to Kanoya Air Base.", start=10, end=39)
@@ -150,7 +151,7 @@ def test_each_passage_holds_its_exact_quote_and_links_back() -> None:
         assert citation.quote in page.text[f"q{number}"]
         item = re.search(rf'<li id="q{number}">.*?</li>', document)
         assert item is not None
-        assert f"<blockquote>{html.escape(citation.quote)}</blockquote>" in item[0]
+        assert f"<blockquote>{escape(citation.quote)}</blockquote>" in item[0]
         assert f'href="#ref-{number}-1"' in item[0]
     assert "s2, A title, characters 120–245" in page.text["q4"]
 
@@ -205,7 +206,7 @@ def test_hostile_text_appears_only_escaped() -> None:
     assert f"<title>{ESCAPED}</title>" in document
     assert f"<h1>{ESCAPED}</h1>" in document
     assert f"<blockquote>{ESCAPED}</blockquote>" in document
-    assert html.escape("javascript:alert(1)//<b>") in document
+    assert escape("javascript:alert(1)//<b>") in document
     # title, h1, note, two statements, the development's row in the matrix, the quote and its
     # footnote's pop-up, the warning, and s1's title in Sources and in the location line of
     # the passage quoted from s1
@@ -220,7 +221,7 @@ def test_no_external_resources_and_no_live_source_links() -> None:
     assert "<link" not in document and "<script" not in document
     assert all(href.startswith("#") for href in page.hrefs())
     assert not any(re.match(r"(https?|javascript):", href) for href in page.hrefs())
-    assert html.escape('https://example.com/a?b=1&c="x"') in document
+    assert escape('https://example.com/a?b=1&c="x"') in document
 
 
 # --- sections, sources and warnings ----------------------------------------------------------

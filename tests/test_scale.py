@@ -59,8 +59,8 @@ from briefing.types.stages import (
     TimelineEntry,
 )
 
-from .fake_endpoint import MODEL, FakeEndpoint
 from .support.builders import article, briefing, claim, claims_of, corpus
+from .support.endpoint import MODEL, FakeEndpoint
 from .support.lookalikes import lookalike_article, write_lookalikes
 
 # --- through the entry point --------------------------------------------------------------------
@@ -243,7 +243,8 @@ def test_the_timeline_lists_the_entries_most_sources_give_in_date_order() -> Non
 
 
 def test_the_html_matrix_shows_the_sources_that_state_most_developments() -> None:
-    from briefing.types.contract import Citation, Section, SectionKind, SourceInfo, Statement
+    from briefing.types.contract import Section, SectionKind, SourceInfo, Statement
+    from briefing.types.stages import Citation
 
     sources = tuple(
         SourceInfo(id=f"S{n}", path=f"{n}.txt", title="t", published=None, sentences=1,

@@ -25,7 +25,7 @@ from briefing.daily.schedule import (
     systemd_units,
     systemd_user_dir,
 )
-from briefing.errors import InputError
+from briefing.errors import ScheduleError
 
 EXECUTABLE = "/opt/brief ing/bin/briefing"
 
@@ -81,7 +81,7 @@ def test_parse_time_accepts_24_hour_times(text: str, expected: time) -> None:
     ],
 )
 def test_parse_time_refuses_anything_else(text: str) -> None:
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(ScheduleError) as caught:
         parse_time(text)
     assert caught.value.message == f"--at {text!r} is not a time of day (use HH:MM, 24-hour)"
     assert caught.value.hint
@@ -90,7 +90,7 @@ def test_parse_time_refuses_anything_else(text: str) -> None:
 
 def test_parse_time_message_names_the_value() -> None:
     with pytest.raises(
-        InputError, match=r"--at '25:00' is not a time of day \(use HH:MM, 24-hour\)"
+        ScheduleError, match=r"--at '25:00' is not a time of day \(use HH:MM, 24-hour\)"
     ):
         parse_time("25:00")
 
@@ -107,7 +107,7 @@ def test_every_valid_time_round_trips(hour: int, minute: int) -> None:
 def test_parse_time_returns_the_written_time_or_raises_input_error(text: str) -> None:
     try:
         parsed = parse_time(text)
-    except InputError:
+    except ScheduleError:
         return
     assert f"{parsed:%H:%M}" == text.strip().zfill(5)
 
@@ -139,12 +139,12 @@ def test_daily_command_looks_a_bare_name_up_on_path(
     script.chmod(0o755)
     monkeypatch.setenv("PATH", str(bin_dir))
     assert daily_command("briefing", config)[0] == str(script)
-    with pytest.raises(InputError, match="cannot find 'no-such-briefing' on PATH"):
+    with pytest.raises(ScheduleError, match="cannot find 'no-such-briefing' on PATH"):
         daily_command("no-such-briefing", config)
 
 
 def test_daily_command_refuses_a_missing_config(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="does not exist"):
+    with pytest.raises(ScheduleError, match="does not exist"):
         daily_command("/usr/bin/briefing", tmp_path / "nope.toml")
 
 
@@ -205,9 +205,9 @@ def test_crontab_line_without_config_or_log_is_just_the_command() -> None:
 
 
 def test_crontab_line_refuses_line_breaks(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="line break"):
+    with pytest.raises(ScheduleError, match="line break"):
         crontab_line(time(6, 0), ["/usr/bin/briefing", "--config", "/a\nb/c.toml"])
-    with pytest.raises(InputError, match="empty"):
+    with pytest.raises(ScheduleError, match="empty"):
         crontab_line(time(6, 0), [])
 
 
@@ -293,7 +293,7 @@ def test_systemd_executable_keeps_dollar_but_doubles_percent() -> None:
 
 @pytest.mark.parametrize("executable", ['/opt/a"b/briefing', "/opt/a'b/briefing", "/opt/a\\b/x"])
 def test_systemd_refuses_an_executable_it_cannot_run(executable: str) -> None:
-    with pytest.raises(InputError, match="systemd cannot run"):
+    with pytest.raises(ScheduleError, match="systemd cannot run"):
         systemd_units(time(6, 0), [executable, "run"], working_directory=Path("/"))
 
 
@@ -304,7 +304,7 @@ def test_systemd_units_take_a_name(config: Path) -> None:
     assert sorted(units) == ["briefing-tech.service", "briefing-tech.timer"]
     timer = _parse_unit(units["briefing-tech.timer"])
     assert timer["Timer"]["Unit"] == "briefing-tech.service"
-    with pytest.raises(InputError, match="cannot name a systemd unit"):
+    with pytest.raises(ScheduleError, match="cannot name a systemd unit"):
         systemd_units(time(6, 0), ["/b"], name="../evil", working_directory=config.parent)
 
 
@@ -366,7 +366,7 @@ def test_install_systemd_refuses_to_overwrite_different_units(
     install_systemd(_units(config), units_dir)
     before = {path.name: path.read_text(encoding="utf-8") for path in units_dir.iterdir()}
     changed = _units(config, at=time(8, 0))
-    with pytest.raises(InputError, match="already exists with different content") as caught:
+    with pytest.raises(ScheduleError, match="already exists with different content") as caught:
         install_systemd(changed, units_dir)
     assert "--force" in caught.value.hint
     after = {path.name: path.read_text(encoding="utf-8") for path in units_dir.iterdir()}
@@ -382,13 +382,13 @@ def test_install_systemd_writes_nothing_when_one_unit_conflicts(
 ) -> None:
     units_dir.mkdir(parents=True)
     (units_dir / "briefing.timer").write_text("[Timer]\nOnCalendar=daily\n", encoding="utf-8")
-    with pytest.raises(InputError):
+    with pytest.raises(ScheduleError):
         install_systemd(_units(config), units_dir)
     assert not (units_dir / "briefing.service").exists()
 
 
 def test_install_systemd_refuses_file_names_outside_the_directory(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="not a unit file name"):
+    with pytest.raises(ScheduleError, match="not a unit file name"):
         install_systemd({"../briefing.service": "[Unit]\n"}, tmp_path / "user")
 
 
@@ -474,7 +474,7 @@ def test_install_crontab_with_the_generated_line(config: Path) -> None:
 
 
 def test_install_crontab_without_the_crontab_command() -> None:
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(ScheduleError) as caught:
         install_crontab(LINE, run=FakeCrontab(installed=False))
     assert "crontab" in caught.value.message
     assert caught.value.hint == "install cron, or use --install systemd"
@@ -483,7 +483,7 @@ def test_install_crontab_without_the_crontab_command() -> None:
 
 def test_install_crontab_when_crontab_refuses_the_new_table() -> None:
     fake = FakeCrontab(table=None, write_error='"-":1: bad minute\nerrors in crontab file\n')
-    with pytest.raises(InputError, match="bad minute") as caught:
+    with pytest.raises(ScheduleError, match="bad minute") as caught:
         install_crontab(LINE, run=fake)
     assert "--install systemd" in caught.value.hint
     assert "\n" not in str(caught.value)
@@ -492,6 +492,6 @@ def test_install_crontab_when_crontab_refuses_the_new_table() -> None:
 def test_install_crontab_does_not_write_when_it_cannot_read() -> None:
     """Writing back a crontab that could not be listed would wipe the user's entries."""
     fake = FakeCrontab(list_error=(1, "You (tester) are not allowed to use this program\n"))
-    with pytest.raises(InputError, match="not allowed"):
+    with pytest.raises(ScheduleError, match="not allowed"):
         install_crontab(LINE, run=fake)
     assert fake.calls == [["crontab", "-l"]]

@@ -45,7 +45,7 @@ STAND_IN = textwrap.dedent(
     """
     import argparse, os, signal, sys, threading, time
     sys.path.insert(0, os.environ["FAKE_REPO"])
-    from tests.fake_endpoint import Reply, fake_endpoint
+    from tests.support.endpoint import Reply, fake_endpoint
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--port")

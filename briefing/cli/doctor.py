@@ -13,14 +13,14 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import platform
-import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from briefing.atomic_files import check_writable
 from briefing.errors import BriefingError
 from briefing.local.runtime import (
     Probe,
@@ -34,7 +34,8 @@ from briefing.local.runtime import (
     record_path,
 )
 from briefing.local.weights import EMBEDDED_MODEL, LOCAL_EXTRA_HINT, embedded_model_path
-from briefing.model.client import Endpoint, ModelClient
+from briefing.model.client import ModelClient
+from briefing.model.endpoint import resolve
 from briefing.reconcile import embeddings
 from briefing.settings import Settings
 
@@ -92,8 +93,7 @@ def _packages() -> Check:
 def _cache_folder(cache_dir: Path) -> Check:
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=".doctor-"):
-            pass
+        check_writable(cache_dir)
     except OSError as error:
         return Check(
             "cache folder",
@@ -201,17 +201,13 @@ def _features_in_use(system_info: str) -> str:
 
 def _endpoint(settings: Settings) -> Iterator[Check]:
     assert settings.base_url is not None
-    client = ModelClient(
-        Endpoint(
-            base_url=settings.base_url,
-            model=settings.model,
-            api_key=settings.api_key,
-            api_key_env=settings.api_key_env,
-            timeout=min(settings.timeout, 60.0),
-            max_retries=0,
-        ),
-        max_reasks=1,
-    )
+    endpoint = resolve(settings).endpoint
+    quick = replace(endpoint, timeout=min(endpoint.timeout, 60.0), max_retries=0)
+    with ModelClient(quick, max_reasks=1) as client:
+        yield from _endpoint_checks(client, settings.base_url)
+
+
+def _endpoint_checks(client: ModelClient, base_url: str) -> Iterator[Check]:
     try:
         started = time.monotonic()
         model = client.model
@@ -219,7 +215,7 @@ def _endpoint(settings: Settings) -> Iterator[Check]:
     except BriefingError as error:
         yield Check("endpoint", False, error.message, error.hint)
         return
-    yield Check("endpoint", True, f"{settings.base_url} answers; model {model} ({listed:.2f} s)")
+    yield Check("endpoint", True, f"{base_url} answers; model {model} ({listed:.2f} s)")
     schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
     try:
         started = time.monotonic()

@@ -15,20 +15,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from briefing.claims.verify import evidence_problems, names_in, numbers_in, word_keys
 from briefing.compose.sections import citations, statement_for
+from briefing.diagnostics import Diagnostics
 from briefing.errors import ModelOutputError
 from briefing.model import prompts
-from briefing.model.client import ModelClient, schema_of
+from briefing.model.protocol import Model
+from briefing.model.structured import schema_of
 from briefing.model.tokens import Counter, counter_for
 from briefing.sources.sentences import clauses
 from briefing.types.answers import BottomLine, Digest, DraftStatement
-from briefing.types.contract import Citation, Section, SectionKind, Statement
-from briefing.types.stages import Cluster
+from briefing.types.contract import Section, SectionKind, Statement
+from briefing.types.stages import Citation, Cluster
 
 COMPOSE_ANSWER_TOKENS = 1100
 DIGEST_ANSWER_TOKENS = 500
@@ -66,7 +68,6 @@ class Composition:
     title: str | None
     summary: Section
     developments: Section
-    warnings: list[str] = field(default_factory=list)
     digest_rounds: int = 0
 
 
@@ -78,24 +79,28 @@ def points_for(clusters: Sequence[Cluster]) -> list[Point]:
 
 
 def compose(
-    clusters: Sequence[Cluster], source_count: int, client: ModelClient, context_window: int
+    clusters: Sequence[Cluster],
+    source_count: int,
+    client: Model,
+    context_window: int,
+    diagnostics: Diagnostics,
 ) -> Composition:
-    warnings: list[str] = []
     budget = Budget(counter_for(client.model), context_window)
-    points, rounds = condensed(points_for(clusters), source_count, client, budget, warnings)
+    digest = digested_by(client, source_count, diagnostics)
+    points, rounds = condensed(points_for(clusters), source_count, budget, digest)
     written: BottomLine | None = None
     try:
         written = _write(points, source_count, client)
     except ModelOutputError as error:
-        warnings.append(
+        diagnostics.warn(
             f"the model could not write the bottom line ({error.message}); used the top claims"
         )
-    summary = summary_section(written.statements if written else [], points, warnings)
+    summary = summary_section(written.statements if written else [], points, diagnostics)
     developments = developments_section(
-        written.developments if written else [], points, clusters, warnings
+        written.developments if written else [], points, clusters, diagnostics
     )
-    title = _checked_title(written.title, points, warnings) if written else None
-    return Composition(title, summary, developments, warnings, rounds)
+    title = _checked_title(written.title, points, diagnostics) if written else None
+    return Composition(title, summary, developments, rounds)
 
 
 MAX_HEADLINE_WORDS = 12
@@ -123,14 +128,14 @@ def _as_headline(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _checked_title(title: str, points: Sequence[Point], warnings: list[str]) -> str | None:
+def _checked_title(title: str, points: Sequence[Point], diagnostics: Diagnostics) -> str | None:
     """The model's headline, unless it is too long, or names someone or gives a number no
     claim shown has."""
     title = " ".join(title.split()).rstrip(".")
     if not title:
         return None
     if len(title.split()) > MAX_HEADLINE_WORDS:
-        warnings.append(
+        diagnostics.warn(
             f"the model's title was not used (over {MAX_HEADLINE_WORDS} words: {title!r})"
         )
         return None
@@ -138,7 +143,7 @@ def _checked_title(title: str, points: Sequence[Point], warnings: list[str]) -> 
     known = word_keys(shown) | names_in(shown)
     missing = (numbers_in(title) - numbers_in(shown)) | (names_in(title) - known)
     if missing:
-        warnings.append(f"the model's title was not used (not in the claims: {title!r})")
+        diagnostics.warn(f"the model's title was not used (not in the claims: {title!r})")
         return None
     return title
 
@@ -167,18 +172,18 @@ class Budget:
         return self.count(f"[99] (99 sources) {point.text}\n") + _TOKENS_PER_ENUM_VALUE
 
 
+Digester = Callable[[list[Point]], list[Point]]
+"""Condenses one batch of points: the model's digest in a run, its bounds in a dry run."""
+
+
 def condensed(
-    points: list[Point],
-    source_count: int,
-    client: ModelClient,
-    budget: Budget,
-    warnings: list[str],
+    points: list[Point], source_count: int, budget: Budget, digest: Digester
 ) -> tuple[list[Point], int]:
     """`points`, condensed batch by batch until all fit one compose prompt."""
     rounds = 0
     while not budget.fits("compose", points, source_count, COMPOSE_ANSWER_TOKENS):
         batches = _batches(points, source_count, budget)
-        shorter = [p for batch in batches for p in _digest(batch, source_count, client, warnings)]
+        shorter = [p for batch in batches for p in _shortened(batch, digest)]
         rounds += 1
         if len(shorter) >= len(points):  # the window is too small to condense further
             return _top_that_fit(points, source_count, budget), rounds
@@ -219,11 +224,19 @@ def _top_that_fit(points: Sequence[Point], source_count: int, budget: Budget) ->
     return kept
 
 
+def _shortened(batch: list[Point], digest: Digester) -> list[Point]:
+    """A batch no longer than a digest's answer is kept as it is, without a call."""
+    return digest(batch) if len(batch) > DIGEST_STATEMENTS else batch
+
+
+def digested_by(client: Model, source_count: int, diagnostics: Diagnostics) -> Digester:
+    """The model's digest of a batch of points."""
+    return lambda batch: _digest(batch, source_count, client, diagnostics)
+
+
 def _digest(
-    batch: list[Point], source_count: int, client: ModelClient, warnings: list[str]
+    batch: list[Point], source_count: int, client: Model, diagnostics: Diagnostics
 ) -> list[Point]:
-    if len(batch) <= DIGEST_STATEMENTS:
-        return batch
     try:
         digest = client.structured(
             prompts.render("system"),
@@ -234,7 +247,7 @@ def _digest(
             stage="digest",
         )
     except ModelOutputError as error:
-        warnings.append(f"could not condense {len(batch)} claims ({error.message}); kept the top")
+        diagnostics.warn(f"could not condense {len(batch)} claims ({error.message}); kept the top")
         return batch[:DIGEST_STATEMENTS]
     condensed_points: list[Point] = []
     for draft in digest.statements:
@@ -251,7 +264,7 @@ def _digest(
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _write(points: Sequence[Point], source_count: int, client: ModelClient) -> BottomLine:
+def _write(points: Sequence[Point], source_count: int, client: Model) -> BottomLine:
     return client.structured(
         prompts.render("system"),
         _user_prompt("compose", points, source_count),
@@ -319,10 +332,10 @@ def _cite_only(schema: dict[str, Any], name: str, numbers: list[int]) -> None:
 
 
 def summary_section(
-    drafts: Sequence[DraftStatement], points: Sequence[Point], warnings: list[str]
+    drafts: Sequence[DraftStatement], points: Sequence[Point], diagnostics: Diagnostics
 ) -> Section:
     """The bottom line, each sentence checked; falls back to the top claims."""
-    statements = _checked_all(drafts, points, warnings, "bottom-line")
+    statements = _checked_all(drafts, points, diagnostics, "bottom-line")
     if not statements:
         statements = [_statement(point) for point in points[:_FALLBACK_STATEMENTS]]
     elif points and (top := max(points, key=lambda p: p.corroboration)).corroboration > 1:
@@ -337,13 +350,13 @@ def developments_section(
     drafts: Sequence[DraftStatement],
     points: Sequence[Point],
     clusters: Sequence[Cluster],
-    warnings: list[str],
+    diagnostics: Diagnostics,
 ) -> Section:
     """What two or more sources report, as the model wrote it where that checks out; every
     corroborated cluster the model left out is stated in its own claim's words."""
     corroborated = [c for c in clusters if len(c.sources) > 1]
     written = [
-        s for s in _checked_all(drafts, points, warnings, "development") if s.corroboration > 1
+        s for s in _checked_all(drafts, points, diagnostics, "development") if s.corroboration > 1
     ]
     covered = {cluster_id for statement in written for cluster_id in statement.clusters}
     written += [statement_for(c) for c in corroborated if c.id not in covered]
@@ -360,13 +373,13 @@ def developments_section(
 
 
 def _checked_all(
-    drafts: Sequence[DraftStatement], points: Sequence[Point], warnings: list[str], what: str
+    drafts: Sequence[DraftStatement], points: Sequence[Point], diagnostics: Diagnostics, what: str
 ) -> list[Statement]:
     statements: list[Statement] = []
     for draft in drafts:
         statement, problem = _checked(draft, points, what)
         if problem:
-            warnings.append(problem)
+            diagnostics.warn(problem)
         if statement is not None and statement.text not in {s.text for s in statements}:
             statements.append(statement)
     return statements

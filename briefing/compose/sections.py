@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from briefing.claims.verify import numbers_in
-from briefing.types.contract import Citation, Section, SectionKind, Statement
+from briefing.types.contract import Section, SectionKind, Statement
 from briefing.types.stages import (
+    Citation,
     Cluster,
     Conflict,
     ConflictKind,
@@ -62,11 +63,7 @@ def statement_for(cluster: Cluster, composed: bool = False) -> Statement:
 def every_passage(evidence: Iterable[Evidence]) -> tuple[Citation, ...]:
     """Each passage once: a disagreement quotes every side's words, even two passages of one
     source (an article contradicting itself)."""
-    return tuple(
-        dict.fromkeys(
-            Citation(source=e.source, quote=e.quote, start=e.start, end=e.end) for e in evidence
-        )
-    )
+    return tuple(dict.fromkeys(evidence))
 
 
 def citations(evidence: Iterable[Evidence]) -> tuple[Citation, ...]:
@@ -74,9 +71,7 @@ def citations(evidence: Iterable[Evidence]) -> tuple[Citation, ...]:
     it): a reader needs one place to check each source, not a footnote per sentence."""
     first: dict[str, Citation] = {}
     for e in evidence:
-        first.setdefault(
-            e.source, Citation(source=e.source, quote=e.quote, start=e.start, end=e.end)
-        )
+        first.setdefault(e.source, e)
     return tuple(first.values())
 
 

@@ -38,7 +38,7 @@ from rapidfuzz import fuzz, utils
 
 from briefing.claims.dates import dates_agree, isos_in
 from briefing.compose.sections import statement_for
-from briefing.errors import InputError
+from briefing.errors import OutputError
 from briefing.reconcile.clusters import differing_amounts
 from briefing.reconcile.similarity import LexicalSimilarity, StemWeights
 from briefing.types.contract import (
@@ -130,7 +130,8 @@ class PreviousBriefing(_Lenient):
 
 
 def load_previous(text: str) -> PreviousBriefing:
-    """Parse the previous run's `briefing.json`; InputError with one line when it can't be."""
+    """Parse the previous run's `briefing.json`; an `OutputError` with one line when it can't
+    be."""
     try:
         return PreviousBriefing.model_validate_json(text)
     except ValidationError as error:
@@ -139,10 +140,10 @@ def load_previous(text: str) -> PreviousBriefing:
         problem = f"{where}: {first['msg']}" if where else first["msg"]
         more = error.error_count() - 1
         also = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise InputError(
+        raise OutputError(
             f"the previous briefing cannot be read: {problem}{also}",
             hint="it must be a briefing.json written by briefing",
-        ) from None
+        ) from error
 
 
 # --- the comparison ---------------------------------------------------------------------------

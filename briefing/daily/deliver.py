@@ -31,6 +31,7 @@ import httpx2
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from briefing.deadlines import whole_response_within_timeout
+from briefing.diagnostics import Diagnostics
 from briefing.types.contract import Briefing, SectionKind, Statement
 
 USER_AGENT = "briefing/0.1 (+news briefing tool)"
@@ -100,7 +101,9 @@ class EmailDelivery(_Settings):
         try:
             fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
         except ValueError as error:
-            raise ValueError(f"is not a valid template ({error}); write {{{{ for a brace") from None
+            raise ValueError(
+                f"is not a valid template ({error}); write {{{{ for a brace"
+            ) from error
         if unknown := fields - SUBJECT_FIELDS:
             raise ValueError(
                 f"uses {', '.join('{' + name + '}' for name in sorted(unknown))}; "
@@ -284,24 +287,28 @@ def deliver(
     delivery: Delivery,
     environ: Mapping[str, str],
     *,
+    diagnostics: Diagnostics,
     published: str | None = None,
     stale: str | None = None,
-) -> list[str]:
-    """Send the briefing to every configured target; return one line per failed delivery.
+) -> None:
+    """Send the briefing to every configured target; each delivery that fails is one error
+    in `diagnostics`.
 
     `where` is the written briefing's path; with `webhook.link` the webhook message links to
     `published` (that file's path under the published folder, default its name) under the
     published URL instead. A `stale` notice marks an earlier briefing sent because the
     latest run failed."""
-    problems: list[str] = []
     if (webhook := delivery.webhook) is not None:
         label = f"webhook delivery to {redacted(webhook.url)}"
-        problems += _guarded(label, lambda: _to_webhook(briefing, where, webhook, published, stale))
+        problem = _guarded(label, lambda: _to_webhook(briefing, where, webhook, published, stale))
+        if problem is not None:
+            diagnostics.error(problem, source="webhook")
     if (mail := delivery.email) is not None:
         label = f"email to {', '.join(mail.to)}"
         message = functools.partial(email_message, briefing, markdown, html, mail, where, stale)
-        problems += _guarded(label, lambda: send_email(message(), mail, environ))
-    return problems
+        problem = _guarded(label, lambda: send_email(message(), mail, environ))
+        if problem is not None:
+            diagnostics.error(problem, source="email")
 
 
 def _to_webhook(
@@ -315,14 +322,13 @@ def _to_webhook(
     return send_webhook(slack_message(briefing, link, stale), settings)
 
 
-def _guarded(label: str, send: Callable[[], str | None]) -> list[str]:
+def _guarded(label: str, send: Callable[[], str | None]) -> str | None:
     """The problem `send` reports, if any; an unexpected error becomes one too (by class
     only: its message might quote a secret)."""
     try:
-        problem = send()
+        return send()
     except Exception as error:
-        return [f"{label} failed: unexpected {type(error).__name__} (please report this bug)"]
-    return [] if problem is None else [problem]
+        return f"{label} failed: unexpected {type(error).__name__} (please report this bug)"
 
 
 def published_at(where: str, link: str | None, published: str | None = None) -> str:
@@ -440,11 +446,11 @@ def _connection(settings: EmailDelivery) -> Iterator[smtplib.SMTP]:
 def _start_tls(smtp: smtplib.SMTP, settings: EmailDelivery, context: ssl.SSLContext) -> None:
     try:
         smtp.starttls(context=context)
-    except smtplib.SMTPNotSupportedError:
+    except smtplib.SMTPNotSupportedError as error:
         raise _EmailProblem(
             f"{_address(settings)} does not offer STARTTLS "
             '(check delivery.email.port, or set delivery.email.security to "ssl")'
-        ) from None
+        ) from error
 
 
 def _log_in(smtp: smtplib.SMTP, settings: EmailDelivery, password: str | None) -> None:
@@ -452,16 +458,16 @@ def _log_in(smtp: smtplib.SMTP, settings: EmailDelivery, password: str | None) -
         return
     try:
         smtp.login(settings.username, password)
-    except smtplib.SMTPNotSupportedError:
+    except smtplib.SMTPNotSupportedError as error:
         raise _EmailProblem(
             f"{_address(settings)} does not offer login "
             "(check delivery.email.security, or remove delivery.email.username)"
-        ) from None
+        ) from error
     except smtplib.SMTPAuthenticationError as error:
         raise _EmailProblem(
             f"login as {settings.username} refused: {_reply(error.smtp_code, error.smtp_error)} "
             f"(check delivery.email.username and the password in {settings.password_env})"
-        ) from None
+        ) from error
 
 
 def _smtp_problem(error: smtplib.SMTPException, settings: EmailDelivery) -> str:

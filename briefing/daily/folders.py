@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from briefing.atomic_files import open_in_place, replace_with_symlink
-from briefing.errors import BusyError, InputError
+from briefing.errors import BusyError, OutputError
 
 LOCK_NAME = ".briefing.lock"
 LATEST = "latest"
@@ -45,22 +45,22 @@ def locked(
     try:
         out_root.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise InputError(
+        raise OutputError(
             f"cannot write to {out_root}: {error.strerror}", hint="choose another output folder"
-        ) from None
+        ) from error
     try:
         handle = os.fdopen(open_in_place(path), "r+", encoding="utf-8")
     except OSError as error:
-        raise InputError(
+        raise OutputError(
             f"cannot use the lock file {path}: {error.strerror}",
             hint="remove it if it is not yours, or choose another output folder",
-        ) from None
+        ) from error
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        except BlockingIOError as error:
             handle.seek(0)
-            raise _busy(out_root, handle.read(), now()) from None
+            raise _busy(out_root, handle.read(), now()) from error
         _record_holder(handle, now(), deadline)
         try:
             yield

@@ -24,8 +24,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import time
 from pathlib import Path
 
-from briefing.atomic_files import write_text
-from briefing.errors import InputError
+from briefing.atomic_files import replace_file
+from briefing.errors import ScheduleError
 
 _TIME = re.compile(r"(?P<hour>[01]?[0-9]|2[0-3]):(?P<minute>[0-5][0-9])")
 _UNIT_NAME = re.compile(r"[A-Za-z0-9_.:-]+")
@@ -41,7 +41,7 @@ def parse_time(text: str) -> time:
     """The time of day in `text`, written `H:MM` or `HH:MM` on a 24-hour clock."""
     match = _TIME.fullmatch(text.strip())
     if match is None:
-        raise InputError(
+        raise ScheduleError(
             f"--at {text!r} is not a time of day (use HH:MM, 24-hour)",
             hint="for example --at 07:30",
         )
@@ -65,7 +65,7 @@ def _absolute_executable(executable: str) -> str:
     if os.sep not in executable and (os.altsep is None or os.altsep not in executable):
         found = shutil.which(executable)
         if found is None:
-            raise InputError(
+            raise ScheduleError(
                 f"cannot find {executable!r} on PATH to schedule it",
                 hint="give the full path of the briefing executable",
             )
@@ -77,7 +77,7 @@ def _absolute_config(config: Path) -> Path:
     """`config` resolved; it must exist, or every scheduled run would fail unseen."""
     path = config.expanduser().resolve()
     if not path.is_file():
-        raise InputError(
+        raise ScheduleError(
             f"config file {str(config)!r} does not exist",
             hint="schedule an existing briefing.toml",
         )
@@ -97,7 +97,7 @@ def _config_folder(command: Sequence[str]) -> Path | None:
 def _one_line(value: str) -> str:
     """`value`, refused if it holds a line break (it would end the crontab or unit line)."""
     if "\n" in value or "\r" in value:
-        raise InputError(
+        raise ScheduleError(
             f"{value!r} contains a line break and cannot be scheduled",
             hint="move the config or log to a path without line breaks",
         )
@@ -106,7 +106,7 @@ def _one_line(value: str) -> str:
 
 def _require_program(command: Sequence[str]) -> None:
     if not command:
-        raise InputError("the scheduled command is empty", hint="use daily_command to build it")
+        raise ScheduleError("the scheduled command is empty", hint="use daily_command to build it")
 
 
 _COMMENT = "# briefing: daily run at"
@@ -146,7 +146,7 @@ def _systemd_executable(executable: str) -> str:
     """The program in ExecStart=: specifiers apply to it but `$` variables do not, and
     systemd refuses quote characters or backslashes in it."""
     if _SYSTEMD_UNSAFE_EXECUTABLE.search(_one_line(executable)):
-        raise InputError(
+        raise ScheduleError(
             f"systemd cannot run {executable!r}: its path holds a quote or backslash",
             hint="install briefing under a plain path, or use --install cron",
         )
@@ -177,7 +177,7 @@ def systemd_units(
     The timer is Persistent: a run missed while the machine was off happens at next boot.
     """
     if not _UNIT_NAME.fullmatch(name):
-        raise InputError(
+        raise ScheduleError(
             f"{name!r} cannot name a systemd unit",
             hint="use letters, digits, '-', '_', '.' or ':'",
         )
@@ -235,14 +235,14 @@ def install_systemd(
     ]
     for path, _ in stale:
         if path.exists() and not replace:
-            raise InputError(
+            raise ScheduleError(
                 f"{path} already exists with different content",
                 hint="pass --force to replace it",
             )
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise InputError(
+        raise ScheduleError(
             f"cannot create {directory}: {error.strerror or error}",
             hint="check the permissions of its parent folders",
         ) from error
@@ -253,7 +253,9 @@ def install_systemd(
 
 def _unit_file_name(file_name: str) -> str:
     if not _UNIT_NAME.fullmatch(file_name) or not file_name.endswith(_UNIT_SUFFIXES):
-        raise InputError(f"{file_name!r} is not a unit file name", hint="use name.service/.timer")
+        raise ScheduleError(
+            f"{file_name!r} is not a unit file name", hint="use name.service/.timer"
+        )
     return file_name
 
 
@@ -268,9 +270,9 @@ def _current_text(path: Path) -> str | None:
 def _write_atomically(path: Path, text: str) -> None:
     """Write `text` to `path` in one step (`atomic_files`), so no half unit is left."""
     try:
-        write_text(path, text)
+        replace_file(path, text)
     except OSError as error:
-        raise InputError(
+        raise ScheduleError(
             f"cannot write {path}: {error.strerror or error}",
             hint=f"check that {path.parent} is writable",
         ) from error
@@ -288,9 +290,11 @@ def _crontab(
             ["crontab", *arguments], input=stdin, capture_output=True, text=True, check=False
         )
     except FileNotFoundError as error:
-        raise InputError("the crontab command is not installed", hint=_NO_CRON) from error
+        raise ScheduleError("the crontab command is not installed", hint=_NO_CRON) from error
     except OSError as error:
-        raise InputError(f"cannot run crontab: {error.strerror or error}", hint=_NO_CRON) from error
+        raise ScheduleError(
+            f"cannot run crontab: {error.strerror or error}", hint=_NO_CRON
+        ) from error
 
 
 def _first_line(text: str) -> str:
@@ -306,7 +310,7 @@ def _current_crontab(run: Run) -> str:
         return listed.stdout
     if listed.returncode == 1 and "no crontab for" in listed.stderr.lower():
         return ""
-    raise InputError(
+    raise ScheduleError(
         f"crontab -l failed: {_first_line(listed.stderr)}",
         hint="fix the crontab, or use --install systemd",
     )
@@ -334,7 +338,7 @@ def install_crontab(
         current += "\n"
     written = _crontab(run, "-", stdin=current + line.rstrip("\n") + "\n")
     if written.returncode != 0:
-        raise InputError(
+        raise ScheduleError(
             f"crontab - refused the new crontab: {_first_line(written.stderr)}",
             hint=_NO_CRON,
         )
@@ -350,7 +354,7 @@ def _without_other_times(current: str, entries: Sequence[str], replace: bool) ->
     if not stale:
         return current
     if not replace:
-        raise InputError(
+        raise ScheduleError(
             f"your crontab already runs this job at another time: {lines[stale[0]].strip()}",
             hint="pass --force to replace it",
         )

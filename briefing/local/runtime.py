@@ -31,7 +31,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from briefing.atomic_files import write_text
+from briefing.atomic_files import replace_file
 from briefing.errors import ModelSetupError
 
 PROBE_TIMEOUT_SECONDS = 300.0
@@ -252,7 +252,7 @@ def read_record(path: Path) -> RuntimeRecord | None:
 
 def write_record(path: Path, record: RuntimeRecord) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_text(path, record.model_dump_json(indent=2) + "\n")
+    replace_file(path, record.model_dump_json(indent=2) + "\n")
 
 
 def llama_cpp_version() -> str:

@@ -4,6 +4,7 @@ The server is a child process on a free 127.0.0.1 port. `running_server` waits u
 answers and stops it on success, error, Ctrl-C and SIGTERM alike; it never outlives the run.
 A server that dies (a signal, an exit) is reported as a crash with its last log line, never
 as an endpoint that cannot be reached: `LocalServer.crash()` says whether and how it died.
+`OnDemandServer` starts it for a run only when the first request needs it.
 """
 
 from __future__ import annotations
@@ -16,14 +17,23 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
+from typing import Self
 
 from briefing.errors import ModelSetupError, ServerCrashError
-from briefing.local.runtime import RuntimeChoice, describe_exit, last_meaningful_line
+from briefing.local.runtime import (
+    RuntimeChoice,
+    describe_exit,
+    last_meaningful_line,
+    mark_crashed,
+)
 from briefing.local.weights import LOCAL_EXTRA_HINT
-from briefing.model.client import Endpoint, ModelClient
+from briefing.model.client import ModelClient
+from briefing.model.transport import Endpoint
+from briefing.progress import Progress, silent
 
 LOOPBACK = "127.0.0.1"
 _STOP_GRACE_SECONDS = 10.0
@@ -120,12 +130,61 @@ def running_server(options: ServerOptions) -> Iterator[LocalServer]:
             start_new_session=True,  # a Ctrl-C in the terminal reaches us, not the server
         )
     try:
-        probe = ModelClient(Endpoint(base_url=base_url, model=options.alias))
-        if not _wait_until(probe.is_ready, lambda: process.poll() is None, options.startup_timeout):
+        with ModelClient(Endpoint(base_url=base_url, model=options.alias)) as probe:
+            ready = _wait_until(
+                probe.is_ready, lambda: process.poll() is None, options.startup_timeout
+            )
+        if not ready:
             raise _startup_failure(process, options)
         yield LocalServer(base_url, process, options.log_path)
     finally:
         stop(process)
+
+
+class OnDemandServer:
+    """The embedded model's server for one run: started by the first request that needs it
+    (`start`, which returns its base URL), stopped when the run ends. `crash` says whether it
+    has died; a CPU or runtime fault is remembered in the runtime record, so the next run
+    chooses a configuration that works."""
+
+    def __init__(
+        self,
+        options: Callable[[], ServerOptions],
+        cache_dir: Path,
+        progress: Progress = silent,
+    ) -> None:
+        self._options = options
+        self._cache_dir = cache_dir
+        self._progress = progress
+        self._servers = ExitStack()
+        self._started: tuple[ServerOptions, LocalServer] | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._servers.close()
+
+    def start(self) -> str:
+        options = self._options()
+        self._progress(f"starting the model server for {options.model_path.name}")
+        server = self._servers.enter_context(running_server(options))
+        self._started = (options, server)
+        return server.base_url
+
+    def crash(self) -> ServerCrashError | None:
+        if self._started is None:
+            return None
+        options, server = self._started
+        error = server.crash()
+        if error is not None and error.faulted and options.runtime is not None:
+            mark_crashed(self._cache_dir, options.runtime.configuration, error.failure)
+        return error
 
 
 def run_in_foreground(

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefing.atomic_files import replacing, write_text
+from briefing.atomic_files import replace_file, replacing
 from briefing.errors import ModelSetupError
 
 _CHUNK = 8 * 1024 * 1024
@@ -56,7 +56,7 @@ def embedded_model_path(cache_dir: Path, model: EmbeddedModel = EMBEDDED_MODEL) 
     parts = part_files(model)
     target.parent.mkdir(parents=True, exist_ok=True)
     _assemble(parts, target, model)
-    write_text(stamp, model.sha256 + "\n")
+    replace_file(stamp, model.sha256 + "\n")
     return target
 
 
@@ -108,4 +108,4 @@ def _assemble(parts: list[Path], target: Path, model: EmbeddedModel) -> None:
         raise ModelSetupError(
             f"cannot write the model to {target.parent}: {error.strerror}",
             hint="free disk space or choose another --cache-dir / BRIEFING_CACHE_DIR",
-        ) from None
+        ) from error

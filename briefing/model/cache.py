@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from briefing.atomic_files import write_text
+from briefing.atomic_files import replace_file
 from briefing.errors import InputError
 
 FORMAT = 1  # bump when the stored answer's shape changes
@@ -84,7 +84,7 @@ class CallCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Private, like the prompts it holds; not fsync'd: an entry a power cut truncates
             # fails validation and is simply asked again.
-            write_text(path, answer.model_dump_json(), mode=0o600, durable=False)
+            replace_file(path, answer.model_dump_json(), mode=0o600, durable=False)
         except OSError:
             return
 
@@ -113,7 +113,7 @@ class CallCache:
             raise InputError(
                 f"cannot clear the cache at {self.directory}: {error.strerror}",
                 hint="check the folder's permissions",
-            ) from None
+            ) from error
         return removed
 
     def _path(self, key: str) -> Path:

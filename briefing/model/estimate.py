@@ -23,7 +23,7 @@ from briefing.model.client import chat_key
 from briefing.model.costs import Price
 from briefing.model.tokens import Counter, counter_for
 from briefing.types.answers import ArticleSummary
-from briefing.types.stages import Article
+from briefing.types.stages import Article, Cluster
 
 TYPICAL_CLAIM = "Japan will station 2,000 troops at the base from April under the new command."
 
@@ -105,23 +105,22 @@ def estimate(
 
 
 def _composition(articles: int, count: Counter, context_window: int) -> list[StageEstimate]:
-    """The digest rounds and the compose call for the most claims the articles can yield."""
+    """The digest rounds and the compose call for the most claims the articles can yield, as
+    the composition would plan them (`prose.condensed`), each digest answering with as many
+    statements as it may."""
     budget = Budget(count, context_window)
-    points = [Point(TYPICAL_CLAIM, ()) for _ in range(articles * extract.MAX_CLAIMS)]
     digest = StageEstimate(stage="digest")
-    while points and not budget.fits("compose", points, articles, prose.COMPOSE_ANSWER_TOKENS):
-        room = budget.usable - prose.DIGEST_ANSWER_TOKENS - budget.tokens("digest", [], articles)
-        per_batch = max(1, room // budget.line(points[0]))
-        batches = -(-len(points) // per_batch)
-        if batches * prose.DIGEST_STATEMENTS >= len(points):
-            break  # too small a window to condense further: the run keeps what fits
-        digest.calls += batches
-        digest.prompt_tokens += budget.tokens("digest", points, articles)
-        digest.prompt_tokens += (batches - 1) * budget.tokens("digest", [], articles)
-        digest.completion_tokens += batches * prose.DIGEST_ANSWER_TOKENS
-        points = points[: batches * prose.DIGEST_STATEMENTS]
-    while points and not budget.fits("compose", points, articles, prose.COMPOSE_ANSWER_TOKENS):
-        points.pop()
+
+    def bounded(batch: list[Point]) -> list[Point]:
+        digest.calls += 1
+        digest.prompt_tokens += budget.tokens("digest", batch, articles)
+        digest.completion_tokens += prose.DIGEST_ANSWER_TOKENS
+        return batch[: prose.DIGEST_STATEMENTS]
+
+    typical = Point(TYPICAL_CLAIM, (Cluster(id="typical", canonical=TYPICAL_CLAIM, claims=()),))
+    points, _ = prose.condensed(
+        [typical] * (articles * extract.MAX_CLAIMS), articles, budget, bounded
+    )
     writing = StageEstimate(
         stage="compose",
         calls=1,

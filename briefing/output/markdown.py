@@ -8,13 +8,12 @@ from briefing.compose.sections import event_heading
 from briefing.types.contract import (
     Briefing,
     ChangeKind,
-    Citation,
     Section,
     SectionKind,
     SourceInfo,
     Statement,
 )
-from briefing.types.stages import Event
+from briefing.types.stages import Citation, Event
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
 _LEADING_LIST_MARKER = re.compile(r"^(\d+)([.)])(?=\s|$)|^([-=])")

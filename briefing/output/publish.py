@@ -2,7 +2,9 @@
 output folder sees the previous run's complete set or the new run's, never a mix, even when
 the run is killed at any instant.
 
-An edge: only file-system work. The layout of an output folder:
+An edge: `write_outputs` renders a briefing and publishes it, `ensure_writable` fails before
+any model work when the folder cannot be written; the rest is file-system work. The layout
+of an output folder:
 
     briefing.md   -> .briefing-sets/current/briefing.md     relative links, made once
     briefing.json -> .briefing-sets/current/briefing.json
@@ -27,18 +29,53 @@ import os
 import re
 import shutil
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from briefing.atomic_files import new_folder, replace_with_symlink, write_bytes, write_text
-from briefing.errors import InputError
+from briefing.atomic_files import check_writable, new_folder, replace_file, replace_with_symlink
+from briefing.errors import OutputError
+from briefing.output.html import to_html
+from briefing.output.markdown import to_json, to_markdown
+from briefing.types.contract import Briefing
 
 SETS = ".briefing-sets"
 CURRENT = "current"
 NAMES = ("briefing.md", "briefing.json", "briefing.html")
 _NO_SYMLINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS}
 _STRAY_LINK = re.compile(r"^\.briefing\.(md|json|html)\.[0-9a-f]{8}\.partial$")
+
+
+def ensure_writable(out_dir: Path) -> None:
+    """Fail before any model work when the output folder cannot be written."""
+    with _writing_to(out_dir):
+        check_writable(out_dir)
+        check_sets_folder(out_dir)
+
+
+def write_outputs(
+    briefing: Briefing, out_dir: Path, formats: Sequence[str] = ("md", "json", "html")
+) -> list[Path]:
+    """Write `briefing.md`, `briefing.json` and `briefing.html` (those `formats` name) into
+    `out_dir` as one set (`output_set`): a reader sees the previous run's files or all of
+    this run's, never a mix."""
+    renderers = {"md": to_markdown, "json": to_json, "html": to_html}
+    with _writing_to(out_dir):
+        return publish(
+            out_dir, {f"briefing.{suffix}": renderers[suffix](briefing) for suffix in formats}
+        )
+
+
+@contextmanager
+def _writing_to(out_dir: Path) -> Iterator[None]:
+    """Create `out_dir` and turn any file-system failure inside into one `OutputError`."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        yield
+    except OSError as error:
+        raise OutputError(
+            f"cannot write to {out_dir}: {error.strerror}", hint="choose another --out folder"
+        ) from error
 
 
 def publish(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
@@ -72,9 +109,9 @@ def check_sets_folder(out_dir: Path) -> None:
         raise _refused(sets)
 
 
-def _refused(sets: Path) -> InputError:
+def _refused(sets: Path) -> OutputError:
     kind = "a symbolic link" if sets.is_symlink() else "not a folder"
-    return InputError(
+    return OutputError(
         f"cannot write to {sets.parent}: {sets} is {kind}, which briefing never follows",
         hint=f"remove {sets}; briefing creates it itself",
     )
@@ -91,7 +128,7 @@ def _holding(sets: Path) -> Iterator[None]:
     except OSError as error:
         if error.errno not in {errno.ELOOP, errno.ENOTDIR}:
             raise
-        raise _refused(sets) from None
+        raise _refused(sets) from error
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
@@ -103,7 +140,7 @@ def _write_set(sets: Path, files: Mapping[str, str]) -> Path:
     fresh = new_folder(sets)
     try:
         for name, text in files.items():
-            write_text(fresh / name, text)
+            replace_file(fresh / name, text)
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
@@ -155,7 +192,7 @@ def _adopt_loose_files(out_dir: Path, sets: Path) -> str | None:
     for name in NAMES:
         visible = out_dir / name
         if name in loose or (_is_own_link(visible) and visible.is_file()):
-            write_bytes(adopted / name, visible.read_bytes())
+            replace_file(adopted / name, visible.read_bytes())
     replace_with_symlink(sets / CURRENT, adopted.name)
     for name in loose:
         replace_with_symlink(out_dir / name, _visible_target(name))
@@ -190,8 +227,16 @@ def _replace_one_by_one(out_dir: Path, sets: Path, files: Mapping[str, str]) -> 
     """Without symbolic links: each file replaced on its own (whole, but not as a set)."""
     shutil.rmtree(sets, ignore_errors=True)
     for name, text in files.items():
-        write_text(out_dir / name, text)
+        replace_file(out_dir / name, text)
     return [out_dir / name for name in files]
 
 
-__all__ = ["CURRENT", "NAMES", "SETS", "check_sets_folder", "publish"]
+__all__ = [
+    "CURRENT",
+    "NAMES",
+    "SETS",
+    "check_sets_folder",
+    "ensure_writable",
+    "publish",
+    "write_outputs",
+]

@@ -15,16 +15,13 @@ Pure. Two steps:
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from briefing.claims.dates import dates_agree, dates_in, isos_of
+from briefing.claims.dates import dates_in
 from briefing.claims.verify import (
     amounts,
     evidence_problems,
@@ -33,23 +30,14 @@ from briefing.claims.verify import (
     polarity_problems,
     word_keys,
 )
-from briefing.reconcile.candidates import MEANING_MARGIN, MeaningIndex, StemIndex, top
-from briefing.reconcile.similarity import (
-    LexicalSimilarity,
-    Meaning,
-    Similarity,
-    StemWeights,
-    Vectors,
-)
-from briefing.sources.checks import addressed_to_model
-from briefing.sources.sentences import clauses
+from briefing.reconcile.candidates import MEANING_MARGIN, StemIndex, top
+from briefing.reconcile.corpus import Corpus, Values
+from briefing.reconcile.similarity import LexicalSimilarity, Meaning, Similarity, Vectors
 from briefing.types.answers import ClaimType
 from briefing.types.stages import Article, ArticleClaims, Claim, Cluster, Evidence, Sentence
 
 SUPPORT_COVERAGE = 0.6
 """Share of a claim's word weight another article's sentence must carry to corroborate it."""
-SEARCHED_BY_MEANING = 300
-MIN_ARTICLES_FOR_TOPIC = 3
 SUPPORT_MEANING = 0.6
 """Cosine between a claim and another article's sentence (or clause) at which, with every
 number and most names of the claim in it and something specific in common, the sentence
@@ -73,233 +61,6 @@ _TYPE_RANK = {
     ClaimType.assessment: 3,
     ClaimType.background: 4,
 }
-
-
-@dataclass(frozen=True)
-class Corpus:
-    """The articles being reconciled, with what every comparison between them needs."""
-
-    articles: tuple[Article, ...]
-    weights: StemWeights
-    names: frozenset[str]
-    flagged: frozenset[tuple[str, int]] = frozenset()
-    _citable: dict[str, list[Sentence]] = field(default_factory=dict, compare=False)
-    _published: dict[str, date | None] = field(default_factory=dict, compare=False)
-    _units: dict[str, list[tuple[Sentence, str]]] = field(default_factory=dict, compare=False)
-    _keys: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
-    _values: dict[tuple[str, str], Values] = field(default_factory=dict, compare=False)
-    _meanings: dict[object, MeaningIndex] = field(default_factory=dict, compare=False)
-
-    @classmethod
-    def of(cls, articles: Sequence[Article], extracted: Sequence[ArticleClaims] = ()) -> Corpus:
-        sentences = [s.text for article in articles for s in article.sentences]
-        names = frozenset().union(*(names_in(text) for text in sentences))
-        flagged = frozenset(
-            (issue.source, issue.sentence) for claims in extracted for issue in claims.source_issues
-        )
-        return cls(tuple(articles), StemWeights(sentences), names, flagged)
-
-    def citable(self, article: Article) -> list[Sentence]:
-        """Sentences a passage may be quoted from: not addressed to a model, and not a
-        passage the article contradicts itself on."""
-        if article.id not in self._citable:
-            withheld = addressed_to_model(article.sentences)
-            self._citable[article.id] = [
-                s
-                for s in article.sentences
-                if s.number not in withheld and (article.id, s.number) not in self.flagged
-            ]
-        return self._citable[article.id]
-
-    def searchable(self, article: Article) -> list[Sentence]:
-        """The citable sentences compared by meaning: the first `SEARCHED_BY_MEANING`, which
-        bounds the sentence encoder's work on a huge article (a news article has far fewer)."""
-        return self.citable(article)[:SEARCHED_BY_MEANING]
-
-    def units(self, article: Article) -> list[tuple[Sentence, str]]:
-        """The searchable sentences and their clauses, each with the sentence it lies in: a
-        fact another source states may be one clause of a long sentence here."""
-        if article.id not in self._units:
-            self._units[article.id] = [
-                (sentence, text)
-                for sentence in self.searchable(article)
-                for text in (sentence.text, *clauses(sentence.text))
-            ]
-        return self._units[article.id]
-
-    def keys(self, text: str) -> frozenset[str]:
-        """`word_keys`, worked out once per text: a claim's passage is a sentence indexed too."""
-        if text not in self._keys:
-            self._keys[text] = frozenset(word_keys(text))
-        return self._keys[text]
-
-    def in_order(self, ids: set[str]) -> list[Article]:
-        """The articles with these ids, in the corpus's order."""
-        return [self.articles[n] for n in sorted(self._positions(ids))]
-
-    def _positions(self, ids: set[str]) -> list[int]:
-        return [self._position[i] for i in ids if i in self._position]
-
-    @cached_property
-    def _position(self) -> dict[str, int]:
-        return {article.id: n for n, article in enumerate(self.articles)}
-
-    def near(
-        self, text: str, meaning: Meaning, at_least: float, most: int | None = None
-    ) -> list[Article]:
-        """The articles, in order, whose closest sentence or clause to `text` may reach
-        `at_least` in meaning (`closest` decides), with `most` only that many, the closest;
-        every article when `meaning` cannot hand out its vectors for one matrix product."""
-        if not isinstance(meaning, Vectors):
-            return list(self.articles)
-        if meaning not in self._meanings:
-            owners = [[text for _, text in self.units(a)] for a in self.articles]
-            self._meanings[meaning] = MeaningIndex(owners, meaning.vectors)
-        near = self._meanings[meaning].near(text, at_least, most)
-        return [self.articles[int(position)] for position in near]
-
-    def covering(self, claim: str, at_least: float, within: set[str] | None = None) -> set[str]:
-        """Ids of the articles (of those `within`, if given) with a citable sentence that may
-        carry `at_least` of the claim's word weight (`StemWeights.coverage` decides)."""
-        index, owners = self._citable_index
-        found = np.unique(owners[index.covering(claim, at_least)])
-        if within is not None:
-            found = np.intersect1d(found, self._positions(within))
-        return {self.articles[int(position)].id for position in found}
-
-    @cached_property
-    def _citable_index(self) -> tuple[StemIndex, np.ndarray[Any, Any]]:
-        """Every citable sentence by its stems, with the position of its article."""
-        owned = [(n, s.text) for n, a in enumerate(self.articles) for s in self.citable(a)]
-        owners = np.asarray([owner for owner, _ in owned], dtype=np.int64)
-        return StemIndex([text for _, text in owned], self.weights), owners
-
-    def values(self, claim: Claim) -> Values:
-        """What the claim counts and dates, worked out once per claim text and source."""
-        key = (claim.source, claim.text)
-        if key not in self._values:
-            written = dates_in(claim.text)
-            self._values[key] = Values(
-                amounts(claim.text, skip=written),
-                isos_of(written, self.published(claim.source)),
-            )
-        return self._values[key]
-
-    def stating(self, claim: str) -> set[str] | None:
-        """Ids of the articles with a citable sentence that gives every number of the claim
-        and at least half its names, as any passage stating it must (`supporting_passage`);
-        None when the claim gives neither, so that any article may."""
-        numbers, names = numbers_in(claim), names_in(claim, self.names)
-        if not numbers and not names:
-            return None
-        owners, by_number, by_name = self._sentence_keys
-        need = len(names) - len(names) // 2
-        if numbers:
-            found = set.intersection(*(by_number.get(number, set()) for number in numbers))
-            if names:
-                found = {p for p in found if sum(p in by_name.get(n, ()) for n in names) >= need}
-        else:
-            counts = Counter(p for name in names for p in by_name.get(name, ()))
-            found = {position for position, count in counts.items() if count >= need}
-        return {self.articles[owners[position]].id for position in found}
-
-    @cached_property
-    def _sentence_keys(self) -> tuple[list[int], dict[str, set[int]], dict[str, set[int]]]:
-        """For every citable sentence, its article's position; the sentences giving each
-        number, and those holding each word (as a name key)."""
-        owners: list[int] = []
-        by_number: dict[str, set[int]] = {}
-        by_name: dict[str, set[int]] = {}
-        for number, article in enumerate(self.articles):
-            for sentence in self.citable(article):
-                for found in numbers_in(sentence.text):
-                    by_number.setdefault(found, set()).add(len(owners))
-                for key in self.keys(sentence.text):
-                    by_name.setdefault(key, set()).add(len(owners))
-                owners.append(number)
-        return owners, by_number, by_name
-
-    def closest(
-        self, text: str, article: Article, meaning: Meaning
-    ) -> tuple[Sentence, float] | None:
-        """The article's sentence closest in meaning to `text` (through its best clause)."""
-        units = self.units(article)
-        if not units:
-            return None
-        sentence, unit = max(units, key=lambda u: meaning.texts(text, u[1]))
-        return sentence, meaning.texts(text, unit)
-
-    @cached_property
-    def topic_names(self) -> frozenset[str]:
-        """Names every article uses: the topic itself, which tells one claim about it from
-        another no more than "the" does."""
-        return self._in_every_article(lambda text: names_in(text, self.names))
-
-    @cached_property
-    def topic_stems(self) -> frozenset[str]:
-        """Word stems every article uses ("alliance" on a topic every article calls one)."""
-        return self._in_every_article(self.weights.stems)
-
-    def _in_every_article(self, found_in: Callable[[str], Iterable[str]]) -> frozenset[str]:
-        """What every article's text holds; nothing when two articles share too little to
-        tell a topic."""
-        if len(self.articles) < MIN_ARTICLES_FOR_TOPIC:
-            return frozenset()
-        return frozenset.intersection(
-            *(frozenset().union(*(found_in(s.text) for s in a.sentences)) for a in self.articles)
-        )
-
-    def concrete(self, text: str) -> bool:
-        """The text pins something down: a number, a date, or someone beyond the topic's
-        names (commentary about the topic names no one the topic does not)."""
-        return bool(
-            numbers_in(text) or dates_in(text) or names_in(text, self.names) - self.topic_names
-        )
-
-    def anchored(self, claim: str, passage: str) -> bool:
-        """The passage shares something specific with the claim, beyond the topic every
-        article is about: a number, or a name or word not every article uses."""
-        if numbers_in(claim) & numbers_in(passage):
-            return True
-        if (names_in(claim, self.names) & names_in(passage, self.names)) - self.topic_names:
-            return True
-        return bool(self.weights.stems(claim) & self.weights.stems(passage) - self.topic_stems)
-
-    def same_doing(self, claim: str, passage: str) -> bool:
-        """The passage shares a number with the claim, or a word for what happens beyond
-        the names and the topic ("emergency" in "X placed the region under a state of
-        emergency"): sharing only who is involved ("Ibáñez was due to meet officials") is
-        another fact about the same people."""
-        if numbers_in(claim) & numbers_in(passage):
-            return True
-        named = self.weights.stems(" ".join(names_in(claim, self.names)))
-        doing = self.weights.stems(claim) - named - self.topic_stems
-        return bool(doing & self.weights.stems(passage))
-
-    def published(self, source: str) -> date | None:
-        if not self._published:
-            self._published.update({a.id: a.published for a in self.articles})
-        return self._published.get(source)
-
-
-@dataclass(frozen=True)
-class Values:
-    """What a claim counts, by unit ({"troop": {"400"}}), and the ISO dates it gives."""
-
-    amounts: dict[str, set[str]]
-    dates: set[str]
-
-    def differ(self, other: Values) -> bool:
-        """Some unit is counted by both with no value in common, or the dates disagree."""
-        mine, theirs = self.amounts, other.amounts
-        if any(not mine[unit] & theirs[unit] for unit in mine.keys() & theirs.keys()):
-            return True
-        return not dates_agree(self.dates, other.dates)
-
-    @property
-    def key(self) -> tuple[frozenset[tuple[str, frozenset[str]]], frozenset[str]]:
-        counted = frozenset((unit, frozenset(values)) for unit, values in self.amounts.items())
-        return counted, frozenset(self.dates)
 
 
 @dataclass

@@ -42,7 +42,7 @@ from briefing.claims.verify import (
     word_keys,
 )
 from briefing.reconcile.candidates import STEM_MARGIN, MeaningIndex, Stars, StemIndex
-from briefing.reconcile.clusters import Corpus
+from briefing.reconcile.corpus import Corpus
 from briefing.reconcile.similarity import Meaning, Vectors
 from briefing.sources.checks import contradicting
 from briefing.types.stages import (
@@ -886,16 +886,12 @@ def _source_errors(corpus: Corpus, extracted: Sequence[ArticleClaims]) -> list[C
     for claims in extracted:
         for issue in claims.source_issues:
             article = articles.get(issue.source)
-            others = contradicting(article, issue) if article else []
+            if article is None:
+                continue
+            others = contradicting(article, issue)
             if not others:
                 continue
-            passage = Evidence(
-                source=issue.source,
-                sentence=issue.sentence,
-                quote=issue.quote,
-                start=issue.start,
-                end=issue.end,
-            )
+            passage = Evidence.of(issue.source, article.sentences[issue.sentence - 1])
             found.append(
                 Conflict(
                     kind=ConflictKind.source_error,

@@ -19,7 +19,7 @@ from itertools import combinations
 import numpy as np
 
 from briefing.claims.dates import MONTH_AND_DAY_NAMES
-from briefing.reconcile.clusters import Corpus
+from briefing.reconcile.corpus import Corpus
 from briefing.reconcile.similarity import Meaning
 from briefing.types.stages import Article, ArticleClaims, Event, Evidence
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from briefing.claims.dates import dates_in, isos_in, normalise
 from briefing.claims.verify import TITLE_WORDS, name_key, word_keys
-from briefing.reconcile.clusters import Corpus
+from briefing.reconcile.corpus import Corpus
 from briefing.sources.sentences import clauses
 from briefing.types.answers import ActorKind, ClaimType
 from briefing.types.stages import Article, ArticleClaims, Evidence, Sentence, TimelineEntry

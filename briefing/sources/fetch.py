@@ -55,21 +55,21 @@ def fetch(url: str, client: httpx2.Client, *, private_ok: bool = False) -> Page:
         try:
             return _followed(url, client, watch, destinations)
         except _Refused as refused:
-            raise SourceError(refused.describe(url), hint=PRIVATE_HINT) from None
-        except httpx2.ConnectTimeout:
+            raise SourceError(refused.describe(url), hint=PRIVATE_HINT) from refused
+        except httpx2.ConnectTimeout as error:
             raise SourceError(
                 f"{url}: could not connect within {seconds:g} s",
                 hint="check the URL, or try again later",
-            ) from None
-        except httpx2.TimeoutException:
+            ) from error
+        except httpx2.TimeoutException as error:
             raise SourceError(
                 f"{url} sent its page too slowly: no complete answer in {seconds:g} s",
                 hint="try again later or drop it",
-            ) from None
+            ) from error
         except httpx2.HTTPError as error:
             raise SourceError(
                 f"{url}: {error.__class__.__name__}: {error}", hint="check the URL"
-            ) from None
+            ) from error
 
 
 def non_public_kind(address: str) -> str | None:

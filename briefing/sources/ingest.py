@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx2
 
+from briefing.diagnostics import Diagnostics
 from briefing.errors import InputError, SourceError
 from briefing.redact import escaped_name
 from briefing.sources.feeds import FeedEntry, feed_entries, looks_like_feed
@@ -33,30 +34,20 @@ _BINARY_SNIFF_BYTES = 8192
 
 def read_documents(
     sources: Sequence[str | Path],
+    diagnostics: Diagnostics | None = None,
     *,
     strict: bool = False,
     client: httpx2.Client | None = None,
     private_ok: bool = False,
-) -> tuple[list[Document], list[str]]:
-    """All documents the sources name, in order, and a warning for each source skipped.
-    URLs on this machine or a private network are refused unless `private_ok`."""
-    documents, warnings, _ = read_sources(
-        sources, strict=strict, client=client, private_ok=private_ok
-    )
-    return documents, warnings
-
-
-def read_sources(
-    sources: Sequence[str | Path],
-    *,
-    strict: bool = False,
-    client: httpx2.Client | None = None,
-    private_ok: bool = False,
-) -> tuple[list[Document], list[str], list[str]]:
-    """Like `read_documents`, plus one line for each source that failed."""
+) -> list[Document]:
+    """All documents the sources name, in order; each source skipped, and each file read
+    with replacements, is told to `diagnostics`. URLs on this machine or a private network
+    are refused unless `private_ok`."""
     if not sources:
         raise InputError("no sources given", hint="name article files, folders, URLs or feeds")
-    reader = _Reader(strict, client, private_ok)
+    reader = _Reader(
+        Diagnostics() if diagnostics is None else diagnostics, strict, client, private_ok
+    )
     try:
         for source in sources:
             reader.read(str(source))
@@ -69,7 +60,7 @@ def read_sources(
             "none of the sources holds any article text",
             hint="; ".join(str(failure) for failure in reader.failures) or "check them",
         )
-    return reader.documents, reader.warnings, [str(failure) for failure in reader.failures]
+    return reader.documents
 
 
 MAX_SOURCES_FILE_BYTES = 1024 * 1024
@@ -83,19 +74,25 @@ def sources_from_file(path: Path) -> list[str]:
     except UnicodeDecodeError as error:
         raise InputError(
             f"cannot read the sources file {path}: {error}", hint="check the path"
-        ) from None
+        ) from error
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 class _Reader:
-    def __init__(self, strict: bool, client: httpx2.Client | None, private_ok: bool) -> None:
+    def __init__(
+        self,
+        diagnostics: Diagnostics,
+        strict: bool,
+        client: httpx2.Client | None,
+        private_ok: bool,
+    ) -> None:
+        self.diagnostics = diagnostics
         self.strict = strict
         self.private_ok = private_ok
         self._client = client
         self._owns_client = client is None
         self.documents: list[Document] = []
-        self.warnings: list[str] = []
-        self.failures: list[SourceError] = []
+        self.failures: list[SourceError] = []  # to say why, should every source fail
 
     def read(self, source: str) -> None:
         self._guarded(partial(self._source, source))
@@ -116,7 +113,7 @@ class _Reader:
             if self.strict:
                 raise
             self.failures.append(failure)
-            self.warnings.append(f"skipped {failure}")
+            self.diagnostics.skip(str(failure))
 
     def _source(self, source: str) -> None:
         if is_url(source):
@@ -162,17 +159,18 @@ class _Reader:
         except OSError as error:
             raise SourceError(
                 f"{path}: cannot read ({error.strerror})", hint="check permissions"
-            ) from None
+            ) from error
         except InputError as error:
-            raise SourceError(error.message, hint=error.hint) from None
+            raise SourceError(error.message, hint=error.hint) from error
         if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
             raise SourceError(f"{path}: looks like a binary file", hint="give text, HTML or a feed")
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = data.decode("utf-8", errors="replace")
-            self.warnings.append(
-                f"{escaped_name(str(path))}: not valid UTF-8; undecodable bytes were replaced"
+            self.diagnostics.warn(
+                f"{escaped_name(str(path))}: not valid UTF-8; undecodable bytes were replaced",
+                source=escaped_name(str(path)),
             )
         if not text.strip():
             raise SourceError(f"{path}: empty", hint="remove it or fill it")

@@ -46,7 +46,7 @@ def read_named(path: Path, what: str, max_bytes: int, hint: str) -> bytes:
         # O_NONBLOCK: should the path be swapped for a pipe after the check, open won't hang.
         handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
-        raise InputError(f"cannot read {what} {path}: {error.strerror}", hint=hint) from None
+        raise InputError(f"cannot read {what} {path}: {error.strerror}", hint=hint) from error
     with os.fdopen(handle, "rb") as file:
         if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
             raise InputError(f"{what} {path} is not a regular file", hint=hint)

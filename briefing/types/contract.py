@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from briefing.types.stages import (
     ArticleClaims,
+    Citation,
     Cluster,
     Conflict,
     ConflictKind,
@@ -22,13 +24,6 @@ from briefing.types.stages import (
     SourceIssue,
     TimelineEntry,
 )
-
-
-class Citation(Frozen):
-    source: str
-    quote: str
-    start: int
-    end: int
 
 
 class ChangeKind(StrEnum):
@@ -103,11 +98,14 @@ class SourceInfo(Frozen):
 class StageUsage(BaseModel):
     """Model work for one stage of a run (extract, digest, compose, embed)."""
 
+    # briefing.json names the model's time `seconds`, as it always has
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
     llm_calls: int = 0
     cached_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    seconds: float = 0.0
+    model_seconds: float = Field(default=0.0, alias="seconds")
 
 
 class Usage(BaseModel):
@@ -115,11 +113,14 @@ class Usage(BaseModel):
     answer served from the cache adds to `cached_calls` only. `cost` is in US dollars, None when
     the model's price is unknown."""
 
+    # The docstring is briefing.json's schema, so it stays as published: `seconds` is the whole
+    # run's wall-clock time, set when it ends; `model_seconds`, the model's time, is not written.
     llm_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_calls: int = 0
     seconds: float = 0.0
+    model_seconds: SkipJsonSchema[float] = Field(default=0.0, exclude=True)
     stages: dict[str, StageUsage] = Field(default_factory=dict)
     cost: float | None = None
 

@@ -11,6 +11,7 @@ from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic.json_schema import SkipJsonSchema
 
 from briefing.types.answers import (
     ActorKind,
@@ -56,14 +57,23 @@ class Article(Frozen):
     sentences: tuple[Sentence, ...] = ()
 
 
-class Evidence(Frozen):
-    """An exact quote: `article.text[start:end] == quote` for the article `source` names."""
-
+# The one passage type: an exact quote of a source, `article.text[start:end] == quote` for the
+# article `source` names, with the number of the sentence it starts in where known. Evidence
+# and source issues are citations whose sentence is known, so a statement cites them as they
+# are; a citation in briefing.json leaves the sentence out. (No docstring: it would become a
+# description in briefing.json's schema.)
+class Citation(Frozen):
     source: str
-    sentence: int
+    sentence: SkipJsonSchema[int | None] = Field(default=None, exclude=True)
     quote: str
     start: int
     end: int
+
+
+class Evidence(Citation):
+    """An exact quote: `article.text[start:end] == quote` for the article `source` names."""
+
+    sentence: int
 
     @classmethod
     def of(cls, source: str, sentence: Sentence) -> Evidence:
@@ -116,14 +126,9 @@ class Figure(Frozen):
     evidence: Evidence
 
 
-class SourceIssue(Frozen):
+class SourceIssue(Evidence):
     """A passage the article itself contradicts elsewhere: possibly an error in the source."""
 
-    source: str
-    sentence: int
-    quote: str
-    start: int
-    end: int
     actor: str = Field(description="Who the passage casts in a role the article denies them.")
     problem: str
 

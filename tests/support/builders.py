@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from briefing.reconcile.clusters import Corpus
+from briefing.reconcile.corpus import Corpus
 from briefing.sources.clean import clean
 from briefing.sources.sentences import segment
 from briefing.types.answers import ActorKind, ClaimType

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from briefing.cli.app import app
 
-from ..fake_endpoint import MODEL, FakeEndpoint
+from .endpoint import MODEL, FakeEndpoint
 from .paths import SEED_FILES
 
 

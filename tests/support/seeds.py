@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from briefing.diagnostics import Diagnostics
 from briefing.pipeline import prepare
 from briefing.sources.ingest import read_documents
 from briefing.types.stages import Article
@@ -10,5 +11,5 @@ from .paths import SEEDS
 
 
 def seed_articles() -> dict[str, Article]:
-    articles, _ = prepare(read_documents([SEEDS])[0])
+    articles = prepare(read_documents([SEEDS]), Diagnostics())
     return {article.id: article for article in articles}
