@@ -364,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_all(clusters: Iterable[Labels]) -> list[Output]:
     from briefing.local.server import running_server
     from briefing.local.weights import EMBEDDED_MODEL, embedded_model_path
-    from briefing.pipeline import server_options
+    from briefing.model.endpoint import resolve
     from briefing.settings import Settings
 
     settings = Settings.from_env()
@@ -372,7 +372,7 @@ def run_all(clusters: Iterable[Labels]) -> list[Output]:
     work = Path(tempfile.mkdtemp(prefix="briefing-side-by-side-"))
     say(f"work folder: {work}")
     options = dataclasses.replace(
-        server_options(settings),
+        resolve(settings).server_options(),
         model_path=embedded_model_path(settings.cache_dir),
         alias=EMBEDDED_MODEL.name,
         log_path=work / "server.log",
