@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import pstats
+import re
 import signal
 import subprocess
 import sys
@@ -157,6 +158,87 @@ def verdict(rows: Sequence[Scaled]) -> str:
     )
 
 
+# --- #21 item 5: a remote endpoint, simulated ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Remote:
+    articles: int
+    latency: float
+    concurrency: int
+    run: Finished
+    calls: int | None
+    reading_seconds: float | None  # from "reading N articles" to the last article read
+    after_reading_seconds: float | None  # from then to "composing the briefing"
+
+    @property
+    def floor(self) -> float | None:
+        """The calls' latency, spread over the concurrency: what no client can beat."""
+        return None if self.calls is None else self.calls * self.latency / self.concurrency
+
+
+def remote_run(count: int, latency: float, concurrency: int, timeout: float) -> Remote:
+    """`count` articles drawn from the seeds (bench/corpus.py), against the fake endpoint
+    answering each call after `latency` seconds, read `concurrency` at a time."""
+    from corpus import perturbed_corpus
+
+    with tempfile.TemporaryDirectory(prefix="briefing-remote-") as temp:
+        folder = perturbed_corpus(sorted((ROOT / "seeds").glob("*.txt")), count, Path(temp) / "a")
+        out, log = Path(temp) / "out", Path(temp) / "run.log"
+        with fake_endpoint() as fake:
+            fake.delay = latency
+            command = [sys.executable, "-m", "briefing", "generate", str(folder)]
+            command += ["--out", str(out), "--base-url", fake.base_url, "--model", MODEL]
+            command += ["--no-cache", "--quiet", "--log-file", str(log)]
+            command += ["--concurrency", str(concurrency)]
+            finished = run_child(command, child_env(Path(temp) / "cache"), timeout)
+        written = out / "briefing.json"
+        calls = json.loads(written.read_text())["usage"]["llm_calls"] if written.is_file() else None
+        stamps = _stage_times(log.read_text(encoding="utf-8") if log.is_file() else "")
+        return Remote(count, latency, concurrency, finished, calls, *stamps)
+
+
+_STAMP = re.compile(r"^\S+ (\d\d):(\d\d):(\d\d),(\d{3}) ")
+
+
+def _stage_times(log: str) -> tuple[float | None, float | None]:
+    """Seconds reading the articles, and seconds from the last one read to the composition."""
+    reading = last_read = composing = None
+    for line in log.splitlines():
+        stamp = _STAMP.match(line)
+        if stamp is None:
+            continue
+        hours, minutes, seconds, millis = map(int, stamp.groups())
+        at = hours * 3600 + minutes * 60 + seconds + millis / 1000
+        if " reading " in line and " articles" in line and reading is None:
+            reading = at
+        elif "claims verified" in line or ": not read (" in line:
+            last_read = at
+        elif "composing the briefing" in line:
+            composing = at
+    if reading is None or last_read is None or composing is None:
+        return None, None
+    return last_read - reading, composing - last_read
+
+
+def remote_table(row: Remote) -> list[str]:
+    run, floor = row.run, row.floor
+    ratio = f"{run.seconds / floor:.2f}" if floor else "–"
+    return [
+        "| articles | latency | concurrency | exit | wall s | CPU s | model calls "
+        "| calls × latency / concurrency | × that | reading s | reading to composing s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {row.articles} | {row.latency:.1f} s | {row.concurrency} "
+        f"| {'killed' if run.exit_code is None else run.exit_code} | {run.seconds:.1f} "
+        f"| {run.cpu_seconds:.1f} | {_count(row.calls)} | {_seconds(floor)} | {ratio} "
+        f"| {_seconds(row.reading_seconds)} | {_seconds(row.after_reading_seconds)} |",
+    ]
+
+
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
 # --- item 5: files read by name -------------------------------------------------------------
 
 
@@ -251,6 +333,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--profile", type=int, metavar="N", help="after the table, cProfile one run of N articles"
     )
     parser.add_argument("--no-named-files", action="store_true", help="skip the item-5 table")
+    parser.add_argument(
+        "--remote", type=int, metavar="N", help="also N articles at a simulated remote endpoint"
+    )
+    parser.add_argument("--latency", type=float, default=1.0, help="seconds per call (--remote)")
+    parser.add_argument("--concurrency", type=int, default=8, help="calls at once (--remote)")
     options = parser.parse_args(argv)
     rows: list[Scaled] = []
     for count in options.sizes:
@@ -266,6 +353,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"\nProfiled run: {scaled_table([profiled])[-1]}")
             if profile.is_file():
                 print_profile(profile)
+    if options.remote:
+        remote = remote_run(options.remote, options.latency, options.concurrency, options.timeout)
+        print("\n" + "\n".join(remote_table(remote)))
     if not options.no_named_files:
         print()
         print("\n".join(named_table(named_file_runs(timeout=30.0))))

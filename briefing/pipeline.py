@@ -12,6 +12,7 @@ time at a remote endpoint, one at a time by the embedded model.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -68,7 +69,7 @@ from briefing.settings import Settings
 from briefing.sources import ingest
 from briefing.sources.clean import clean
 from briefing.sources.dedupe import find_duplicates
-from briefing.sources.sentences import segment
+from briefing.sources.sentences import clauses, segment
 from briefing.types.contract import Briefing, Section, SourceInfo
 from briefing.types.stages import (
     Article,
@@ -252,10 +253,11 @@ class _Run:
     def reconcile(self, client: Model) -> Reconciled:
         """Everything before the composition: claims, clusters, conflicts, timeline."""
         unique = self.reading.unique
-        extracted = self._extract_all(unique, client)
+        with self._encoding_ahead(unique) as encoder:
+            extracted = self._extract_all(unique, client)
         read = {claims.source for claims in extracted}
         corpus = Corpus.of([article for article in unique if article.id in read], extracted)
-        similarity = self._similarity(corpus, extracted, client)
+        similarity = self._similarity(corpus, extracted, client, encoder)
         meaning = similarity if isinstance(similarity, Meaning) else None
         clusters = self._clusters(extracted, corpus, similarity)
         if not clusters:
@@ -384,12 +386,13 @@ class _Run:
         corpus: Corpus,
         extracted: list[ArticleClaims],
         client: Model,
+        encoder: embeddings.Remembered | None,
     ) -> Similarity | None:
         """How claims are compared: by the endpoint's embeddings when --embedding-model names
         one, else by the embedded sentence encoder when installed, else by words."""
         model = self.settings.embedding_model
         if model is None:
-            return self._local_similarity(corpus, extracted)
+            return self._local_similarity(corpus, extracted, encoder)
         return EmbeddingSimilarity(lambda texts: client.embed(texts, model))
 
     def _clusters(
@@ -404,8 +407,45 @@ class _Run:
             self.diagnostics.warn(f"{error.message}; clustered claims by their words instead")
             return cluster_claims(extracted, corpus)
 
+    @contextmanager
+    def _encoding_ahead(
+        self, articles: Sequence[Article]
+    ) -> Iterator[embeddings.Remembered | None]:
+        """While a remote endpoint answers several articles at once, this machine mostly waits:
+        encode the articles' sentences and clauses meanwhile, for matching claims by meaning.
+        Not with the embedded model (it needs both cores) or when claims are matched otherwise;
+        what is not encoded when the reading ends is encoded then, as without this."""
+        settings = self.settings
+        texts = [
+            text
+            for article in articles
+            for sentence in article.sentences
+            for text in (sentence.text, *clauses(sentence.text))
+        ]
+        remote = settings.base_url is not None and settings.concurrency > 1
+        if (
+            not remote
+            or settings.embedding_model is not None
+            or settings.match_by == "words"
+            or len(set(texts)) > MAX_ENCODED
+            or not embeddings.available()
+        ):
+            yield None
+            return
+        encoder = embeddings.Remembered(embeddings.encoder().embed)
+        stop = threading.Event()
+        ahead = threading.Thread(
+            target=encoder.encode_ahead, args=(texts, stop), name="encode-ahead", daemon=True
+        )
+        ahead.start()
+        try:
+            yield encoder
+        finally:
+            stop.set()
+            ahead.join()
+
     def _local_similarity(
-        self, corpus: Corpus, extracted: list[ArticleClaims]
+        self, corpus: Corpus, extracted: list[ArticleClaims], ahead: embeddings.Remembered | None
     ) -> Similarity | None:
         """Claims compared by meaning with the embedded sentence encoder, when installed and
         the run holds no more than it reads in one run."""
@@ -426,7 +466,7 @@ class _Run:
                 "meaning"
             )
             return None
-        encoder = embeddings.encoder()
+        encoder = ahead or embeddings.Remembered(embeddings.encoder().embed)
         return MeaningSimilarity(encoder.embed, LexicalSimilarity(corpus.weights))
 
     def _source_info(self, article: Article, extracted: dict[str, ArticleClaims]) -> SourceInfo:

@@ -3,15 +3,20 @@ article, an embedding model can do the clustering, and the composed sections are
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pytest
+
 from briefing import Settings, generate
 from briefing.model.structured import OutputMode
+from briefing.reconcile import embeddings
 from briefing.types.contract import SectionKind
 
-from .support.endpoint import FakeEndpoint, client_for
+from .support.endpoint import IN_PROCESS_URL, MODEL, FakeEndpoint, client_for
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 ARTICLES = {
@@ -91,3 +96,46 @@ def test_an_endpoint_without_embeddings_falls_back_to_words_with_a_warning(
     assert "/v1/embeddings" in fake.paths
     assert [c.sources for c in briefing.clusters] == [("S1",), ("S2",)]
     assert any("clustered claims by their words instead" in w for w in briefing.warnings)
+
+
+class CountingEncoder:
+    """Stands in for the sentence encoder: records what it was asked to encode, and when."""
+
+    def __init__(self, fake: FakeEndpoint) -> None:
+        self.fake = fake
+        self.calls: list[tuple[list[str], int]] = []  # texts, summaries answered by then
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        self.calls.append((list(texts), len(self.fake.chat_requests)))
+        return np.array([[1.0, float(len(text))] for text in texts], dtype=np.float32)
+
+
+def encoded_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **settings: Any
+) -> CountingEncoder:
+    fake = FakeEndpoint(respond=answer, delay=0.2)
+    encoder = CountingEncoder(fake)
+    monkeypatch.setattr(embeddings, "available", lambda: True)
+    monkeypatch.setattr(embeddings, "encoder", lambda: encoder)
+    run(tmp_path, Settings(cache_dir=tmp_path, **settings), fake)
+    return encoder
+
+
+def test_a_remote_run_encodes_the_sentences_while_the_model_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoder = encoded_ahead(
+        tmp_path, monkeypatch, base_url=IN_PROCESS_URL, model=MODEL, concurrency=2
+    )
+    (first, answered), *_ = encoder.calls
+    assert answered == 0  # before any summary came back
+    assert "The talks were held in Tokyo on Monday." in first
+    every = [text for texts, _ in encoder.calls for text in texts]
+    assert len(every) == len(set(every))  # nothing encoded twice
+
+
+def test_the_embedded_model_run_encodes_nothing_while_it_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoder = encoded_ahead(tmp_path, monkeypatch)
+    assert all(answered == len(ARTICLES) for _, answered in encoder.calls)

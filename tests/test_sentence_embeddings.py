@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +46,20 @@ def test_a_text_longer_than_the_window_is_truncated_not_refused(encoder: Any) ->
     (vector,) = encoder.embed([long])
 
     assert np.isfinite(vector).all()
+
+
+def test_remembered_vectors_are_encoded_once_and_ahead_stops_when_told() -> None:
+    asked: list[list[str]] = []
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        asked.append(list(texts))
+        return np.ones((len(texts), 384), dtype=np.float32)
+
+    remembered = embeddings.Remembered(embed)
+    stop = threading.Event()
+    stop.set()
+    remembered.encode_ahead(["a", "b"], stop)
+    assert asked == []
+    remembered.encode_ahead(["a", "b", "a"], threading.Event())
+    assert remembered.embed(["b", "c", "a"]).shape == (3, 384)
+    assert asked == [["a", "b"], ["c"]]

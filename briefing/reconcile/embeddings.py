@@ -16,9 +16,11 @@ import functools
 import hashlib
 import importlib.util
 import json
+import math
 import struct
+import threading
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +121,7 @@ class MiniLM:
             projected = self._dense(x, f"{name}attention.self.{kind}")
             return projected.reshape(batch, length, _HEADS, head).transpose(0, 2, 1, 3)
 
-        scores = heads("query") @ heads("key").transpose(0, 1, 3, 2) / np.sqrt(head) + blocked
+        scores = heads("query") @ heads("key").transpose(0, 1, 3, 2) / math.sqrt(head) + blocked
         scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
         scores /= scores.sum(axis=-1, keepdims=True)
         attended = (scores @ heads("value")).transpose(0, 2, 1, 3).reshape(batch, length, width)
@@ -141,9 +143,42 @@ class MiniLM:
         return normed * self._weights[f"{name}.weight"] + self._weights[f"{name}.bias"]
 
 
+AHEAD_SLICE = 256
+"""Texts encoded ahead between two looks at whether to stop: about a second on 2 cores."""
+
+
+class Remembered:
+    """An encoder whose vectors are kept by text, so a text is encoded once, even when some
+    were encoded ahead in another thread while the model was still answering."""
+
+    def __init__(self, embed: Callable[[Sequence[str]], Any]) -> None:
+        self._embed = embed
+        self._known: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        with self._lock:
+            missing = [text for text in dict.fromkeys(texts) if text not in self._known]
+            if missing:
+                self._known.update(zip(missing, self._embed(missing), strict=True))
+            return np.stack([self._known[text] for text in texts])
+
+    def encode_ahead(self, texts: Sequence[str], stop: threading.Event) -> None:
+        """Encode `texts` a slice at a time until done or `stop` is set."""
+        pending = list(dict.fromkeys(texts))
+        for begin in range(0, len(pending), AHEAD_SLICE):
+            if stop.is_set():
+                return
+            self.embed(pending[begin : begin + AHEAD_SLICE])
+
+
 def _gelu(np: Any, x: Any) -> Any:
     """BERT's exact GELU, x·Φ(x), with erf from Abramowitz–Stegun 7.1.26 (error < 1.5e-7)."""
-    z = x / np.sqrt(2.0)
+    z = x / math.sqrt(2.0)
     sign = np.sign(z)
     a = np.abs(z)
     t = 1.0 / (1.0 + 0.3275911 * a)
