@@ -19,17 +19,18 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx2
+
+from briefing.closing import Closing
 
 OnConnect = Callable[[str, str], None]
 """Called with the host a connection was opened to and the address it reached; raises to
 refuse the connection before anything is sent on it."""
 
 
-class Watch:
+class Watch(Closing):
     """The deadline of one exchange, `seconds` from now (httpcore's `trace` callback)."""
 
     def __init__(
@@ -78,17 +79,6 @@ class Watch:
             if self._timer is not None:
                 self._timer.cancel()
         self._release_sockets()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _connected(self, stream: Any) -> None:
         """Check the new connection's address, then watch its socket."""

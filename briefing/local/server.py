@@ -20,9 +20,8 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
+from briefing.closing import Closing
 from briefing.errors import ModelSetupError, ServerCrashError
 from briefing.local.runtime import (
     RuntimeChoice,
@@ -141,7 +140,7 @@ def running_server(options: ServerOptions) -> Iterator[LocalServer]:
         stop(process)
 
 
-class OnDemandServer:
+class OnDemandServer(Closing):
     """The embedded model's server for one run: started by the first request that needs it
     (`start`, which returns its base URL), stopped when the run ends. `crash` says whether it
     has died; a CPU or runtime fault is remembered in the runtime record, so the next run
@@ -159,15 +158,7 @@ class OnDemandServer:
         self._servers = ExitStack()
         self._started: tuple[ServerOptions, LocalServer] | None = None
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
         self._servers.close()
 
     def start(self) -> str:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
 import httpx2
 from pydantic import BaseModel
 
+from briefing.closing import Closing
 from briefing.errors import BriefingError
 from briefing.model import prompts
 from briefing.model.cache import CachedAnswer, CallCache, call_key, digest
@@ -37,7 +37,7 @@ from briefing.types.contract import Usage
 T = TypeVar("T", bound=BaseModel)
 
 
-class ModelClient:
+class ModelClient(Closing):
     """Structured chat completions and embeddings from one endpoint, cached and accounted."""
 
     def __init__(
@@ -62,17 +62,6 @@ class ModelClient:
         self._transport = Transport(endpoint, http_client=http_client, start=start, crash=crash)
         self._ladder = OutputLadder(mode)
         self._max_reasks = max_reasks
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         self._transport.close()

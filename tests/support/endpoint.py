@@ -97,20 +97,19 @@ class FakeEndpoint:
     stop: Callable[[], None] = lambda: None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def serve(
-        self, path: str, body: dict[str, Any], key: str | None, *, post: bool
-    ) -> tuple[int, dict[str, str], Any]:
-        """The status, headers and payload (JSON, a page's text or a `_Trickle`) answering
-        one request; raises `_Dropped` when there is no answer."""
+    @contextmanager
+    def answering(self, post: bool) -> Iterator[None]:
+        """Count a POST as in flight, after `delay`, until its answer is sent."""
         if not post:
-            return self._answer(path, body, key)
+            yield
+            return
         with self._lock:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
             if self.delay:
                 threading.Event().wait(self.delay)
-            return self._answer(path, body, key)
+            yield
         finally:
             with self._lock:
                 self.in_flight -= 1
@@ -122,9 +121,8 @@ class FakeEndpoint:
             body = json.loads(request.content) if request.content else {}
             key = request.headers.get("authorization", "").removeprefix("Bearer ") or None
             try:
-                status, headers, payload = self.serve(
-                    request.url.path, body, key, post=request.method == "POST"
-                )
+                with self.answering(post=request.method == "POST"):
+                    status, headers, payload = self.serve(request.url.path, body, key)
             except _Dropped as dropped:
                 raise httpx2.ConnectError("the fake endpoint is gone", request=request) from dropped
             if isinstance(payload, _Trickle):  # in process no deadline ends it: it would hang
@@ -137,9 +135,11 @@ class FakeEndpoint:
 
         return httpx2.MockTransport(handle)
 
-    def _answer(
+    def serve(
         self, path: str, body: dict[str, Any], key: str | None
     ) -> tuple[int, dict[str, str], Any]:
+        """The status, headers and payload (JSON, a page's text or a `_Trickle`) answering
+        one request; raises `_Dropped` when there is no answer."""
         chat = path.endswith("/chat/completions")
         with self._lock:
             if self.stopped:
@@ -281,7 +281,8 @@ def fake_endpoint(port: int = 0) -> Iterator[FakeEndpoint]:
             authorization = self.headers.get("authorization") or ""
             key = authorization.removeprefix("Bearer ") or None
             try:
-                self._reply(*fake.serve(self.path, body, key, post=post))
+                with fake.answering(post):  # until the answer is written, as a server would
+                    self._reply(*fake.serve(self.path, body, key))
             except _Dropped:
                 self.close_connection = True
 
