@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from briefing.diagnostics import Diagnostics
 from briefing.pipeline import prepare
 from briefing.sources.ingest import read_documents
 
@@ -28,7 +29,8 @@ BOILERPLATE = (
 
 def main(path: str) -> int:
     data = json.loads(Path(path).read_text())
-    articles, _ = prepare(read_documents([source["path"] for source in data["sources"]])[0])
+    paths = [source["path"] for source in data["sources"]]
+    articles = prepare(read_documents(paths), Diagnostics())
     texts = {article.id: article.text for article in articles}
     statements = [s for section in data["sections"] for s in section["statements"]]
     failures = []
