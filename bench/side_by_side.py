@@ -177,7 +177,7 @@ def peer_inputs(files: Sequence[Path], folder: Path) -> list[Path]:
     from briefing.sources.ingest import read_documents
 
     folder.mkdir(parents=True)
-    documents, _ = read_documents(files)
+    documents = read_documents(files)
     written = []
     for path, document in zip(files, documents, strict=True):
         target = folder / f"{path.stem}.txt"
@@ -354,14 +354,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.score_only:
         print(table(saved(arguments.score_only), labels))
         return 0
-    outputs = run_all(labels.values())
-    if arguments.keep:
-        save(outputs, arguments.keep)
+    outputs = run_all(labels.values(), arguments.keep)
     print(table(outputs, labels))
     return 0
 
 
-def run_all(clusters: Iterable[Labels]) -> list[Output]:
+def run_all(clusters: Iterable[Labels], keep: Path | None) -> list[Output]:
+    """Every cluster's three runs on one server; with `keep`, the outputs so far are saved
+    after each cluster."""
     from briefing.local.server import running_server
     from briefing.local.weights import EMBEDDED_MODEL, embedded_model_path
     from briefing.model.endpoint import resolve
@@ -383,6 +383,8 @@ def run_all(clusters: Iterable[Labels]) -> list[Output]:
             outputs += run_cluster(
                 labels, server.base_url, EMBEDDED_MODEL.name, peer, work, settings.cache_dir
             )
+            if keep is not None:
+                save(outputs, keep)
     return outputs
 
 
