@@ -326,7 +326,14 @@ def table(outputs: Sequence[Output], labels: dict[str, Labels]) -> str:
 
 
 def save(outputs: Sequence[Output], path: Path) -> None:
-    path.write_text(json.dumps([dataclasses.asdict(o) for o in outputs], indent=1))
+    rows = [
+        {
+            **dataclasses.asdict(o),
+            "shown": [{"text": s.text, "files": sorted(s.files)} for s in o.shown],
+        }
+        for o in outputs
+    ]
+    path.write_text(json.dumps(rows, indent=1))
 
 
 def saved(path: Path) -> list[Output]:

@@ -67,3 +67,10 @@ def test_corroboration_and_conflicts_need_one_sentence_citing_both_sides(
     assert bench.coverage(labels(bench), bench.from_cited_text(apart, files)).corroborated == 0
     both = bench.coverage(labels(bench), bench.from_cited_text(together, files))
     assert (both.corroborated, both.surfaced) == (1, 1)
+
+
+def test_kept_outputs_read_back_as_they_were(bench: ModuleType, tmp_path: Path) -> None:
+    shown = tuple(bench.from_cited_text("The vote was 7 to 2 [S2, S1].", ["a.txt", "b.txt"]))
+    output = bench.Output("one prompt", "town", 1.5, 1, 20, 7, shown)
+    bench.save([output], tmp_path / "outputs.json")
+    assert bench.saved(tmp_path / "outputs.json") == [output]
