@@ -80,22 +80,37 @@ def from_briefing_json(data: dict[str, object]) -> list[Shown]:
 
 
 def from_cited_text(text: str, files: Sequence[str]) -> list[Shown]:
-    """A peer's prose split into sentences; `[S2]` or `[S1, S3]` after a sentence cite the
-    articles numbered so in its prompt (`files[0]` is S1)."""
-    shown = []
+    """A peer's prose split into sentences; `[S2]` or `[S1, S3]` in a sentence cite the
+    articles numbered so in its prompt (`files[0]` is S1). A list item's citations also hold
+    for the lines nested under it that cite nothing themselves ("- [S1]: Title" over its
+    points), as a reader takes them."""
+    shown: list[Shown] = []
+    parents: list[tuple[int, frozenset[str]]] = []  # (indent, cited) of the enclosing items
     for line in text.splitlines():
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip())
+        while parents and parents[-1][0] >= indent:
+            parents.pop()
+        inherited = parents[-1][1] if parents else frozenset()
+        line_cites = frozenset()
         for sentence in SENTENCE_END.split(line.strip()):
-            cited = {
-                int(number[1:])
-                for group in CITATION.findall(sentence)
-                for number in re.split(r"\s*[,;]\s*", group)
-            }
+            cited = _cited(sentence, files)
+            line_cites |= cited
             words = re.sub(r"\s+([.,;:!?])", r"\1", CITATION.sub("", sentence)).strip()
-            if words:
-                shown.append(
-                    Shown(words, frozenset(files[n - 1] for n in cited if 0 < n <= len(files)))
-                )
+            if words.strip("*-#:>\"' "):
+                shown.append(Shown(words, cited or inherited))
+        parents.append((indent, line_cites or inherited))
     return shown
+
+
+def _cited(sentence: str, files: Sequence[str]) -> frozenset[str]:
+    numbers = {
+        int(number[1:])
+        for group in CITATION.findall(sentence)
+        for number in re.split(r"\s*[,;]\s*", group)
+    }
+    return frozenset(files[n - 1] for n in numbers if 0 < n <= len(files))
 
 
 # --- one rule for all three ------------------------------------------------------------------
@@ -160,7 +175,8 @@ def _surfaces(sentence: Shown, sides: Sequence[Sequence[Fact]]) -> bool:
 
 @dataclass(frozen=True)
 class Output:
-    """One run's briefing on one cluster: what it showed and what it cost."""
+    """One run's briefing on one cluster, as it wrote it (the briefing's JSON, a peer's
+    prose), the articles its prompt numbered, and what it cost."""
 
     runner: str
     cluster: str
@@ -168,7 +184,13 @@ class Output:
     calls: int
     completion_tokens: int
     words: int
-    shown: tuple[Shown, ...]
+    text: str
+    files: tuple[str, ...]
+
+    def shown(self) -> list[Shown]:
+        if self.runner == "briefing":
+            return from_briefing_json(json.loads(self.text))
+        return from_cited_text(self.text, self.files)
 
 
 def peer_inputs(files: Sequence[Path], folder: Path) -> list[Path]:
@@ -227,6 +249,7 @@ def run_cluster(
 ) -> list[Output]:
     folder = work / labels.name
     files = labels.files
+    names = tuple(path.name for path in files)
     say(f"{labels.name}: briefing")
     ours = run_briefing(
         f"{labels.name}: briefing",
@@ -236,7 +259,7 @@ def run_cluster(
         0,
         options=["--base-url", base_url, "--model", model, "--concurrency", "1"],
     )
-    data = json.loads((folder / "briefing" / "briefing.json").read_text())
+    data = (folder / "briefing" / "briefing.json").read_text()
     outputs = [
         Output(
             "briefing",
@@ -245,11 +268,11 @@ def run_cluster(
             ours.calls,
             ours.completion_tokens,
             ours.words,
-            tuple(from_briefing_json(data)),
+            data,
+            names,
         )
     ]
     plain = peer_inputs(files, folder / "plain")
-    names = [path.name for path in files]
     say(f"{labels.name}: LangChain map_reduce")
     command = [str(peer), str(BENCH / "peer.py"), "--base-url", base_url, "--model", model,
                *map(str, plain)]  # fmt: skip
@@ -262,7 +285,8 @@ def run_cluster(
             chain["calls"],
             chain["completion_tokens"],
             len(chain["output"].split()),
-            tuple(from_cited_text(chain["output"], names)),
+            chain["output"],
+            names,
         )
     )
     say(f"{labels.name}: one prompt")
@@ -277,7 +301,8 @@ def run_cluster(
             1,
             completion,
             len(answer.split()),
-            tuple(from_cited_text(answer, names)),
+            answer,
+            names,
         )
     )
     return outputs
@@ -301,7 +326,7 @@ def table(outputs: Sequence[Output], labels: dict[str, Labels]) -> str:
             continue
         total = Coverage()
         for output in mine:
-            total.add(coverage(labels[output.cluster], output.shown))
+            total.add(coverage(labels[output.cluster], output.shown()))
         seconds = sum(o.seconds for o in mine)
         rates[runner] = total.cited_right / seconds if seconds else 0.0
         rows.append(
@@ -326,24 +351,11 @@ def table(outputs: Sequence[Output], labels: dict[str, Labels]) -> str:
 
 
 def save(outputs: Sequence[Output], path: Path) -> None:
-    rows = [
-        {
-            **dataclasses.asdict(o),
-            "shown": [{"text": s.text, "files": sorted(s.files)} for s in o.shown],
-        }
-        for o in outputs
-    ]
-    path.write_text(json.dumps(rows, indent=1))
+    path.write_text(json.dumps([dataclasses.asdict(o) for o in outputs], indent=1))
 
 
 def saved(path: Path) -> list[Output]:
-    rows = json.loads(path.read_text())
-    return [
-        Output(
-            **{**row, "shown": tuple(Shown(s["text"], frozenset(s["files"])) for s in row["shown"])}
-        )
-        for row in rows
-    ]
+    return [Output(**{**row, "files": tuple(row["files"])}) for row in json.loads(path.read_text())]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -70,7 +70,19 @@ def test_corroboration_and_conflicts_need_one_sentence_citing_both_sides(
 
 
 def test_kept_outputs_read_back_as_they_were(bench: ModuleType, tmp_path: Path) -> None:
-    shown = tuple(bench.from_cited_text("The vote was 7 to 2 [S2, S1].", ["a.txt", "b.txt"]))
-    output = bench.Output("one prompt", "town", 1.5, 1, 20, 7, shown)
+    text = "The vote was 7 to 2 [S2, S1]."
+    output = bench.Output("one prompt", "town", 1.5, 1, 20, 7, text, ("a.txt", "b.txt"))
     bench.save([output], tmp_path / "outputs.json")
-    assert bench.saved(tmp_path / "outputs.json") == [output]
+    (again,) = bench.saved(tmp_path / "outputs.json")
+    assert again == output
+    assert again.shown() == bench.from_cited_text(text, ["a.txt", "b.txt"])
+
+
+def test_a_cited_list_item_cites_for_the_points_nested_under_it(bench: ModuleType) -> None:
+    text = "- **[S2]**: Budget story\n  - The vote was 7 to 2.\n- Not cited here.\n"
+    shown = bench.from_cited_text(text, ["a.txt", "b.txt"])
+    assert [(s.text, sorted(s.files)) for s in shown] == [
+        ("- ****: Budget story", ["b.txt"]),
+        ("- The vote was 7 to 2.", ["b.txt"]),
+        ("- Not cited here.", []),
+    ]
