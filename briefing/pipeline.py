@@ -1,8 +1,8 @@
 """The public entry point: sources in, `Briefing` out, with every stage in order.
 
-    read -> clean -> sentences -> summarize (model) -> ground/verify
-         -> merge (clusters, corroboration) -> conflicts -> timeline
-         -> compose (model) + sections -> Briefing
+    sources (read, clean, dedupe, sentences) -> claims (extract by the model, ground, verify)
+         -> reconcile (clusters and corroboration, conflicts, events, quotes, timeline)
+         -> compose (the model's prose + the program's sections) -> Briefing
 
 `generate` is what the CLI calls (`output.publish.write_outputs` writes what it returns).
 Model answers come from the cache when they can; the embedded model's server is started only
