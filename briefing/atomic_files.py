@@ -135,7 +135,7 @@ def open_in_place(path: Path) -> int:
         handle = os.open(path, _IN_PLACE, 0o666)
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise OSError(error.errno, "it is a symbolic link, which is never followed") from None
+            raise OSError(error.errno, "it is a symbolic link, which is never followed") from error
         raise
     found = os.fstat(handle)
     problem = _not_own_file(found)
