@@ -53,7 +53,7 @@ from briefing.progress import Progress, silent
 from briefing.reconcile import embeddings
 from briefing.reconcile.clusters import cluster_claims
 from briefing.reconcile.conflicts import MAX_CONFLICTS, find_conflicts
-from briefing.reconcile.corpus import Corpus
+from briefing.reconcile.corpus import Corpus, searched_texts
 from briefing.reconcile.events import find_events
 from briefing.reconcile.quotes import find_quotes
 from briefing.reconcile.similarity import (
@@ -69,7 +69,7 @@ from briefing.settings import Settings
 from briefing.sources import ingest
 from briefing.sources.clean import clean
 from briefing.sources.dedupe import find_duplicates
-from briefing.sources.sentences import clauses, segment
+from briefing.sources.sentences import segment
 from briefing.types.contract import Briefing, Section, SourceInfo
 from briefing.types.stages import (
     Article,
@@ -420,7 +420,7 @@ class _Run:
             text
             for article in articles
             for sentence in article.sentences
-            for text in (sentence.text, *clauses(sentence.text))
+            for text in searched_texts(sentence)
         ]
         remote = settings.base_url is not None and settings.concurrency > 1
         if (
@@ -466,8 +466,8 @@ class _Run:
                 "meaning"
             )
             return None
-        encoder = ahead or embeddings.Remembered(embeddings.encoder().embed)
-        return MeaningSimilarity(encoder.embed, LexicalSimilarity(corpus.weights))
+        embed = ahead.embed if ahead is not None else embeddings.encoder().embed
+        return MeaningSimilarity(embed, LexicalSimilarity(corpus.weights))
 
     def _source_info(self, article: Article, extracted: dict[str, ArticleClaims]) -> SourceInfo:
         claims = extracted.get(article.id)

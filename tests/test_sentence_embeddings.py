@@ -63,3 +63,10 @@ def test_remembered_vectors_are_encoded_once_and_ahead_stops_when_told() -> None
     remembered.encode_ahead(["a", "b", "a"], threading.Event())
     assert remembered.embed(["b", "c", "a"]).shape == (3, 384)
     assert asked == [["a", "b"], ["c"]]
+
+
+def test_a_failure_while_encoding_ahead_is_left_to_the_reading_that_follows() -> None:
+    def broken(texts: Sequence[str]) -> np.ndarray:
+        raise MemoryError("no room")
+
+    embeddings.Remembered(broken).encode_ahead(["a"], threading.Event())  # returns, no raise

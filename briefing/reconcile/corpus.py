@@ -77,7 +77,7 @@ class Corpus:
             self._units[article.id] = [
                 (sentence, text)
                 for sentence in self.searchable(article)
-                for text in (sentence.text, *clauses(sentence.text))
+                for text in searched_texts(sentence)
             ]
         return self._units[article.id]
 
@@ -254,3 +254,9 @@ class Values:
     def key(self) -> tuple[frozenset[tuple[str, frozenset[str]]], frozenset[str]]:
         counted = frozenset((unit, frozenset(values)) for unit, values in self.amounts.items())
         return counted, frozenset(self.dates)
+
+
+def searched_texts(sentence: Sentence) -> tuple[str, ...]:
+    """A sentence and its clauses: where a fact another source states is looked for (a fact
+    may be one clause of a long sentence)."""
+    return (sentence.text, *clauses(sentence.text))

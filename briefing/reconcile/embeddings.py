@@ -173,7 +173,12 @@ class Remembered:
         for begin in range(0, len(pending), AHEAD_SLICE):
             if stop.is_set():
                 return
-            self.embed(pending[begin : begin + AHEAD_SLICE])
+            try:
+                self.embed(pending[begin : begin + AHEAD_SLICE])
+            except Exception:
+                # Not a traceback from a helper thread: what is left is encoded after the
+                # reading, where a failure is reported to the user as one line.
+                return
 
 
 def _gelu(np: Any, x: Any) -> Any:
