@@ -54,7 +54,7 @@ from briefing.compose.prose import developments_section
 from briefing.diagnostics import Diagnostics
 from briefing.errors import EndpointError
 from briefing.local.weights import EMBEDDED_MODEL
-from briefing.model.cache import CallCache
+from briefing.model.cache import CachedAnswer, CallCache
 from briefing.model.client import ModelClient
 from briefing.model.endpoint import resolve
 from briefing.model.structured import OutputMode
@@ -215,6 +215,7 @@ class Score:
     citations_supported: int = 0  # of those, passages that state what their statement says
     citations_unjudged: int = 0
     repeated_pairs: int = 0  # pairs of shown statements that state the same labelled fact
+    summary_tokens: int = 0  # tokens the model generated in the articles' summaries
     misses: list[str] = field(default_factory=list)
     unjudged_citations: list[dict[str, str]] = field(default_factory=list)
 
@@ -570,15 +571,45 @@ def _boilerplate(labels: Labels, by_path: dict[str, Article], result: Score) -> 
 # --- running ---------------------------------------------------------------------------------
 
 
+class CountingCache(CallCache):
+    """A call cache that tallies the tokens generated for the article summaries it hands out
+    or stores: the output's cost, whether the answer was recorded or asked just now."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self.summary_tokens = 0
+
+    def get(self, key: str) -> CachedAnswer | None:
+        answer = super().get(key)
+        if answer is not None:
+            self._tally(answer)
+        return answer
+
+    def put(self, key: str, answer: CachedAnswer) -> None:
+        self._tally(answer)
+        super().put(key, answer)
+
+    def _tally(self, answer: CachedAnswer) -> None:
+        if '"fact_sentences"' in answer.text and answer.completion_tokens:
+            self.summary_tokens += answer.completion_tokens
+
+    def taken(self) -> int:
+        """The tokens tallied since the last call."""
+        taken, self.summary_tokens = self.summary_tokens, 0
+        return taken
+
+
 @contextmanager
-def client_for(args: argparse.Namespace, settings: Settings) -> Iterator[ModelClient]:
+def client_for(
+    args: argparse.Namespace, settings: Settings, counting: CountingCache | None = None
+) -> Iterator[ModelClient]:
     if args.base_url:
         with connect(settings.model_copy(update={"base_url": args.base_url})) as client:
             yield client
         return
     if args.record:
         RECORDED.mkdir(parents=True, exist_ok=True)
-        with connect(settings, cache=CallCache(RECORDED)) as client:
+        with connect(settings, cache=counting or CallCache(RECORDED)) as client:
             yield client
         return
     with tempfile.TemporaryDirectory(prefix="briefing-quality-") as scratch:
@@ -591,11 +622,18 @@ def client_for(args: argparse.Namespace, settings: Settings) -> Iterator[ModelCl
                 identity=resolve(settings).cache_identity,
             ),
             mode=OutputMode.json_object_schema,
-            cache=CallCache(replay),
+            cache=_counting_in(replay, counting),
             max_reasks=settings.max_reasks,
             start=_not_recorded,
         ) as client:
             yield client
+
+
+def _counting_in(directory: Path, counting: CountingCache | None) -> CallCache:
+    if counting is None:
+        return CallCache(directory)
+    counting.directory = directory
+    return counting
 
 
 def _not_recorded() -> str:
@@ -613,8 +651,9 @@ def table(scores: Sequence[Score]) -> str:
     head = ("| cluster | key facts found | wrongly rejected | unlabelled accepted | "
             "clustering P / R | corroborated | earned | conflicts P / R | copies found | "
             "right event | event placed | quotes: right speaker / found | "
-            "boilerplate kept | citations supported | said twice |")  # fmt: skip
-    rows = [head, "|" + "---|" * 15]
+            "boilerplate kept | citations supported | said twice | "
+            "summary tokens / verified claim |")  # fmt: skip
+    rows = [head, "|" + "---|" * 16]
     for s in scores:
         rows.append(
             f"| {s.name} | {s.key_found}/{s.key_facts} = {ratio(s.key_found, s.key_facts)} "
@@ -636,7 +675,9 @@ def table(scores: Sequence[Score]) -> str:
             f"| {s.citations_supported}/{s.citations_judged} = "
             f"{ratio(s.citations_supported, s.citations_judged)}"
             f"{f' ({s.citations_unjudged} unjudged)' if s.citations_unjudged else ''} "
-            f"| {s.repeated_pairs} |"
+            f"| {s.repeated_pairs} "
+            f"| {s.summary_tokens}/{s.verified} = "
+            f"{s.summary_tokens / s.verified if s.verified else 0:.0f} |"
         )
     return "\n".join(rows)
 
@@ -659,11 +700,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cluster:
         folders = [p for p in folders if p.name in args.cluster]
     scores = []
-    with client_for(args, settings) as client:
+    counting = CountingCache(RECORDED)
+    with client_for(args, settings, counting) as client:
         for folder in folders:
             labels = load(folder)
             run = reconcile([str(path) for path in labels.files], settings, client)
             scores.append(score(labels, run))
+            scores[-1].summary_tokens = counting.taken()
             print(f"{folder.name}: done", file=sys.stderr, flush=True)
     total = Score("all")
     for each in scores:
