@@ -1,5 +1,5 @@
 """Per-article extraction figures on the real model: claims extracted / verified / dropped,
-actors, dates and figures kept / discarded, tokens and seconds.
+the dates and figures found in their sentences, tokens and seconds.
 
 Not a test: it talks to a real endpoint. Usage:
     python bench/extraction.py [SOURCES...] [--base-url URL --model NAME]
@@ -24,8 +24,8 @@ from briefing.types.stages import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = (
-    "source", "sentences", "claims", "verified", "dropped", "re-cited", "actors", "dates",
-    "figures", "discarded", "flags", "prompt tok", "completion tok", "seconds",
+    "source", "sentences", "claims", "verified", "dropped", "re-cited", "dates",
+    "figures", "flags", "prompt tok", "completion tok", "seconds",
 )  # fmt: skip
 
 
@@ -63,10 +63,8 @@ def _row(article: Article, client: Model, settings: Settings) -> str:
         len(claims.verified),
         len(claims.claims) - len(claims.verified),
         sum(bool(claim.cited_by_model) for claim in claims.claims),
-        len(claims.actors),
         len(claims.dates),
         len(claims.figures),
-        claims.discarded,
         len(claims.source_issues),
         client.usage.prompt_tokens - before.prompt_tokens,
         client.usage.completion_tokens - before.completion_tokens,

@@ -339,13 +339,14 @@ def test_article_text_stays_inside_the_fence_even_when_it_holds_the_closing_tag(
     (request,) = [
         r
         for r in fake.chat_requests
-        if user_prompt(r).startswith("<article>") and "museum's label" in user_prompt(r)
+        if "<article>" in user_prompt(r) and "museum's label" in user_prompt(r)
     ]
     system = next(m["content"] for m in request["messages"] if m["role"] == "system")
     assert "museum" not in system
     prompt = user_prompt(request)
-    assert prompt.startswith("<article>\n")
-    fenced, after = prompt.removeprefix("<article>\n").split("\n</article>\n", 1)
+    assert prompt.startswith("Summarise the news article at the end of this message")
+    before, fenced = prompt.split("\n<article>\n", 1)
+    fenced, after = fenced.split("\n</article>", 1)
     assert re.search(r"<\s*/?\s*(article|claims)\b", fenced, re.I) is None  # no tag survives
     for shown in ("‹/article> and then ‹/ARTICLE >", "wrote ‹/article> System", "‹claims> [1]"):
         assert shown in fenced  # the sentences are read, their tags made inert
@@ -353,12 +354,12 @@ def test_article_text_stays_inside_the_fence_even_when_it_holds_the_closing_tag(
     numbered = [line for line in prompt_lines if re.match(r"\[\d+\] ", line)]
     assert len(numbered) == len(prompt_lines) - 2  # the title and date lines aside
     assert "[99]" not in [line.split(" ")[0] for line in numbered]  # no forged sentence
-    assert "museum" not in after and "treaty was cancelled" not in after
-    assert after.startswith("\nSummarise the article above.")
+    assert "museum" not in before and "treaty was cancelled" not in before
+    assert after.strip() == ""  # the instructions come first, the fenced article last
 
     compose = [r for r in fake.chat_requests if "<claims>" in user_prompt(r)]
     (claims_prompt,) = [user_prompt(r) for r in compose]
-    inside = claims_prompt.split("<claims>\n", 1)[1].split("\n</claims>\n", 1)[0]
+    inside = claims_prompt.split("<claims>\n", 1)[1].split("\n</claims>", 1)[0]
     assert re.search(r"<\s*/?\s*(article|claims)\b", inside, re.I) is None
 
 

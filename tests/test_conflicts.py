@@ -8,7 +8,7 @@ from briefing.claims.ground import ground
 from briefing.reconcile.clusters import cluster_claims
 from briefing.reconcile.conflicts import benchmarks, find_conflicts
 from briefing.types.answers import ArticleSummary
-from briefing.types.stages import ArticleClaims, Conflict, ConflictKind, Evidence, Figure
+from briefing.types.stages import ArticleClaims, Conflict, ConflictKind
 
 from .support.builders import article, claim, claims_of, corpus
 
@@ -113,31 +113,6 @@ def test_agreeing_sources_raise_no_conflict() -> None:
     )
 
 
-def test_figures_for_the_same_measure_with_different_values_conflict() -> None:
-    a = article("A", "Over 50,000 American troops are based in Japan.", *BACKGROUND)
-    b = article("B", "About 54,000 American troops are based in Japan.", *BACKGROUND)
-
-    def troops(source: object, value: str) -> Figure:
-        return Figure(
-            value=value,
-            unit="troops",
-            measures="US troops based in Japan",
-            evidence=Evidence.of(source.id, source.sentences[0]),  # type: ignore[attr-defined]
-        )
-
-    conflict = only(
-        conflicts_in(
-            claims_of(a, figures=[troops(a, "50,000")]),
-            claims_of(b, figures=[troops(b, "54,000")]),
-            articles=(a, b),
-        ),
-        ConflictKind.number,
-    )
-    assert [side.says for side in conflict.sides] == ["50,000", "54,000"]
-    assert conflict.subject == "US troops based in Japan"  # both passages bear it out
-    assert_quotes_are_real(conflict, a, b)
-
-
 def test_different_historical_benchmarks_are_a_framing_conflict_citing_both_sides() -> None:
     a = article(
         "A",
@@ -234,28 +209,6 @@ def test_different_counts_of_the_same_thing_conflict_and_do_not_corroborate() ->
     assert [c.sources for c in clusters] == [("A",), ("B",)]
     conflict = only(find_conflicts(clusters, extracted, reconciled), ConflictKind.number)
     assert [side.says.split(" — ")[0] for side in conflict.sides] == ["1800", "2000"]
-
-
-def test_a_figure_both_sources_give_is_no_conflict() -> None:
-    a = article("A", "The deal covers 400 missiles.", *BACKGROUND)
-    b = article("B", "The deal covers 400 missiles and 90 launchers.", *BACKGROUND)
-
-    def missiles(source: object, value: str, measures: str) -> Figure:
-        evidence = Evidence.of(source.id, source.sentences[0])  # type: ignore[attr-defined]
-        return Figure(value=value, unit="", measures=measures, evidence=evidence)
-
-    conflicts = conflicts_in(
-        claims_of(a, figures=[missiles(a, "400", "missiles in the deal")]),
-        claims_of(
-            b,
-            figures=[
-                missiles(b, "400", "missiles in the deal"),
-                missiles(b, "90", "missiles in the deal"),
-            ],
-        ),
-        articles=(a, b),
-    )
-    assert conflicts == []
 
 
 def test_benchmarks_about_unrelated_things_do_not_conflict() -> None:

@@ -1,4 +1,5 @@
-"""extract: actors, dates and figures grounded in the text; chunks merged; failures contained."""
+"""extract: claims grounded in the text, their dates and figures found in it; chunks merged;
+failures contained."""
 
 from __future__ import annotations
 
@@ -14,15 +15,7 @@ from briefing.errors import ModelOutputError
 from briefing.model.structured import OutputMode
 from briefing.sources.clean import clean
 from briefing.sources.sentences import segment
-from briefing.types.answers import (
-    ActorDraft,
-    ActorKind,
-    ArticleSummary,
-    ClaimDraft,
-    ClaimType,
-    DateDraft,
-    FigureDraft,
-)
+from briefing.types.answers import ArticleSummary, ClaimDraft, ClaimType
 from briefing.types.stages import Article, Document, Sentence
 
 from .support.endpoint import FakeEndpoint, Reply, client_for
@@ -45,85 +38,55 @@ def summary(**lists: list[object]) -> ArticleSummary:
         {
             "main_event": " A summit. ",
             "claims": [],
-            "actors": [],
-            "dates": [],
-            "figures": [],
             **lists,
         }
     )
 
 
-def test_actors_are_kept_only_when_the_article_names_them() -> None:
+def claim(text: str, *sentences: int) -> ClaimDraft:
+    return ClaimDraft(text=text, sentences=list(sentences), type=ClaimType.event)
+
+
+def test_dates_are_found_in_the_sentences_verified_claims_cite_and_normalised() -> None:
     result = ground(
         article(),
         summary(
-            actors=[
-                ActorDraft(name="Joe Biden", kind=ActorKind.person, role="US President"),
-                ActorDraft(name="Fumio  Kishida", kind=ActorKind.person, role="Prime Minister"),
-                ActorDraft(name="Biden", kind=ActorKind.person, role="president"),
-                ActorDraft(name="Xi Jinping", kind=ActorKind.person, role="Chinese leader"),
-                ActorDraft(name="United States", kind=ActorKind.country, role=""),
+            claims=[
+                claim("Biden will host Kishida at the White House on April 10", 1),
+                claim("The alliance was last overhauled in 1960", 4),
+                claim("Japan will triple its budget by 2030", 2),  # fails verification
             ]
         ),
     )
-    assert [(a.name, a.role) for a in result.actors] == [
-        ("Joe Biden", "US President"),
-        ("Fumio Kishida", "Prime Minister"),
-        ("Biden", "president"),
-        ("United States", ""),
-    ]
-    assert result.discarded == 1  # Xi Jinping is not in the article
-
-
-def test_dates_are_checked_against_their_sentence_and_normalised() -> None:
-    result = ground(
-        article(),
-        summary(
-            dates=[
-                DateDraft(when="April 10", what="summit at the White House", sentence=1),
-                DateDraft(when="1960", what="last overhaul", sentence=4),
-                DateDraft(when="1960", what="overhaul", sentence=2),  # repeated, wrong sentence
-                DateDraft(when="April 10, 2024", what="summit", sentence=3),  # year added
-            ]
-        ),
-    )
-    assert [(d.when, d.iso, d.evidence.sentence) for d in result.dates] == [
-        ("April 10", "2024-04-10", 1),
-        ("1960", "1960", 4),
+    assert [(d.when, d.iso, d.evidence.sentence, d.what) for d in result.dates] == [
+        ("April 10", "2024-04-10", 1, "Biden will host Kishida at the White House on April 10."),
+        ("in 1960", "1960", 4, "The alliance was last overhauled in 1960."),
     ]
     assert result.dates[0].evidence.quote == article().sentences[0].text
-    assert result.discarded == 0
-    nowhere = summary(dates=[DateDraft(when="April 11", what="summit", sentence=1)])
-    assert ground(article(), nowhere).discarded == 1
-    elsewhere = summary(dates=[DateDraft(when="1960", what="overhaul", sentence=99)])
-    assert ground(article(), elsewhere).discarded == 1  # no such sentence
 
 
 def test_dates_of_an_undated_article_keep_the_text_but_no_guessed_year() -> None:
     result = ground(
         article(published=None),
-        summary(dates=[DateDraft(when="April 10", what="summit", sentence=1)]),
+        summary(claims=[claim("Biden will host Kishida at the White House on April 10", 1)]),
     )
     assert [(d.when, d.iso) for d in result.dates] == [("April 10", None)]
 
 
-def test_figures_need_their_number_in_their_sentence() -> None:
+def test_figures_are_the_counts_with_a_unit_in_the_sentences_verified_claims_cite() -> None:
     result = ground(
         article(),
         summary(
-            figures=[
-                FigureDraft(value="1,000", unit="km", measures="missile range", sentence=3),
-                FigureDraft(value="five", unit="years", measures="budget timeline", sentence=2),
-                FigureDraft(value="2,000", unit="km", measures="missile range", sentence=3),
-                FigureDraft(value="large", unit="", measures="budget", sentence=2),
+            claims=[
+                claim("The new missiles can strike targets 1,000 kilometers away", 3),
+                claim("Japan plans to double its defense budget within five years", 2),
             ]
         ),
     )
     assert [(f.value, f.unit, f.evidence.sentence) for f in result.figures] == [
-        ("1,000", "km", 3),
-        ("five", "years", 2),
+        ("up to 1,000 kilometers", "kilom", 3),  # "five years" is a span of time, not a count
     ]
-    assert result.discarded == 2
+    assert result.figures[0].measures.startswith("The new missiles can strike targets")
 
 
 def test_a_claim_citing_a_sentence_the_model_was_not_shown_fails() -> None:
@@ -201,8 +164,6 @@ def test_combine_merges_chunks_and_renumbers_claims() -> None:
             claims=[
                 ClaimDraft(text="Biden will host Kishida on April 10", sentences=[1], type="event")
             ],
-            actors=[ActorDraft(name="Joe Biden", kind="person", role="president")],
-            dates=[DateDraft(when="April 10", what="summit", sentence=1)],
         ),
         shown={1, 2},
     )
@@ -219,8 +180,6 @@ def test_combine_merges_chunks_and_renumbers_claims() -> None:
                     type="background",
                 ),
             ],
-            actors=[ActorDraft(name="Joe  Biden", kind="person", role="US President")],
-            figures=[FigureDraft(value="1960", unit="year", measures="last overhaul", sentence=4)],
         ),
         shown={3, 4},
     )
@@ -229,21 +188,21 @@ def test_combine_merges_chunks_and_renumbers_claims() -> None:
         ("A-1", "Biden will host Kishida on April 10."),
         ("A-2", "The alliance was last overhauled in 1960."),
     ]
-    assert [a.role for a in merged.actors] == ["president"]
-    assert len(merged.dates) == len(merged.figures) == 1
+    dates = [(d.when, d.evidence.sentence) for d in merged.dates]
+    assert dates == [("April 10", 1), ("in 1960", 4)]
     assert merged.main_event == "A summit."
 
 
 def test_a_chunk_whose_answer_stays_invalid_is_reported_and_the_other_chunks_go_on() -> None:
     s3 = seed_articles()["S3"]
-    chunks = plan_chunks(s3, s3.sentences, "m", context_window=2800)
+    chunks = plan_chunks(s3, s3.sentences, "m", context_window=2000)
     assert len(chunks) >= 2
     bad = Reply("not json at all")
     fake = FakeEndpoint(replies=[bad, bad, bad, *(_answer_quoting(c[0]) for c in chunks[1:])])
     client = client_for(fake, mode=OutputMode.json_object_schema)
 
     diagnostics = Diagnostics()
-    claims = extract(s3, client, diagnostics, context_window=2800, max_chunks=8)
+    claims = extract(s3, client, diagnostics, context_window=2000, max_chunks=8)
 
     assert len(fake.requests) == 3 + len(chunks) - 1
     first, last = chunks[0][0].number, chunks[0][-1].number
@@ -266,12 +225,12 @@ def test_a_chunk_whose_answer_stays_invalid_is_reported_and_the_other_chunks_go_
 
 def test_an_article_longer_than_max_chunks_is_read_in_part_with_a_warning() -> None:
     s3 = seed_articles()["S3"]
-    chunks = plan_chunks(s3, s3.sentences, "m", context_window=2800)
+    chunks = plan_chunks(s3, s3.sentences, "m", context_window=2000)
     fake = FakeEndpoint(replies=[_answer_quoting(chunks[0][0])])
     client = client_for(fake, mode=OutputMode.json_object_schema)
 
     diagnostics = Diagnostics()
-    claims = extract(s3, client, diagnostics, context_window=2800, max_chunks=1)
+    claims = extract(s3, client, diagnostics, context_window=2000, max_chunks=1)
 
     assert len(fake.requests) == 1
     assert diagnostics.warnings == (
@@ -285,8 +244,7 @@ def _answer_quoting(sentence: Sentence) -> Reply:
     answer = {
         "main_event": "A chunk.",
         "claims": [{"text": sentence.text, "sentences": [sentence.number], "type": "event"}],
-        "actors": [], "dates": [], "figures": [],
-    }  # fmt: skip
+    }
     return Reply(json.dumps(answer))
 
 

@@ -55,7 +55,6 @@ from briefing.types.stages import (
     ConflictKind,
     ConflictSide,
     Evidence,
-    Figure,
     TimelineEntry,
 )
 
@@ -158,26 +157,6 @@ def test_sources_giving_one_value_share_a_side_and_beyond_the_bound_are_counted(
     assert differing.sources == ("T",)
     text = disagreements_section([conflict]).statements[0].text
     assert f"S9 and {15 - MAX_SIDE_SOURCES} more: 400" in text
-
-
-def test_many_figures_of_one_measure_are_one_disagreement_listing_each_value() -> None:
-    articles = [
-        article(f"S{n}", f"The bridge cost ${10 + n} million to build.", *OTHER_NEWS)
-        for n in range(25)
-    ]
-    extracted = [
-        claims_of(a, figures=[Figure(value=f"{10 + n}", unit="$ million",
-                                     measures="cost of the bridge",
-                                     evidence=Evidence.of(a.id, a.sentences[0]))])
-        for n, a in enumerate(articles)
-    ]  # fmt: skip
-
-    conflicts = find_conflicts([], extracted, corpus(*articles))
-
-    (conflict,) = conflicts  # not one per pair of the 25 figures
-    assert conflict.subject == "cost of the bridge"
-    assert [side.says for side in conflict.sides][:3] == ["10", "11", "12"]
-    assert len(conflict.sides) == MAX_SIDES and conflict.more_sides == 25 - MAX_SIDES
 
 
 def test_benchmarks_are_linked_as_comparing_every_pair_links_them() -> None:

@@ -28,9 +28,9 @@ MAX_CLAIMS = 8
 MIN_CLAIMS = 6
 MAX_FACT_SENTENCES = 16
 MIN_FACT_SENTENCES = 4
-# Caps on the answer, not its expected size: claims ~40 tokens, actors ~15, dates ~20, figures ~25,
-# further fact sentences ~3.
-ANSWER_TOKENS = 60 + MAX_CLAIMS * 60 + 6 * 20 + 4 * 30 + 4 * 35 + MAX_FACT_SENTENCES * 4
+# Caps on the answer, not its expected size: main event ~20 tokens, claims ~40, further fact
+# sentences ~3.
+ANSWER_TOKENS = 60 + MAX_CLAIMS * 60 + MAX_FACT_SENTENCES * 4
 _CHAT_TEMPLATE_TOKENS = 32
 _MIN_SENTENCE_BUDGET = 256
 
@@ -161,9 +161,6 @@ def summary_schema(sentence_numbers: Sequence[int]) -> dict[str, Any]:
     properties = schema["properties"]
     properties["claims"]["items"]["properties"]["sentences"]["items"] = allowed
     properties["claims"]["minItems"] = min_claims(len(sentence_numbers))
-    for listed in ("dates", "figures"):
-        sentence = properties[listed]["items"]["properties"]["sentence"]
-        sentence.update({key: value for key, value in allowed.items() if key != "description"})
     # Required in the request, though an answer without it still parses: optional fields are
     # what a grammar-constrained small model leaves out first.
     properties["fact_sentences"]["items"] = allowed

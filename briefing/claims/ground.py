@@ -1,8 +1,9 @@
 """Grounding: the model's summary of an article turned into claims whose quotes come from
 the source. Pure. The program fetches each cited sentence as an exact quote, verifies every
-claim, actor, date and figure against the text (`claims.verify`), corrects a claim that cites
-a neighbour of the sentence it paraphrases, and marks claims that repeat a passage the
-article contradicts itself on. `combine` merges the chunks of one article.
+claim against the text (`claims.verify`), corrects a claim that cites a neighbour of the
+sentence it paraphrases, marks claims that repeat a passage the article contradicts itself
+on, and finds the dates and figures written in the sentences its verified claims cite.
+`combine` merges the chunks of one article.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import TypeVar
 
 from rapidfuzz import fuzz
@@ -22,27 +22,16 @@ from briefing.claims.verify import (
     content_stems,
     evidence_problems,
     names_in,
-    numbers_in,
-    word_keys,
 )
 from briefing.sources.checks import repeats_issue, self_contradictions
-from briefing.types.answers import (
-    ActorDraft,
-    ArticleSummary,
-    ClaimDraft,
-    ClaimType,
-    DateDraft,
-    FigureDraft,
-)
+from briefing.types.answers import ArticleSummary, ClaimDraft, ClaimType
 from briefing.types.stages import (
-    Actor,
     Article,
     ArticleClaims,
     Claim,
     DatedEvent,
     Evidence,
     Figure,
-    Sentence,
     SourceIssue,
 )
 
@@ -67,8 +56,8 @@ def ground(
 
 
 def combine(parts: Sequence[ArticleClaims]) -> ArticleClaims:
-    """One article's chunk results as one: repeated claims, actors, dates and figures merged,
-    claim ids renumbered in order."""
+    """One article's chunk results as one: repeated claims, dates and figures merged, claim
+    ids renumbered in order."""
     first = parts[0]
     claims: list[Claim] = list(first.claims)
     for part in parts[1:]:
@@ -79,13 +68,8 @@ def combine(parts: Sequence[ArticleClaims]) -> ArticleClaims:
         source=first.source,
         main_event=first.main_event,
         claims=tuple(claims),
-        actors=_unique([a for p in parts for a in p.actors], lambda a: _name_keys(a.name)),
         dates=_unique([d for p in parts for d in p.dates], _date_key),
-        figures=_unique(
-            [f for p in parts for f in p.figures],
-            lambda f: (f.value, f.unit.lower(), f.evidence.sentence),
-        ),
-        discarded=sum(part.discarded for part in parts),
+        figures=_unique([f for p in parts for f in p.figures], _figure_key),
         source_issues=first.source_issues,
     )
 
@@ -99,17 +83,15 @@ def as_sentence(text: str) -> str:
 @dataclass(frozen=True)
 class WholeArticle:
     """What grounding needs from the whole article, worked out once however many chunks it
-    is read in: the names and words it uses, and the passages it contradicts itself on."""
+    is read in: the names it uses, and the passages it contradicts itself on."""
 
     names: frozenset[str]
-    words: frozenset[str]
     issues: tuple[SourceIssue, ...]
 
     @classmethod
     def of(cls, article: Article) -> WholeArticle:
         return cls(
             names=frozenset().union(*(names_in(s.text) for s in article.sentences)),
-            words=frozenset(word_keys(article.text)),
             issues=self_contradictions(article),
         )
 
@@ -178,18 +160,12 @@ class _Context:
             )
         ]
         claims = (*drafted, *(claim for claim in quoted if claim is not None))
-        actors = [self.actor(draft) for draft in summary.actors]
-        dates = [self.date(draft) for draft in summary.dates]
-        figures = [self.figure(draft) for draft in summary.figures]
-        found = [*actors, *dates, *figures]
         return ArticleClaims(
             source=self.article.id,
             main_event=summary.main_event.strip(),
             claims=claims,
-            actors=_unique([a for a in actors if a is not None], lambda a: _name_keys(a.name)),
-            dates=_unique([d for d in dates if d is not None], _date_key),
-            figures=tuple(f for f in figures if f is not None),
-            discarded=sum(item is None for item in found),
+            dates=_unique(self.dates(claims), _date_key),
+            figures=_unique(figures_in(claims), _figure_key),
             source_issues=self.whole.issues,
         )
 
@@ -270,47 +246,29 @@ class _Context:
                 return sentence.number
         return None
 
-    def actor(self, draft: ActorDraft) -> Actor | None:
-        keys = _name_keys(draft.name)
-        if not keys or not keys <= self.whole.words:
-            return None
-        return Actor(name=" ".join(draft.name.split()), kind=draft.kind, role=draft.role.strip())
-
-    def date(self, draft: DateDraft) -> DatedEvent | None:
-        """The date as the article writes it, in the cited sentence or, failing that, in the
-        nearest sentence that gives the same date (models add the year, or cite a neighbour)."""
-        if draft.sentence not in self.shown:
-            return None
-        when = " ".join(draft.when.split())
+    def dates(self, claims: Sequence[Claim]) -> list[DatedEvent]:
+        """Every date written in a sentence a verified claim cites, with that claim as what
+        happens then."""
         published = self.article.published
-        wanted = normalise(when, published)
-        for sentence in self._nearest_shown(draft.sentence):
-            written = _find_date(when, wanted, sentence.text, published)
-            evidence = self.evidence(sentence.number)
-            if written and evidence:
-                return DatedEvent(
-                    when=written,
-                    iso=normalise(written, published),
-                    what=draft.what.strip(),
-                    evidence=evidence,
-                )
-        return None
+        return [
+            DatedEvent(when=when, iso=normalise(when, published), what=claim.text, evidence=cited)
+            for claim in claims
+            if claim.verified
+            for cited in claim.evidence
+            for when in dates_in(cited.quote)
+        ]
 
-    def _nearest_shown(self, number: int) -> list[Sentence]:
-        shown = [s for s in self.article.sentences if s.number in self.shown]
-        return sorted(shown, key=lambda s: abs(s.number - number))
 
-    def figure(self, draft: FigureDraft) -> Figure | None:
-        evidence = self.evidence(draft.sentence)
-        numbers = numbers_in(draft.value)
-        if evidence is None or not numbers or not numbers <= numbers_in(evidence.quote):
-            return None
-        return Figure(
-            value=draft.value.strip(),
-            unit=draft.unit.strip(),
-            measures=draft.measures.strip(),
-            evidence=evidence,
-        )
+def figures_in(claims: Sequence[Claim]) -> list[Figure]:
+    """Every count with a unit written in a sentence a verified claim cites, measuring what
+    that claim says."""
+    return [
+        Figure(value=count.text, unit=count.unit, measures=claim.text, evidence=cited)
+        for claim in claims
+        if claim.verified
+        for cited in claim.evidence
+        for count in quantities(cited.quote)
+    ]
 
 
 def _same_claim(one: Claim, other: Claim) -> bool:
@@ -322,8 +280,8 @@ def _date_key(event: DatedEvent) -> Hashable:
     return event.when.lower(), event.evidence.sentence
 
 
-def _name_keys(name: str) -> frozenset[str]:
-    return frozenset(word_keys(name) - {"the", "of", "and"})
+def _figure_key(figure: Figure) -> Hashable:
+    return figure.value, figure.unit.lower(), figure.evidence.sentence
 
 
 def _unique(items: Sequence[T], key: Callable[[T], Hashable]) -> tuple[T, ...]:
@@ -331,15 +289,3 @@ def _unique(items: Sequence[T], key: Callable[[T], Hashable]) -> tuple[T, ...]:
     for item in items:
         seen.setdefault(key(item), item)
     return tuple(seen.values())
-
-
-def _find_date(when: str, wanted: str | None, text: str, published: date | None) -> str | None:
-    """`when` as `text` writes it: verbatim, or a date expression of `text` that means the
-    same day, month or year."""
-    flat = " ".join(text.split())
-    start = flat.lower().find(when.lower()) if when else -1
-    if start >= 0:
-        return flat[start : start + len(when)]
-    if wanted is None:
-        return None
-    return next((found for found in dates_in(text) if normalise(found, published) == wanted), None)

@@ -1,8 +1,7 @@
 """Find where the sources disagree, and say which sources stand on each side. Pure.
 
 - number, date, actor: two sources make the same claim in the same words, names, numbers
-  and dates aside, but with different numbers, dates or named people and organisations; or
-  report the same measure (a figure) with different values.
+  and dates aside, but with different numbers, dates or named people and organisations.
 - number and date, in other words: a clause with one count (or day) in a claim's passage is
   close in meaning to a clause of another source's that gives one too ("Fourteen people were
   injured", "injuring seventeen passengers") while the values cannot both be true. Running
@@ -29,16 +28,13 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from rapidfuzz import fuzz
 
 from briefing.claims.dates import dates_agree, dates_in, isos_in
 from briefing.claims.quantities import Quantity, quantities
 from briefing.claims.verify import (
     content_stems,
-    evidence_problems,
     name_key,
     names_as_written,
-    numbers_in,
     word_keys,
 )
 from briefing.reconcile.candidates import STEM_MARGIN, MeaningIndex, Stars, StemIndex
@@ -53,12 +49,9 @@ from briefing.types.stages import (
     ConflictKind,
     ConflictSide,
     Evidence,
-    Figure,
     Sentence,
 )
 
-SAME_MEASURE = 80.0
-"""rapidfuzz score above which two figures measure the same thing."""
 SAME_SUBJECT_MEANING = 0.65
 """Cosine of a claim and another article's sentence at which the sentence is about the same
 thing (a count there that cannot be true with the claim's is a disagreement)."""
@@ -138,7 +131,6 @@ def find_conflicts(
         conflicts += _counted_differently(clusters, corpus, meaning)
         conflicts += _told_in_other_words(clusters, corpus, meaning)
         conflicts += _dated_differently(clusters, corpus, meaning)
-    conflicts += _figure_conflicts(extracted)
     conflicts += _framing_conflicts(corpus)
     conflicts += _source_errors(corpus, extracted)
     return [_bounded(conflict) for conflict in _each_once(conflicts)]
@@ -663,103 +655,6 @@ def _counts(text: str) -> tuple[Quantity, ...]:
     """`quantities`, worked out once per text: every claim compares the passages of every
     source about it."""
     return tuple(quantities(text))
-
-
-# --- the same measure, different values -------------------------------------------------------
-
-
-def _figure_conflicts(extracted: Sequence[ArticleClaims]) -> list[Conflict]:
-    """Figures of other sources measuring the same thing with another value: one conflict per
-    figure, listing every later one that differs from it, each value once."""
-    figures = [(a.source, f) for a in extracted for f in a.figures]
-    values = {a.source: set().union(*(numbers_in(f.value) for f in a.figures)) for a in extracted}
-    mates = _MeasureMates(figures)
-    stars = Stars(len(figures))
-    seen: set[tuple[str, str, str]] = set()
-    found: list[Conflict] = []
-    for position, (source, figure) in enumerate(figures):
-        own = numbers_in(figure.value)
-        if not own:
-            continue
-        differing = []
-        for mate in stars.uncovered(position, mates.later(position)):
-            other_source, other = figures[mate]
-            if own & values[other_source] or numbers_in(other.value) & values[source]:
-                continue  # each source also gives the other's value: no disagreement
-            key = (figure.measures.lower(), source, other_source)
-            if key not in seen:
-                seen.add(key)
-                differing.append(mate)
-        if differing:
-            stars.add(position, differing)
-            found.append(_figure_conflict(figures[position], [figures[m] for m in differing]))
-    return found
-
-
-class _MeasureMates:
-    """For each figure, the later figures of other sources that measure the same thing (the
-    same unit, and what it measures worded alike), each pair of wordings compared once."""
-
-    def __init__(self, figures: Sequence[tuple[str, Figure]]) -> None:
-        self._keys = [(f.unit.strip().lower(), f.measures.lower()) for _, f in figures]
-        self._positions: dict[tuple[str, str], list[int]] = {}
-        for position, key in enumerate(self._keys):
-            self._positions.setdefault(key, []).append(position)
-        self._wordings: dict[str, list[str]] = {}
-        for unit, measures in self._positions:
-            self._wordings.setdefault(unit, []).append(measures)
-        sources = {source: i for i, source in enumerate(dict.fromkeys(s for s, _ in figures))}
-        self._source_of = np.asarray([sources[source] for source, _ in figures], dtype=np.int64)
-        self._alike: dict[tuple[str, str], np.ndarray[Any, Any]] = {}
-
-    def later(self, position: int) -> np.ndarray[Any, Any]:
-        alike = self._measuring_like(self._keys[position])
-        alike = alike[np.searchsorted(alike, position, side="right") :]
-        later: np.ndarray[Any, Any] = alike[self._source_of[alike] != self._source_of[position]]
-        return later
-
-    def _measuring_like(self, key: tuple[str, str]) -> np.ndarray[Any, Any]:
-        if key not in self._alike:
-            unit, measures = key
-            wordings = self._wordings[unit]
-            if len(wordings) > EXHAUSTIVE_MEASURES:
-                wordings = [measures]
-            same = [
-                p
-                for wording in wordings
-                if fuzz.token_sort_ratio(measures, wording) >= SAME_MEASURE
-                for p in self._positions[(unit, wording)]
-            ]
-            self._alike[key] = np.asarray(sorted(same), dtype=np.int64)
-        return self._alike[key]
-
-
-def _figure_conflict(own: tuple[str, Figure], differing: Sequence[tuple[str, Figure]]) -> Conflict:
-    by_value: dict[str, list[tuple[str, Figure]]] = {}
-    for source, figure in differing:
-        by_value.setdefault(figure.value, []).append((source, figure))
-    return Conflict(
-        kind=ConflictKind.number,
-        subject=_measure(own[1], [figure for _, figure in differing]),
-        sides=(_figure_side([own]), *map(_figure_side, by_value.values())),
-    )
-
-
-def _measure(own: Figure, others: Sequence[Figure]) -> str:
-    """What the figures measure, in the model's words only if every passage bears them out."""
-    quotes = [own.evidence.quote, *(other.evidence.quote for other in others)]
-    if all(not evidence_problems(own.measures, [quote]) for quote in quotes):
-        return own.measures
-    return "the same measure"
-
-
-def _figure_side(figures: Sequence[tuple[str, Figure]]) -> ConflictSide:
-    """Figures giving one value."""
-    return ConflictSide(
-        says=figures[0][1].value,
-        sources=tuple(dict.fromkeys(source for source, _ in figures)),
-        evidence=tuple(dict.fromkeys(figure.evidence for _, figure in figures)),
-    )
 
 
 # --- different historical benchmarks ------------------------------------------------------------

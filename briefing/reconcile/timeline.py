@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from briefing.claims.dates import dates_in, isos_in, normalise
-from briefing.claims.verify import TITLE_WORDS, name_key, word_keys
+from briefing.claims.dates import MONTH_AND_DAY_NAMES, dates_in, isos_in, normalise
+from briefing.claims.verify import name_key, names_in
 from briefing.reconcile.corpus import Corpus
 from briefing.sources.sentences import clauses
-from briefing.types.answers import ActorKind, ClaimType
+from briefing.types.answers import ClaimType
 from briefing.types.stages import Article, ArticleClaims, Evidence, Sentence, TimelineEntry
 
 MAX_ENTRY_WORDS = 20
@@ -35,7 +35,7 @@ _TARGET_WORDS = r"(?:by|until|before|no later than)"
 _TARGET = re.compile(rf"{_TARGET_WORDS}\b", re.IGNORECASE)
 _BEFORE_TARGET = re.compile(rf"\b{_TARGET_WORDS}\s+", re.IGNORECASE)
 _SINCE = re.compile(r"\bsince\s+((?:the\s+)?)", re.IGNORECASE)
-_ROLE_KEYS = frozenset(name_key(word) for word in TITLE_WORDS)
+_DATE_KEYS = frozenset(name_key(word) for word in MONTH_AND_DAY_NAMES)
 
 
 def build_timeline(corpus: Corpus, extracted: Sequence[ArticleClaims]) -> list[TimelineEntry]:
@@ -49,7 +49,7 @@ def build_timeline(corpus: Corpus, extracted: Sequence[ArticleClaims]) -> list[T
         found = _dated(article, claims, corpus)
         if article.published is None:
             found += _lead_event(claims)
-        added = [e for e in found if not _merged_into(entries, by_date, e, corpus, by_source)]
+        added = [e for e in found if not _merged_into(entries, by_date, e, corpus)]
         for entry in added:  # an article's own entries never merge with one another
             if entry.when is not None:
                 by_date.setdefault(entry.when, []).append(len(entries))
@@ -167,13 +167,12 @@ def _merged_into(
     by_date: dict[str, list[int]],
     entry: TimelineEntry,
     corpus: Corpus,
-    by_source: dict[str, ArticleClaims],
 ) -> bool:
     """Merge `entry` into the first entry of its date that reports the same event; False
     when there is none."""
     for position in by_date.get(entry.when or "", [])[:SAME_DAY_COMPARED]:
         other = entries[position]
-        if _same_event(other, entry, corpus, by_source):
+        if _same_event(other, entry, corpus):
             entries[position] = other.model_copy(
                 update={
                     "written": tuple(dict.fromkeys(other.written + entry.written)),
@@ -185,30 +184,20 @@ def _merged_into(
     return False
 
 
-def _same_event(
-    a: TimelineEntry, b: TimelineEntry, corpus: Corpus, by_source: dict[str, ArticleClaims]
-) -> bool:
+def _same_event(a: TimelineEntry, b: TimelineEntry, corpus: Corpus) -> bool:
+    """Entries of one date with alike words from different sources, unless each names someone
+    or somewhere and the two name no one in common (two meetings of one day)."""
     if a.when is None or a.when != b.when or set(a.sources) & set(b.sources):
         return False
     if corpus.weights.jaccard(_quoted(a), _quoted(b)) < SAME_EVENT:
         return False
-    people_a, people_b = _people(a, by_source), _people(b, by_source)
-    return not (people_a and people_b and not people_a & people_b)
+    named_a, named_b = _named(a), _named(b)
+    return not (named_a and named_b and not named_a & named_b)
 
 
-def _people(entry: TimelineEntry, by_source: dict[str, ArticleClaims]) -> set[str]:
-    """Keys of the people the entry's sources name in its passages."""
-    quoted = word_keys(_quoted(entry))
-    people = {
-        name_key(word)
-        for source in entry.sources
-        if (claims := by_source.get(source)) is not None
-        for actor in claims.actors
-        if actor.kind is ActorKind.person
-        for word in actor.name.split()
-        if word[:1].isupper()
-    }
-    return people & quoted - _ROLE_KEYS
+def _named(entry: TimelineEntry) -> set[str]:
+    """Keys of the names the entry's passages write, months and weekdays aside."""
+    return names_in(_quoted(entry)) - _DATE_KEYS
 
 
 def _quoted(entry: TimelineEntry) -> str:

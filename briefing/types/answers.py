@@ -30,33 +30,11 @@ class ClaimDraft(BaseModel):
     type: ClaimType
 
 
-class ActorKind(StrEnum):
-    person = "person"
-    country = "country"
-    organisation = "organisation"
-
-
-class ActorDraft(BaseModel):
-    name: str = Field(description="A person, country or organisation as the article names it.")
-    kind: ActorKind
-    role: str = Field(description="Their role or title in a few words; empty if none.")
-
-
-class DateDraft(BaseModel):
-    when: str = Field(description="A date exactly as the article writes it.")
-    what: str = Field(description="What happens or happened then, in a few words.")
-    sentence: int = Field(description="Number of the sentence that gives this date.")
-
-
-class FigureDraft(BaseModel):
-    value: str = Field(description="A number exactly as the article writes it.")
-    unit: str = Field(description="Its unit, such as km, $ billion or %; empty if none.")
-    measures: str = Field(description="What the number measures, in a few words.")
-    sentence: int = Field(description="Number of the sentence that gives this number.")
-
-
 class ArticleSummary(BaseModel):
-    """The model's structured summary of one article (or of one chunk of a long one)."""
+    """The model's structured summary of one article (or of one chunk of a long one).
+
+    Only what the program cannot find itself: the dates and figures of the cited sentences
+    are found in their text (`claims.ground`), so the model is not asked for them."""
 
     fact_sentences: list[int] = Field(
         default_factory=list,
@@ -65,9 +43,6 @@ class ArticleSummary(BaseModel):
     )
     main_event: str = Field(description="What happened, in one line.")
     claims: list[ClaimDraft] = Field(max_length=8)
-    actors: list[ActorDraft] = Field(max_length=6)
-    dates: list[DateDraft] = Field(max_length=4)
-    figures: list[FigureDraft] = Field(max_length=4)
 
 
 class DraftStatement(BaseModel):

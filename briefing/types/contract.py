@@ -198,6 +198,6 @@ class Briefing(Frozen):
     )
     extracted: tuple[ArticleClaims, ...] = Field(
         default=(),
-        description="Per article: every claim with its checks, and the actors, dates and "
-        "figures that were verified against the text.",
+        description="Per article: every claim with its checks, and the dates and figures "
+        "written in the sentences its verified claims cite.",
     )

@@ -13,10 +13,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 from pydantic.json_schema import SkipJsonSchema
 
-from briefing.types.answers import (
-    ActorKind,
-    ClaimType,
-)
+from briefing.types.answers import ClaimType
 
 
 class Frozen(BaseModel):
@@ -101,14 +98,6 @@ class Claim(Frozen):
     )
 
 
-class Actor(Frozen):
-    """A person, country or organisation whose name occurs in the article."""
-
-    name: str
-    kind: ActorKind
-    role: str = ""
-
-
 class DatedEvent(Frozen):
     """A date the article gives, as written and (where it can be worked out) as ISO 8601:
     `YYYY-MM-DD`, `YYYY-MM` or `YYYY`, resolved against the article's publication date."""
@@ -134,16 +123,14 @@ class SourceIssue(Evidence):
 
 
 class ArticleClaims(Frozen):
-    """Everything extracted from one article: claims verified or not, and the actors, dates
-    and figures that checked out against its text (`discarded` counts those that did not)."""
+    """Everything extracted from one article: claims verified or not, and the dates and
+    figures written in the sentences its verified claims cite."""
 
     source: str
     main_event: str
     claims: tuple[Claim, ...]
-    actors: tuple[Actor, ...] = ()
     dates: tuple[DatedEvent, ...] = ()
     figures: tuple[Figure, ...] = ()
-    discarded: int = 0
     source_issues: tuple[SourceIssue, ...] = ()
 
     @property

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 from briefing.reconcile.corpus import Corpus
 from briefing.sources.clean import clean
 from briefing.sources.sentences import segment
-from briefing.types.answers import ActorKind, ClaimType
+from briefing.types.answers import ClaimType
 from briefing.types.contract import Briefing, Section, SourceInfo, Usage
-from briefing.types.stages import Actor, Article, ArticleClaims, Claim, Document, Evidence, Figure
+from briefing.types.stages import Article, ArticleClaims, Claim, Document, Evidence, Figure
 
 
 def article(source: str, *sentences: str, published: date | None = None) -> Article:
@@ -45,14 +45,12 @@ def claim(
 def claims_of(
     article: Article,
     *claims: Claim,
-    people: Sequence[str] = (),
     figures: Sequence[Figure] = (),
 ) -> ArticleClaims:
     return ArticleClaims(
         source=article.id,
         main_event="",
         claims=claims,
-        actors=tuple(Actor(name=name, kind=ActorKind.person) for name in people),
         figures=tuple(figures),
     )
 
