@@ -155,7 +155,7 @@ def test_an_article_contradicting_itself_is_a_source_error_with_both_passages() 
         "Both nations are concerned about China's assertive posture.",
         "They want to deter Chinese aggression.",
     )
-    extracted = ground(a, ArticleSummary(main_event="", claims=[], actors=[], dates=[], figures=[]))
+    extracted = ground(a, ArticleSummary(main_event="", claims=[]))
     conflict = only(conflicts_in(extracted, articles=(a,)), ConflictKind.source_error)
     flagged, rest = conflict.sides
     assert [e.sentence for e in flagged.evidence] == [2]

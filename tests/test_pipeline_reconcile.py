@@ -44,9 +44,6 @@ def answer(body: dict[str, Any]) -> dict[str, Any]:
     return {
         "main_event": "budget",
         "claims": [{"text": first, "sentences": [1], "type": "decision"}],
-        "actors": [],
-        "dates": [],
-        "figures": [],
     }
 
 

@@ -89,9 +89,10 @@ class MeaningIndex:
         texts = [text for own in owners for text in own]
         self._vectors = vectors
         self._matrix = vectors(texts) if texts else np.zeros((0, 1), dtype=np.float32)
-        sizes = np.array([len(own) for own in owners], dtype=np.int64)
-        self._owners = np.flatnonzero(sizes > 0)  # reduceat needs every segment non-empty
-        self._starts = (np.cumsum(sizes) - sizes)[self._owners]
+        self._sizes = np.array([len(own) for own in owners], dtype=np.int64)
+        self._firsts = np.cumsum(self._sizes) - self._sizes
+        self._owners = np.flatnonzero(self._sizes > 0)  # reduceat needs every segment non-empty
+        self._starts = self._firsts[self._owners]
         self.size = len(owners)
 
     def best(self, text: str) -> Array:
@@ -101,6 +102,15 @@ class MeaningIndex:
             scores = self._matrix @ self._vectors([text])[0]
             found[self._owners] = np.maximum.reduceat(scores, self._starts)
         return found
+
+    def closest_of(self, text: str, owner: int) -> int | None:
+        """Which of `owner`'s texts (its position among them) is closest to `text`; the first
+        of equals, None when it has none."""
+        first, size = int(self._firsts[owner]), int(self._sizes[owner])
+        if not size:
+            return None
+        scores = self._matrix[first : first + size] @ self._vectors([text])[0]
+        return int(np.argmax(scores))
 
     def near(self, text: str, at_least: float, most: int | None = None) -> Array:
         """Owners (positions, in order) holding a text whose cosine with `text` may reach

@@ -218,8 +218,7 @@ def supporting_passage(
     """The article's sentence that states `claim` best, if one states it at all: one that
     carries most of its rare words and every name and number of the claim, or (with
     `meaning`) one whose sentence or clause is close in meaning and `restated` holds."""
-    sentences = corpus.citable(article)
-    best = max(sentences, key=lambda s: corpus.weights.coverage(claim, s.text), default=None)
+    best = corpus.best_covering(claim, article)
     if (
         best is not None
         and corpus.weights.coverage(claim, best.text) >= SUPPORT_COVERAGE

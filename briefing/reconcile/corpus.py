@@ -26,6 +26,8 @@ from briefing.sources.sentences import clauses
 from briefing.types.stages import Article, ArticleClaims, Claim, Sentence
 
 SEARCHED_BY_MEANING = 300
+_SHARED_KEPT = 64
+"""Claims whose stem overlap with every citable sentence is kept (`Corpus.best_covering`)."""
 MIN_ARTICLES_FOR_TOPIC = 3
 
 
@@ -43,6 +45,7 @@ class Corpus:
     _keys: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
     _values: dict[tuple[str, str], Values] = field(default_factory=dict, compare=False)
     _meanings: dict[object, MeaningIndex] = field(default_factory=dict, compare=False)
+    _shared: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, articles: Sequence[Article], extracted: Sequence[ArticleClaims] = ()) -> Corpus:
@@ -106,11 +109,15 @@ class Corpus:
         every article when `meaning` cannot hand out its vectors for one matrix product."""
         if not isinstance(meaning, Vectors):
             return list(self.articles)
+        near = self._meaning_index(meaning).near(text, at_least, most)
+        return [self.articles[int(position)] for position in near]
+
+    def _meaning_index(self, meaning: Vectors) -> MeaningIndex:
+        """Every article's `units` as one matrix, built once per similarity."""
         if meaning not in self._meanings:
             owners = [[text for _, text in self.units(a)] for a in self.articles]
             self._meanings[meaning] = MeaningIndex(owners, meaning.vectors)
-        near = self._meanings[meaning].near(text, at_least, most)
-        return [self.articles[int(position)] for position in near]
+        return self._meanings[meaning]
 
     def covering(self, claim: str, at_least: float, within: set[str] | None = None) -> set[str]:
         """Ids of the articles (of those `within`, if given) with a citable sentence that may
@@ -180,8 +187,32 @@ class Corpus:
         units = self.units(article)
         if not units:
             return None
-        sentence, unit = max(units, key=lambda u: meaning.texts(text, u[1]))
+        if isinstance(meaning, Vectors) and article.id in self._position:
+            index = self._meaning_index(meaning)
+            sentence, unit = units[index.closest_of(text, self._position[article.id]) or 0]
+        else:
+            sentence, unit = max(units, key=lambda u: meaning.texts(text, u[1]))
         return sentence, meaning.texts(text, unit)
+
+    def best_covering(self, claim: str, article: Article) -> Sentence | None:
+        """The article's citable sentence that carries most of the claim's word weight
+        (`StemWeights.coverage`), the first of equals; None when it has none."""
+        sentences = self.citable(article)
+        if not sentences:
+            return None
+        index, owners = self._citable_index
+        first = int(np.searchsorted(owners, self._position[article.id]))
+        shared = self._shared_with(claim, index)[first : first + len(sentences)]
+        return sentences[int(np.argmax(shared))]
+
+    def _shared_with(self, claim: str, index: StemIndex) -> np.ndarray[Any, Any]:
+        """`StemIndex.shared` for the claims searched last: the same claim is looked for in
+        one article after another."""
+        if claim not in self._shared:
+            if len(self._shared) >= _SHARED_KEPT:
+                del self._shared[next(iter(self._shared))]
+            self._shared[claim] = index.shared(claim)
+        return self._shared[claim]
 
     @cached_property
     def topic_names(self) -> frozenset[str]:

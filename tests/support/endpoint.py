@@ -249,8 +249,7 @@ def _summary(prompt: str) -> dict[str, Any]:
         {"text": text, "sentences": [int(number)], "type": "event"}
         for number, text in sentences[:6]
     ]
-    return {"main_event": claims[0]["text"], "claims": claims, "actors": [], "dates": [],
-            "figures": []}  # fmt: skip
+    return {"main_event": claims[0]["text"], "claims": claims}
 
 
 def _composition(prompt: str) -> dict[str, Any]:
