@@ -34,6 +34,14 @@ from corpus import perturbed_corpus
 
 from briefing import Settings
 from briefing.diagnostics import Diagnostics
+from briefing.local.runtime import (
+    Configuration,
+    RuntimeChoice,
+    choose,
+    default_threads,
+    probe_in_child,
+)
+from briefing.local.runtime_probe import disable_extra_buffers
 from briefing.local.server import running_server, stop
 from briefing.local.weights import EMBEDDED_MODEL, embedded_model_path
 from briefing.model.endpoint import resolve
@@ -95,7 +103,8 @@ def main() -> int:
     say(f"work folder: {work}; load average {load:.2f}")
     if load > 0.5:
         say("the machine is busy: generation slows sharply when another process takes a core")
-    rates, token_counts = measure_floor(model_path, [SEEDS, *corpora.values()])
+    runtime = choose(settings.cache_dir, probe_in_child(model_path, default_threads()))
+    rates, token_counts = measure_floor(model_path, runtime, [SEEDS, *corpora.values()])
     say(f"floor: {rates}")
     seeds_cache = fresh_cache(work / "cache-seeds", settings.cache_dir)
     seeds_run = run_briefing("seeds", SEEDS, work / "seeds", seeds_cache, token_counts[SEEDS])
@@ -122,9 +131,15 @@ def say(message: str) -> None:
 # --- the floor: llama-cpp-python directly, no server, no prompt around the text ----------------
 
 
-def measure_floor(model_path: Path, corpora: Sequence[Path]) -> tuple[Rates, dict[Path, int]]:
-    """Read every seed article once (timed) and generate a sample; count every corpus's tokens."""
+def measure_floor(
+    model_path: Path, runtime: RuntimeChoice, corpora: Sequence[Path]
+) -> tuple[Rates, dict[Path, int]]:
+    """Read every seed article once (timed) and generate a sample; count every corpus's tokens.
+    The model is loaded as the runtime's self-test chose for the server on this CPU."""
     from llama_cpp import Llama
+
+    if runtime.configuration is Configuration.no_extra_buffers:
+        disable_extra_buffers()
 
     threads = os.cpu_count() or 1
     model = Llama(
@@ -183,9 +198,11 @@ def floor_seconds(run: Run, rates: Rates) -> float:
 
 
 def fresh_cache(folder: Path, user_cache: Path) -> Path:
-    """An empty answer cache that shares the assembled embedded model with the user's cache."""
+    """An empty answer cache that shares with the user's cache what a run does once per
+    machine: the assembled embedded model and the runtime's self-test on this CPU."""
     folder.mkdir(parents=True)
-    (folder / "models").symlink_to(user_cache / "models", target_is_directory=True)
+    for once in ("models", "runtime"):
+        (folder / once).symlink_to(user_cache / once, target_is_directory=True)
     return folder
 
 

@@ -7,7 +7,10 @@ probes and stops it exactly as it does the real one.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -138,3 +141,42 @@ def test_a_missing_model_file_is_named(fake_server: Path) -> None:
         running_server(missing),
     ):
         pytest.fail("no server without a model")
+
+
+_ORPHAN = """
+import os, time
+from briefing.local.embedded_server import exit_when_orphaned
+exit_when_orphaned(os.getppid(), every=0.1)
+print(os.getpid(), flush=True)
+time.sleep(60)
+"""
+_STARTER = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1]], stdout=subprocess.PIPE,
+                         start_new_session=True)
+print(child.stdout.readline().decode().strip(), flush=True)
+time.sleep(60)
+"""
+
+
+def test_the_server_process_ends_when_the_run_that_started_it_is_killed_outright() -> None:
+    starter = subprocess.Popen(
+        [sys.executable, "-c", _STARTER, _ORPHAN], stdout=subprocess.PIPE, text=True
+    )
+    server = int(starter.stdout.readline()) if starter.stdout else 0
+    assert _alive(server)
+    starter.kill()  # SIGKILL: the run gets no chance to stop its server
+    starter.wait()
+    deadline = time.monotonic() + 10
+    while _alive(server) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(server)
+
+
+def _alive(pid: int) -> bool:
+    """Running, not exited (a zombie nobody has reaped yet has exited)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status

@@ -68,6 +68,12 @@ STAND_IN = textwrap.dedent(
             time.sleep(0.005)
         os.kill(os.getpid(), signal.SIGKILL)
 
+    def sigill_once_ready(fake):
+        while not any(path.endswith("/models") for path in fake.paths):
+            time.sleep(0.005)  # the run's readiness check has been answered
+        time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGILL)
+
     with fake_endpoint(int(args.port)) as fake:
         print(f"INFO:     Uvicorn running on http://127.0.0.1:{args.port}", flush=True)
         if mode == "sigill_on_first_chat":
@@ -77,7 +83,7 @@ STAND_IN = textwrap.dedent(
         elif mode == "sigkill_between_requests":
             threading.Thread(target=kill_after_first_answer, args=(fake,), daemon=True).start()
         elif mode == "sigill_after_ready":
-            threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGILL)).start()
+            threading.Thread(target=sigill_once_ready, args=(fake,), daemon=True).start()
         threading.Event().wait()
     """
 )

@@ -8,6 +8,7 @@ Wednesday") and the article has no publication date: undated rather than guessed
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -46,6 +47,11 @@ _WHOLE_WORDS = [re.compile(rf"\b(?:{p.pattern})\b", re.IGNORECASE) for p in (*_A
 
 def dates_in(text: str) -> list[str]:
     """Date expressions in `text`, as written, longest first where they overlap."""
+    return list(_dates_in(text))
+
+
+@functools.lru_cache(maxsize=1 << 14)  # reconciling looks at the same passages many times
+def _dates_in(text: str) -> tuple[str, ...]:
     found: list[tuple[int, int]] = []
     for pattern in _WHOLE_WORDS:
         for match in pattern.finditer(text):
@@ -55,7 +61,7 @@ def dates_in(text: str) -> list[str]:
             if not any(start <= span[0] and span[1] <= end for start, end in found):
                 found = [f for f in found if not (span[0] <= f[0] and f[1] <= span[1])]
                 found.append(span)
-    return [text[start:end] for start, end in sorted(found)]
+    return tuple(text[start:end] for start, end in sorted(found))
 
 
 def isos_in(text: str, published: date | None) -> set[str]:

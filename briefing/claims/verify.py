@@ -8,6 +8,7 @@ and a claim may not assert what they negate.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Iterable
 
@@ -73,14 +74,20 @@ _NUMBER_OR_WORD = re.compile(rf"{_NUMBER.pattern}|{_NUMBER_WORD}")
 _SCALED = re.compile(rf"({_NUMBER.pattern}|{_NUMBER_WORD})[\s-]+({'|'.join(_SCALES)})\b")
 
 
+_TEXTS_CACHED = 1 << 14
+"""Texts whose numbers, names and words are kept: reconciling compares the same claims and
+passages with one another thousands of times. The cached dicts are never handed out."""
+
+
 def numbers_in(text: str) -> set[str]:
     """Numbers as digits without separators; number words count as their digits, and an
     amount with a scale word as its value ("fifty thousand" and "50,000" are both 50000)."""
     return set(_numbers(text))
 
 
+@functools.lru_cache(maxsize=_TEXTS_CACHED)
 def _numbers(text: str) -> dict[str, str]:
-    """Each number of `text` by its value, with the words it was written in."""
+    """Each number of `text` by its value, with the words it was written in (read only)."""
     found: dict[str, str] = {}
     lowered = text.lower()
     scaled_spans = []
@@ -110,6 +117,11 @@ def amounts(text: str, skip: Iterable[str] = ()) -> dict[str, set[str]]:
     """Numbers by what they count: "50,000 troops" and "fifty thousand troops" give
     {"troop": {"50000"}}, "2% of GDP" gives {"%": {"2"}}. Passages in `skip` (dates, say) are
     left out, and so are numbers followed by a stopword, which name no unit."""
+    return {unit: set(values) for unit, values in _amounts(text, tuple(skip)).items()}
+
+
+@functools.lru_cache(maxsize=_TEXTS_CACHED)
+def _amounts(text: str, skip: tuple[str, ...]) -> dict[str, frozenset[str]]:
     for passage in skip:
         text = text.replace(passage, " ")
     found: dict[str, set[str]] = {}
@@ -121,7 +133,7 @@ def amounts(text: str, skip: Iterable[str] = ()) -> dict[str, set[str]]:
         found.setdefault(key, set()).update(
             numbers_in(match[0][: match.start("unit") - match.start()])
         )
-    return {unit: values for unit, values in found.items() if values}
+    return {unit: frozenset(values) for unit, values in found.items() if values}
 
 
 def is_stopword(word: str) -> bool:
@@ -147,16 +159,22 @@ def names_in(text: str, known: Iterable[str] = ()) -> set[str]:
 
 def names_as_written(text: str, known: Iterable[str] = ()) -> dict[str, str]:
     """`names_in`, mapping each key to the way `text` writes the name."""
-    return _names(text, known)
+    return dict(_names(text, known))
 
 
 def _names(text: str, known: Iterable[str] = ()) -> dict[str, str]:
-    """Names in `text` by comparable key: capitalised words and acronyms (not role titles),
-    with aliases and demonyms folded ("U.S." and "American" are "us"). A text's first word
-    counts only when it is an acronym or its key is in `known`, since a capital there says
-    nothing."""
+    """Names in `text` by comparable key (read only): capitalised words and acronyms (not
+    role titles), with aliases and demonyms folded ("U.S." and "American" are "us"). A text's
+    first word counts only when it is an acronym or its key is in `known`, since a capital
+    there says nothing."""
+    if isinstance(known, frozenset):  # a corpus's names: the same for every text it compares
+        return _names_knowing(text, known)
+    return _names_knowing(text, frozenset(known))
+
+
+@functools.lru_cache(maxsize=_TEXTS_CACHED)
+def _names_knowing(text: str, known_keys: frozenset[str]) -> dict[str, str]:
     text = _folded(text)
-    known_keys = known if isinstance(known, (set, frozenset)) else set(known)  # a corpus's names
     keys: dict[str, str] = {}
     for position, match in enumerate(_NAME_TOKEN.finditer(text)):
         word = match[0].rstrip(".")
@@ -185,8 +203,13 @@ def name_key(word: str) -> str:
 
 def word_keys(text: str) -> set[str]:
     """Every word of `text` as a name key, to look names up in."""
+    return set(_word_keys(text))
+
+
+@functools.lru_cache(maxsize=_TEXTS_CACHED)
+def _word_keys(text: str) -> frozenset[str]:
     text = _folded(text)
-    return {name_key(match[0].rstrip(".")) for match in _NAME_TOKEN.finditer(text)}
+    return frozenset(name_key(match[0].rstrip(".")) for match in _NAME_TOKEN.finditer(text))
 
 
 def evidence_problems(

@@ -14,7 +14,11 @@ llama-cpp-python reads the rest:
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
+import time
 
 FAVOURITE_FIRST = "favourite-first"
 STOCK = "stock"
@@ -49,7 +53,20 @@ def _use_favourite_first() -> None:
     sampling.install()
 
 
+def exit_when_orphaned(parent: int, every: float = 1.0) -> None:
+    """End this process once `parent` is gone, even if it was killed outright (SIGKILL leaves
+    no chance to stop the server): a model server never outlives the run that started it."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="exit-when-orphaned", daemon=True).start()
+
+
 def main() -> None:
+    exit_when_orphaned(os.getppid())
     sys.argv[1:], extra_buffers, sampler = take_own_flags(sys.argv[1:])
     if not extra_buffers:
         from briefing.local.runtime_probe import disable_extra_buffers
