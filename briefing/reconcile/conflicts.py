@@ -79,9 +79,6 @@ MAX_SIDES = 8
 are counted."""
 MAX_SIDE_SOURCES = 10
 """Sources one side lists with their passages; the rest are counted."""
-EXHAUSTIVE_MEASURES = 300
-"""Different wordings of what figures of one unit measure, up to which every pair of them is
-compared; beyond, only figures measuring it in the same words are compared."""
 
 _SUPERLATIVE = (
     r"(?:first|biggest|largest|greatest|highest|lowest|strongest|deepest|worst|best|"
