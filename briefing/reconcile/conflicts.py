@@ -324,7 +324,7 @@ class _Told:
 
     @classmethod
     def of(cls, claim: Claim, corpus: Corpus) -> _Told:
-        cited = corpus.keys(_cited(claim))
+        cited = word_keys(_cited(claim))
         values = corpus.values(claim)
         return cls(
             values.amounts,

@@ -42,7 +42,6 @@ class Corpus:
     _citable: dict[str, list[Sentence]] = field(default_factory=dict, compare=False)
     _published: dict[str, date | None] = field(default_factory=dict, compare=False)
     _units: dict[str, list[tuple[Sentence, str]]] = field(default_factory=dict, compare=False)
-    _keys: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
     _values: dict[tuple[str, str], Values] = field(default_factory=dict, compare=False)
     _meanings: dict[object, MeaningIndex] = field(default_factory=dict, compare=False)
     _shared: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict, compare=False)
@@ -83,12 +82,6 @@ class Corpus:
                 for text in searched_texts(sentence)
             ]
         return self._units[article.id]
-
-    def keys(self, text: str) -> frozenset[str]:
-        """`word_keys`, worked out once per text: a claim's passage is a sentence indexed too."""
-        if text not in self._keys:
-            self._keys[text] = frozenset(word_keys(text))
-        return self._keys[text]
 
     def in_order(self, ids: set[str]) -> list[Article]:
         """The articles with these ids, in the corpus's order."""
@@ -175,7 +168,7 @@ class Corpus:
             for sentence in self.citable(article):
                 for found in numbers_in(sentence.text):
                     by_number.setdefault(found, set()).add(len(owners))
-                for key in self.keys(sentence.text):
+                for key in word_keys(sentence.text):
                     by_name.setdefault(key, set()).add(len(owners))
                 owners.append(number)
         return owners, by_number, by_name
