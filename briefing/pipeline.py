@@ -12,7 +12,6 @@ time at a remote endpoint, one at a time by the embedded model.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from briefing.claims import extract
+from briefing.claims.extract import Answers
 from briefing.compose import prose
 from briefing.compose.sections import (
     disagreements_section,
@@ -54,7 +54,7 @@ from briefing.reconcile import embeddings
 from briefing.reconcile.clusters import cluster_claims
 from briefing.reconcile.conflicts import MAX_CONFLICTS, find_conflicts
 from briefing.reconcile.corpus import Corpus, searched_texts
-from briefing.reconcile.events import find_events
+from briefing.reconcile.events import description, find_events
 from briefing.reconcile.quotes import find_quotes
 from briefing.reconcile.similarity import (
     EmbeddingSimilarity,
@@ -253,10 +253,11 @@ class _Run:
     def reconcile(self, client: Model) -> Reconciled:
         """Everything before the composition: claims, clusters, conflicts, timeline."""
         unique = self.reading.unique
-        with self._encoding_ahead(unique) as encoder:
-            extracted = self._extract_all(unique, client)
+        with self._encoding_ahead(unique) as ahead:
+            extracted = self._extract_all(unique, client, ahead)
         read = {claims.source for claims in extracted}
         corpus = Corpus.of([article for article in unique if article.id in read], extracted)
+        encoder = ahead.encoder if ahead is not None else None
         similarity = self._similarity(corpus, extracted, client, encoder)
         meaning = similarity if isinstance(similarity, Meaning) else None
         clusters = self._clusters(extracted, corpus, similarity)
@@ -320,51 +321,47 @@ class _Run:
         )
 
     def _extract_all(
-        self,
-        articles: list[Article],
-        client: Model,
+        self, articles: list[Article], client: Model, ahead: embeddings.Ahead | None = None
     ) -> list[ArticleClaims]:
         """Each article's claims, in order; an article the model fails on (an invalid answer,
         a request that failed or timed out), or that the budget does not reach, is left out
         and counted as a failure. When every article is, the first failure stops the run (the
         budget's before the model's). An endpoint that cannot be used at all (unreachable, a
-        wrong key or model) stops the run at once."""
+        wrong key or model) stops the run at once.
+
+        Only the model's answers are awaited in parallel: each is grounded here, in article
+        order, while the requests after it are already out (grounding needs the CPU, which
+        the waiting requests leave idle), and its claims go to `ahead` to be encoded."""
         self.progress.stage(f"reading {len(articles)} articles", total=len(articles))
-        outcomes = _bounded_map(
-            lambda article: self._extract_one(article, client),
-            articles,
-            workers=self.settings.concurrency if self.settings.base_url else 1,
-        )
+        workers = self.settings.concurrency if self.settings.base_url else 1
         extracted: list[ArticleClaims] = []
-        for article, outcome in zip(articles, outcomes, strict=True):
+        errors: list[BriefingError] = []
+        for article, asked in zip(
+            articles,
+            _ordered_map(lambda article: self._ask(article, client), articles, workers=workers),
+            strict=True,
+        ):
+            outcome = asked if isinstance(asked, BriefingError) else self._grounded(*asked, client)
             if isinstance(outcome, BriefingError):
                 self.diagnostics.fail(
                     f"{article.id} ({article.path}): {outcome}",  # with its hint
                     source=article.id,
                 )
+                errors.append(outcome)
                 continue
-            claims, told = outcome
-            self.diagnostics.extend(told)
-            for issue in claims.source_issues:
-                self.diagnostics.warn(
-                    f"{issue.source} sentence {issue.sentence} may be an error in the source: "
-                    f"it {issue.problem}",
-                    source=issue.source,
-                )
-            extracted.append(claims)
-        errors = [outcome for outcome in outcomes if isinstance(outcome, BriefingError)]
+            extracted.append(outcome)
+            if ahead is not None:
+                ahead.add(_compared_texts(article, outcome))
         if not extracted and errors:  # say why there is nothing to brief: the budget, or the model
             raise next((e for e in errors if isinstance(e, BudgetError)), errors[0])
         return extracted
 
-    def _extract_one(
-        self, article: Article, client: Model
-    ) -> tuple[ArticleClaims, Diagnostics] | BriefingError:
-        """The article's claims and what its reading had to report (kept apart, as articles
-        are read in parallel), or why the model could not read it."""
+    def _ask(self, article: Article, client: Model) -> tuple[Answers, Diagnostics] | BriefingError:
+        """The model's answers for the article and what asking had to report (kept apart, as
+        articles are read in parallel), or why the model could not read it."""
         told = Diagnostics()
         try:
-            claims = extract.extract(
+            answers = extract.ask(
                 article,
                 client,
                 told,
@@ -374,12 +371,25 @@ class _Run:
         except (ModelOutputError, RequestFailedError, BudgetError) as error:
             self.progress.advance(f"{article.id}: not read ({error.message})", client.usage)
             return error
+        return answers, told
+
+    def _grounded(self, answers: Answers, told: Diagnostics, client: Model) -> ArticleClaims:
+        """The article's claims from its answers, reporting what its reading had to say."""
+        article = answers.article
+        claims = answers.grounded()
+        self.diagnostics.extend(told)
+        for issue in claims.source_issues:
+            self.diagnostics.warn(
+                f"{issue.source} sentence {issue.sentence} may be an error in the source: "
+                f"it {issue.problem}",
+                source=issue.source,
+            )
         self.progress.advance(
             f"{article.id} {article.title}: {len(claims.verified)} of {len(claims.claims)} "
             "claims verified",
             client.usage,
         )
-        return claims, told
+        return claims
 
     def _similarity(
         self,
@@ -408,11 +418,10 @@ class _Run:
             return cluster_claims(extracted, corpus)
 
     @contextmanager
-    def _encoding_ahead(
-        self, articles: Sequence[Article]
-    ) -> Iterator[embeddings.Remembered | None]:
+    def _encoding_ahead(self, articles: Sequence[Article]) -> Iterator[embeddings.Ahead | None]:
         """While a remote endpoint answers several articles at once, this machine mostly waits:
-        encode the articles' sentences and clauses meanwhile, for matching claims by meaning.
+        encode the articles' sentences and clauses meanwhile, and each article's claims once
+        it is read, for matching claims by meaning.
         Not with the embedded model (it needs both cores) or when claims are matched otherwise;
         what is not encoded when the reading ends is encoded then, as without this."""
         settings = self.settings
@@ -432,17 +441,11 @@ class _Run:
         ):
             yield None
             return
-        encoder = embeddings.Remembered(embeddings.encoder().embed)
-        stop = threading.Event()
-        ahead = threading.Thread(
-            target=encoder.encode_ahead, args=(texts, stop), name="encode-ahead", daemon=True
-        )
-        ahead.start()
-        try:
-            yield encoder
-        finally:
-            stop.set()
-            ahead.join()
+        # The encoder's weights are read in the thread too (half a second) while the first
+        # requests go out; a failure to read them is reported when the main thread needs them.
+        encoder = embeddings.Remembered(lambda texts: embeddings.encoder().embed(texts))
+        with embeddings.Ahead(encoder, texts) as ahead:
+            yield ahead
 
     def _local_similarity(
         self, corpus: Corpus, extracted: list[ArticleClaims], ahead: embeddings.Remembered | None
@@ -501,14 +504,23 @@ def _passages_to_encode(corpus: Corpus, extracted: Sequence[ArticleClaims]) -> i
     return len(texts)
 
 
-def _bounded_map(function: Callable[[T], R], items: Sequence[T], *, workers: int) -> list[R]:
-    """`function` over `items`, in order, with at most `workers` running at once. One worker
-    runs inline, so Ctrl-C and SIGTERM stop it at once."""
+def _compared_texts(article: Article, claims: ArticleClaims) -> list[str]:
+    """The texts of an article's reading that matching by meaning encodes: its claims, the
+    sentences they cite and the description of its event."""
+    texts = [text for claim in claims.verified for text in MeaningSimilarity.compared_texts(claim)]
+    return [*texts, description(article.title, claims.main_event)]
+
+
+def _ordered_map(function: Callable[[T], R], items: Sequence[T], *, workers: int) -> Iterator[R]:
+    """`function` over `items`, with at most `workers` running at once; each result is
+    yielded, in order, as soon as it and those before it are done. One worker runs inline, so
+    Ctrl-C and SIGTERM stop it at once."""
     if workers <= 1 or len(items) <= 1:
-        return [function(item) for item in items]
+        yield from map(function, items)
+        return
     pool = ThreadPoolExecutor(max_workers=min(workers, len(items)))
     try:
-        return list(pool.map(function, items))
+        yield from pool.map(function, items)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 

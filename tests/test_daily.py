@@ -276,7 +276,7 @@ def test_articles_are_read_concurrently_at_a_remote_endpoint(
     fake.delay = 0.3
     config = write_config(tmp_path, fake, "concurrency = 3", articles=4)
     assert daily(config).exit_code == 0
-    # The first request finds the structured-output rung alone; then three at a time.
+    # Three at a time, the first finding the structured-output rung while the others try its top.
     assert fake.most_in_flight == 3
 
     fake.most_in_flight = 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ def test_a_text_longer_than_the_window_is_truncated_not_refused(encoder: Any) ->
     assert np.isfinite(vector).all()
 
 
-def test_remembered_vectors_are_encoded_once_and_ahead_stops_when_told() -> None:
+def test_remembered_vectors_are_encoded_once() -> None:
     asked: list[list[str]] = []
 
     def embed(texts: Sequence[str]) -> np.ndarray:
@@ -56,17 +57,53 @@ def test_remembered_vectors_are_encoded_once_and_ahead_stops_when_told() -> None
         return np.ones((len(texts), 384), dtype=np.float32)
 
     remembered = embeddings.Remembered(embed)
-    stop = threading.Event()
-    stop.set()
-    remembered.encode_ahead(["a", "b"], stop)
-    assert asked == []
-    remembered.encode_ahead(["a", "b", "a"], threading.Event())
+    remembered.embed(["a", "b", "a"])
     assert remembered.embed(["b", "c", "a"]).shape == (3, 384)
     assert asked == [["a", "b"], ["c"]]
+
+
+def test_encoding_ahead_takes_the_texts_added_while_it_runs_in_order() -> None:
+    asked: list[list[str]] = []
+    added = threading.Event()
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        added.wait(5)  # the claims are added while the sentences are being encoded
+        asked.append(list(texts))
+        return np.ones((len(texts), 384), dtype=np.float32)
+
+    remembered = embeddings.Remembered(embed)
+    with embeddings.Ahead(remembered, ["s1", "s2", "s1"]) as ahead:
+        ahead.add(["claim"])
+        ahead.add([])
+        added.set()
+        deadline = time.monotonic() + 5
+        while len(asked) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert asked == [["s1", "s2"], ["claim"]]
+
+
+def test_encoding_ahead_stops_when_the_reading_ends_and_leaves_the_rest() -> None:
+    asked: list[list[str]] = []
+    started, release = threading.Event(), threading.Event()
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        started.set()
+        release.wait(5)
+        asked.append(list(texts))
+        return np.ones((len(texts), 384), dtype=np.float32)
+
+    remembered = embeddings.Remembered(embed)
+    many = [f"text {n}" for n in range(embeddings.AHEAD_SLICE + 1)]
+    ahead = embeddings.Ahead(remembered, many)
+    with ahead:
+        started.wait(5)
+        threading.Timer(0.5, release.set).start()  # the first slice ends after the reading
+    assert asked == [many[: embeddings.AHEAD_SLICE]]
 
 
 def test_a_failure_while_encoding_ahead_is_left_to_the_reading_that_follows() -> None:
     def broken(texts: Sequence[str]) -> np.ndarray:
         raise MemoryError("no room")
 
-    embeddings.Remembered(broken).encode_ahead(["a"], threading.Event())  # returns, no raise
+    with embeddings.Ahead(embeddings.Remembered(broken), ["a"]) as ahead:  # no raise
+        ahead.add(["b"])

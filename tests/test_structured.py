@@ -4,13 +4,19 @@ shape, through `ModelClient` against the fake endpoint in process (no network)."
 from __future__ import annotations
 
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx2
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from briefing.errors import EndpointError, ModelOutputError
+from briefing.model.client import ModelClient
+from briefing.model.endpoint import Endpoint
 from briefing.model.structured import InvalidAnswer, OutputMode, extract_json, schema_of
 
 from .support.answers import GOOD, SCHEMA, Answer, ask
@@ -59,6 +65,45 @@ def test_a_server_failure_at_the_last_rung_is_the_servers_not_the_formats() -> N
     fake = FakeEndpoint(replies=[failed] * 4)
     with pytest.raises(EndpointError, match="answered HTTP 500"):
         ask(client_for(fake))
+
+
+def _ask_at_once(client: ModelClient, askers: int) -> list[Answer]:
+    with ThreadPoolExecutor(askers) as pool:
+        return list(pool.map(lambda _: ask(client), range(askers)))
+
+
+def test_while_the_first_request_finds_the_rung_the_others_ask_on_the_top_one() -> None:
+    fake = FakeEndpoint(delay=0.3, replies=[Reply(GOOD)] * 4)
+    client = client_for(fake)
+
+    assert _ask_at_once(client, 4) == [Answer(verdict="ok", score=3)] * 4
+    assert fake.most_in_flight == 4  # none waited for the first answer
+    assert {r["response_format"]["type"] for r in fake.requests} == {"json_schema"}
+    assert client.mode is OutputMode.json_schema
+
+
+def test_askers_refused_on_the_top_rung_wait_for_the_rung_the_first_request_finds() -> None:
+    formats: list[str | None] = []
+    lock = threading.Lock()
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        shape = json.loads(request.content).get("response_format") or {}
+        with lock:
+            formats.append(shape.get("type"))
+        if shape.get("type") == "json_schema":
+            return httpx2.Response(400, json={"error": {"message": "json_schema unsupported"}})
+        time.sleep(0.2)
+        return httpx2.Response(200, json=completion(GOOD))
+
+    client = ModelClient(
+        Endpoint(base_url="http://fake.test/v1", model="m", max_retries=0),
+        http_client=httpx2.Client(transport=httpx2.MockTransport(handle)),
+    )
+
+    assert _ask_at_once(client, 3) == [Answer(verdict="ok", score=3)] * 3
+    assert client.mode is OutputMode.json_object_schema
+    assert formats.count("json_schema") == 3  # one quick refusal each
+    assert formats.count("json_object") == 3
 
 
 def test_invalid_answer_is_re_asked_with_the_validation_error() -> None:

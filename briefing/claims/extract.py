@@ -2,7 +2,9 @@
 
 `extract` plans the article's chunks (token-aware, within the endpoint's context window),
 asks the model (through the `Model` protocol) for a summary of each chunk, grounds each answer
-and merges the chunks (`claims.ground`).
+and merges the chunks (`claims.ground`). `ask` is the part that waits for the model and
+`Answers.grounded` the part that needs the CPU, so a caller reading several articles at once
+can ground one while others wait.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from briefing.claims.chunks import chunk_sentences
@@ -48,11 +51,45 @@ def extract(
 
     Raises `ModelOutputError` only when no chunk of the article got a valid answer.
     """
+    answers = ask(
+        article, client, diagnostics, context_window=context_window, max_chunks=max_chunks
+    )
+    return answers.grounded()
+
+
+@dataclass(frozen=True)
+class Answers:
+    """The model's summaries of an article's chunks, before grounding: the part of reading
+    an article that waits for the model, kept apart from the part that needs the CPU."""
+
+    article: Article
+    summaries: tuple[tuple[tuple[Sentence, ...], ArticleSummary], ...]
+
+    def grounded(self) -> ArticleClaims:
+        """The article's claims: each chunk's answer grounded in its sentences, merged."""
+        whole = WholeArticle.of(self.article)
+        return combine(
+            [
+                ground(self.article, summary, {s.number for s in chunk}, whole)
+                for chunk, summary in self.summaries
+            ]
+        )
+
+
+def ask(
+    article: Article,
+    client: Model,
+    diagnostics: Diagnostics,
+    *,
+    context_window: int,
+    max_chunks: int,
+) -> Answers:
+    """The model's summary of each chunk of `article` (see `extract`); raises
+    `ModelOutputError` only when no chunk got a valid answer."""
     chunks, warnings = plan(article, client.model, context_window, max_chunks)
     for warning in warnings:
         diagnostics.warn(warning, source=article.id)
-    whole = WholeArticle.of(article)
-    parts: list[ArticleClaims] = []
+    summaries: list[tuple[tuple[Sentence, ...], ArticleSummary]] = []
     failed = ""
     for number, chunk in enumerate(chunks, start=1):
         try:
@@ -61,10 +98,10 @@ def extract(
             failed = f"{article.id} sentences {_span(chunk)}: {error.message}"
             diagnostics.warn(failed, source=article.id)
             continue
-        parts.append(ground(article, summary, {s.number for s in chunk}, whole))
-    if not parts:
+        summaries.append((chunk, summary))
+    if not summaries:
         raise ModelOutputError(failed, hint="try a larger model with --model-path or --model")
-    return combine(parts)
+    return Answers(article, tuple(summaries))
 
 
 def plan(

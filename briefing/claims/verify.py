@@ -141,7 +141,12 @@ def is_stopword(word: str) -> bool:
 
 
 def content_stems(text: str) -> set[str]:
-    return {word[:_STEM_LENGTH] for word in _content_words(text)}
+    return set(_content_stems(text))
+
+
+@functools.lru_cache(maxsize=_TEXTS_CACHED)
+def _content_stems(text: str) -> frozenset[str]:
+    return frozenset(word[:_STEM_LENGTH] for word in _content_words(text))
 
 
 def _content_words(text: str) -> list[str]:

@@ -41,6 +41,9 @@ class OutputMode(StrEnum):
     prompt = "prompt"  # no JSON mode at all: schema in the prompt, JSON extracted
 
 
+_TOP_RUNG = next(iter(OutputMode))
+
+
 @dataclass(frozen=True)
 class StructuredRequest:
     """What one structured call asks for, besides the conversation."""
@@ -61,7 +64,9 @@ class InvalidAnswer(Exception):
 
 class OutputLadder:
     """Which rung of the ladder an endpoint takes: given, or found by its first request. It
-    may be shared by threads: one walks the ladder, the others wait for its rung."""
+    may be shared by threads: one walks the ladder; the others meanwhile ask on the top rung,
+    which most endpoints take, and only when it is refused wait for the walker's rung (a
+    refusal is a quick 400, while waiting would cost a whole answer's time)."""
 
     def __init__(self, mode: OutputMode | None = None) -> None:
         self.mode = mode
@@ -71,10 +76,30 @@ class OutputLadder:
         self, transport: Transport, conversation: Conversation, request: StructuredRequest
     ) -> Completion:
         if self.mode is None:
-            with self._detecting:
-                if self.mode is None:
-                    return self._find_the_rung(transport, conversation, request)
+            if self._detecting.acquire(blocking=False):
+                try:
+                    if self.mode is None:
+                        return self._find_the_rung(transport, conversation, request)
+                finally:
+                    self._detecting.release()
+            else:
+                try:
+                    return self._on_the_top_rung(transport, conversation, request)
+                except FormatRefused as refused:
+                    with self._detecting:  # the walker's rung; or walk, if the walker failed
+                        if self.mode is None:
+                            return self._find_the_rung(transport, conversation, request)
+                    if self.mode is _TOP_RUNG:  # the format is taken: the server failed
+                        raise refused.failure from refused
         return _send(transport, self.mode, conversation, request)
+
+    def _on_the_top_rung(
+        self, transport: Transport, conversation: Conversation, request: StructuredRequest
+    ) -> Completion:
+        answer = _send(transport, _TOP_RUNG, conversation, request, probe=Probe.format)
+        if self.mode is None:
+            self.mode = _TOP_RUNG
+        return answer
 
     def _find_the_rung(
         self, transport: Transport, conversation: Conversation, request: StructuredRequest

@@ -72,7 +72,12 @@ class Embeddings:
 
 
 class FormatRefused(Exception):
-    """A probed output format was refused by the endpoint (the SDK's error is the cause)."""
+    """A probed output format was refused by the endpoint (the SDK's error is the cause);
+    `failure` is how the request would have failed had it not been a probe."""
+
+    def __init__(self, failure: BriefingError) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
 
 
 class Probe(Enum):
@@ -150,7 +155,7 @@ class Transport:
             try:
                 return self._completion(messages, response_format, max_tokens, probing)
             except refusals as error:
-                raise FormatRefused from error
+                raise FormatRefused(self._error_for(error, one_request=True)) from error
             except openai.RateLimitError as error:
                 self._refuse_a_long_wait(error)
                 if not probing or rate_limited >= self.endpoint.max_retries:

@@ -17,6 +17,7 @@ import hashlib
 import importlib.util
 import json
 import math
+import queue
 import struct
 import threading
 import zipfile
@@ -167,18 +168,45 @@ class Remembered:
                 self._known.update(zip(missing, self._embed(missing), strict=True))
             return np.stack([self._known[text] for text in texts])
 
-    def encode_ahead(self, texts: Sequence[str], stop: threading.Event) -> None:
-        """Encode `texts` a slice at a time until done or `stop` is set."""
-        pending = list(dict.fromkeys(texts))
-        for begin in range(0, len(pending), AHEAD_SLICE):
-            if stop.is_set():
-                return
-            try:
-                self.embed(pending[begin : begin + AHEAD_SLICE])
-            except Exception:
-                # Not a traceback from a helper thread: what is left is encoded after the
-                # reading, where a failure is reported to the user as one line.
-                return
+
+class Ahead:
+    """Encodes texts in a thread while the endpoint answers: the articles' sentences first,
+    then each article's claims as it is read (`add`). Used as a context manager; leaving it
+    stops after the slice being encoded, and what is left is encoded when needed, as without
+    this."""
+
+    def __init__(self, encoder: Remembered, texts: Sequence[str]) -> None:
+        self.encoder = encoder
+        self._queue: queue.SimpleQueue[list[str] | None] = queue.SimpleQueue()
+        self._queue.put(list(dict.fromkeys(texts)))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="encode-ahead", daemon=True)
+
+    def __enter__(self) -> Ahead:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._queue.put(None)
+        self._thread.join()
+
+    def add(self, texts: Sequence[str]) -> None:
+        """Encode these too, after those given before."""
+        if texts:
+            self._queue.put(list(texts))
+
+    def _run(self) -> None:
+        while (pending := self._queue.get()) is not None:
+            for begin in range(0, len(pending), AHEAD_SLICE):
+                if self._stop.is_set():
+                    return
+                try:
+                    self.encoder.embed(pending[begin : begin + AHEAD_SLICE])
+                except Exception:
+                    # Not a traceback from a helper thread: what is left is encoded after the
+                    # reading, where a failure is reported to the user as one line.
+                    return
 
 
 def _gelu(np: Any, x: Any) -> Any:

@@ -37,7 +37,7 @@ def find_events(
     """The events the sources report, most sources first; every source is in exactly one."""
     titles = {article.id: article.title for article in corpus.articles}
     described = {
-        claims.source: _description(titles.get(claims.source, ""), claims.main_event)
+        claims.source: description(titles.get(claims.source, ""), claims.main_event)
         for claims in extracted
     }
     meaning.prepare_texts(list(described.values()))
@@ -62,7 +62,8 @@ def find_events(
     return [event.model_copy(update={"id": f"e{n}"}) for n, event in enumerate(ranked, 1)]
 
 
-def _description(title: str, main_event: str) -> str:
+def description(title: str, main_event: str) -> str:
+    """What an article's event is compared by: its title and the model's main event."""
     return " ".join(part.strip().rstrip(".") + "." for part in (title, main_event) if part.strip())
 
 

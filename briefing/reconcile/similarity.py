@@ -209,7 +209,12 @@ class MeaningSimilarity:
         self.same_claim = same_claim
 
     def prepare(self, claims: Sequence[Claim]) -> None:
-        self._texts.prepare([*claims, *(_as_passage(claim) for claim in claims)])
+        self._texts.embed_all([*(c.text for c in claims), *(_passage_of(c) for c in claims)])
+
+    @staticmethod
+    def compared_texts(claim: Claim) -> tuple[str, str]:
+        """What is encoded of a claim to compare it: its words, and the sentences it cites."""
+        return claim.text, _passage_of(claim)
 
     def prepare_texts(self, texts: Sequence[str]) -> None:
         self._texts.embed_all(texts)
@@ -221,12 +226,12 @@ class MeaningSimilarity:
         return self._texts.vectors(texts)
 
     def __call__(self, a: Claim, b: Claim) -> float:
-        passages = self._texts(_as_passage(a), _as_passage(b)) - self._passage_margin
+        passages = self._texts.cosine(_passage_of(a), _passage_of(b)) - self._passage_margin
         return max(self._texts(a, b), passages, self._lexical(a, b))
 
 
-def _as_passage(claim: Claim) -> Claim:
-    return claim.model_copy(update={"text": _cited(claim) or claim.text})
+def _passage_of(claim: Claim) -> str:
+    return _cited(claim) or claim.text
 
 
 def _cited(claim: Claim) -> str:
