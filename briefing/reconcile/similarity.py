@@ -113,7 +113,9 @@ class StemWeights:
         return self._total_weight(stems & self.stems(passage)) / weight
 
     def _total_weight(self, stems: Iterable[str]) -> float:
-        return sum(self.weight(stem) for stem in stems)
+        # fsum: a set's order changes with the hash seed, and a plain sum's last bits with the
+        # order, which tipped comparisons at a threshold from one run to the next.
+        return math.fsum(self.weight(stem) for stem in stems)
 
 
 class LexicalSimilarity:
