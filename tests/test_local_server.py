@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from briefing.errors import ModelSetupError
-from briefing.local.server import ServerOptions, running_server
+from briefing.local.runtime import Configuration, RuntimeChoice
+from briefing.local.server import ServerOptions, running_server, server_command
 
 from .support.stand_in import stand_in_server
 
@@ -180,3 +181,16 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return "\nState:\tZ" not in status
+
+
+@pytest.mark.parametrize(
+    ("configuration", "mapped"),
+    [(Configuration.native, "False"), (Configuration.no_extra_buffers, "True")],
+)
+def test_weights_are_mapped_unless_the_runtime_repacks_them(
+    tmp_path: Path, configuration: Configuration, mapped: str
+) -> None:
+    runtime = RuntimeChoice(configuration, "favourite-first", None)
+    options = ServerOptions(tmp_path / "m.gguf", "m", tmp_path / "log", runtime=runtime)
+    command = server_command(options, 8080)
+    assert command[command.index("--use_mmap") + 1] == mapped

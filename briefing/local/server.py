@@ -24,6 +24,7 @@ from pathlib import Path
 from briefing.closing import Closing
 from briefing.errors import ModelSetupError, ServerCrashError
 from briefing.local.runtime import (
+    Configuration,
     RuntimeChoice,
     describe_exit,
     last_meaningful_line,
@@ -102,11 +103,16 @@ def server_command(options: ServerOptions, port: int) -> list[str]:
         # The server's default keeps every prompt token's logits (600 KB each for this
         # vocabulary) and computes them too; only the last token's are ever used.
         "--logits_all", "False",
-        # Read the weights into memory rather than map them: the CPU backend repacks most of
-        # them into a copy, and the mapped originals would stay resident beside it.
-        "--use_mmap", "False",
+        # Where the CPU backend repacks most weights into a copy (the native build), read
+        # them into memory: mapped originals would stay resident beside the copy. Without
+        # repacking, mapping them is the same resident memory, ready 1.6 s sooner.
+        "--use_mmap", str(not repacks_weights(options.runtime)),
         *(options.runtime.server_flags if options.runtime else []),
     ]  # fmt: skip
+
+
+def repacks_weights(runtime: RuntimeChoice | None) -> bool:
+    return runtime is None or runtime.configuration is Configuration.native
 
 
 @contextmanager

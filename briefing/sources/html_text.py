@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import trafilatura
-
 from briefing.types.stages import Document
 
 _DATE_PARAMETERS = {"extensive_search": False, "original_date": True}
@@ -18,6 +16,8 @@ _DATE_PARAMETERS = {"extensive_search": False, "original_date": True}
 
 def html_document(html: str, path: str, url: str | None = None) -> Document | None:
     """The article in `html`, or None when the page holds no article text."""
+    import trafilatura  # here: a fifth of a second at start-up, and most runs read no HTML
+
     extracted = trafilatura.bare_extraction(
         html,
         url=url,
