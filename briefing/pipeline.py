@@ -421,9 +421,10 @@ class _Run:
     def _encoding_ahead(self, articles: Sequence[Article]) -> Iterator[embeddings.Ahead | None]:
         """While a remote endpoint answers several articles at once, this machine mostly waits:
         encode the articles' sentences and clauses meanwhile, and each article's claims once
-        it is read, for matching claims by meaning.
-        Not with the embedded model (it needs both cores) or when claims are matched otherwise;
-        what is not encoded when the reading ends is encoded then, as without this."""
+        it is read, for matching claims by meaning. Not with the embedded model (it needs both
+        cores) or when claims are matched otherwise. The reading's end waits for the texts
+        given (work the matching would do then anyway), so they are encoded in the same
+        batches whatever the endpoint's timing."""
         settings = self.settings
         texts = [
             text
