@@ -141,11 +141,12 @@ def is_stopword(word: str) -> bool:
 
 
 def content_stems(text: str) -> set[str]:
-    return set(_content_stems(text))
+    return set(frozen_content_stems(text))
 
 
 @functools.lru_cache(maxsize=_TEXTS_CACHED)
-def _content_stems(text: str) -> frozenset[str]:
+def frozen_content_stems(text: str) -> frozenset[str]:
+    """`content_stems`, kept per text: not to be changed by the caller."""
     return frozenset(word[:_STEM_LENGTH] for word in _content_words(text))
 
 

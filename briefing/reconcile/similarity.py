@@ -22,7 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from rapidfuzz import fuzz
 
-from briefing.claims.verify import content_stems
+from briefing.claims.verify import frozen_content_stems
 from briefing.types.stages import Claim
 
 _NON_WORD = re.compile(r"[^\w\s%]+")
@@ -66,7 +66,7 @@ class StemWeights:
         total = 0
         for sentence in sentences:
             total += 1
-            counts.update(content_stems(sentence))
+            counts.update(frozen_content_stems(sentence))
         self._counts = counts
         self._total = total
         self._stems: dict[str, frozenset[str]] = {}
@@ -81,7 +81,7 @@ class StemWeights:
     def stems(self, text: str) -> frozenset[str]:
         """`content_stems`, computed once per text: clustering compares each text often."""
         if text not in self._stems:
-            self._stems[text] = frozenset(content_stems(text))
+            self._stems[text] = frozen_content_stems(text)
         return self._stems[text]
 
     def total(self, text: str) -> float:
