@@ -266,7 +266,7 @@ class _Run:
                 "no claim survived verification, so there is nothing to brief",
                 hint="check the inputs are news articles, or try a larger model",
             )
-        return Reconciled(
+        reconciled = Reconciled(
             articles=self.reading.articles,
             duplicates={copy: original for copy, (original, _) in self.reading.duplicates.items()},
             extracted=extracted,
@@ -277,10 +277,13 @@ class _Run:
             timeline=build_timeline(corpus, extracted),
             quotes=find_quotes(corpus.articles),
         )
+        corpus.forget_meanings()
+        return reconciled
 
     def briefing(self, client: Model) -> Briefing:
         unique = self.reading.unique
         reconciled = self.reconcile(client)
+        embeddings.release()  # the server writing the briefing grows by the context it fills
         extracted, clusters = reconciled.extracted, reconciled.clusters
         self.progress.stage("composing the briefing", total=1)
         composition = prose.compose(

@@ -3,6 +3,8 @@ article, an embedding model can do the clustering, and the composed sections are
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +27,12 @@ ARTICLES = {
     "The talks were held in Tokyo on Monday.",
     "b.txt": "Budget news\n\n2024-03-26\n\n"
     "Tokyo plans to spend twice as much on its military by 2027. "
+    "Officials spoke to reporters in Osaka.",
+}
+UNNUMBERED = {
+    "a.txt": "Alliance talks\n\n2024-03-25\n\nThe allies agreed to upgrade their alliance. "
+    "The talks were held in Tokyo.",
+    "b.txt": "Alliance news\n\n2024-03-26\n\nThe two allies will strengthen their alliance. "
     "Officials spoke to reporters in Osaka.",
 }
 
@@ -136,3 +144,36 @@ def test_the_embedded_model_run_encodes_nothing_while_it_answers(
 ) -> None:
     encoder = encoded_ahead(tmp_path, monkeypatch)
     assert all(answered == len(ARTICLES) for _, answered in encoder.calls)
+
+
+def test_the_encoder_is_let_go_before_the_briefing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its weights would sit beside the embedded model's server while that fills its context
+    with the composition (at 100 articles the two went over 2 GB)."""
+    fake = FakeEndpoint(respond=answer)
+    loaded: list[weakref.ref[CountingEncoder]] = []
+    alive_when_composing: list[bool] = []
+
+    def read_encoder() -> CountingEncoder:
+        encoder = CountingEncoder(fake)
+        loaded.append(weakref.ref(encoder))
+        return encoder
+
+    def respond(body: dict[str, Any]) -> dict[str, Any]:
+        if "<article>" not in body["messages"][1]["content"]:
+            gc.collect()
+            alive_when_composing.extend(ref() is not None for ref in loaded)
+        return answer(body)
+
+    fake.respond = respond
+    monkeypatch.setattr(embeddings, "available", lambda: True)
+    monkeypatch.setattr(embeddings, "_read_encoder", read_encoder)
+    embeddings.release()
+    for name, text in UNNUMBERED.items():  # searched by meaning: no number narrows the search
+        (tmp_path / name).write_text(text)
+    with client_for(fake, mode=OutputMode.json_schema) as client:
+        generate([tmp_path], Settings(cache_dir=tmp_path), client=client, now=NOW)
+
+    assert len(loaded) == 1
+    assert alive_when_composing == [False]

@@ -112,6 +112,11 @@ class Corpus:
             self._meanings[meaning] = MeaningIndex(owners, meaning.vectors)
         return self._meanings[meaning]
 
+    def forget_meanings(self) -> None:
+        """Drop the indexes built for comparing by meaning, and with them each similarity,
+        its vectors and its encoder: held by the corpus, they would outlive the matching."""
+        self._meanings.clear()
+
     def covering(self, claim: str, at_least: float, within: set[str] | None = None) -> set[str]:
         """Ids of the articles (of those `within`, if given) with a citable sentence that may
         carry `at_least` of the claim's word weight (`StemWeights.coverage` decides)."""

@@ -52,9 +52,26 @@ def _find(name: str) -> bool:
         return False
 
 
-@functools.cache
 def encoder() -> MiniLM:
-    """The encoder, its weights read once per process from the package's zip and checked."""
+    """The encoder, its weights read once from the package's zip and checked, until
+    `release`."""
+    return _loaded()
+
+
+def release() -> None:
+    """Let the encoder's weights go (90 MB): once a run's claims are matched, the embedded
+    model's server writes the briefing and grows by the context it fills, and the two share
+    the machine's memory. The next run that matches by meaning reads them again (0.5 s)."""
+    _loaded.cache_clear()
+
+
+@functools.cache
+def _loaded() -> MiniLM:
+    return _read_encoder()
+
+
+def _read_encoder() -> MiniLM:
+    """The encoder from the package's zip, its weights checked against their sha256."""
     spec = importlib.util.find_spec(PACKAGE) if _find(PACKAGE) else None
     locations = list(spec.submodule_search_locations or []) if spec else []
     archive = Path(locations[0]) / "model.zip" if locations else None
