@@ -120,6 +120,25 @@ def test_console_entry_points_run() -> None:
     )
 
 
+def test_the_entry_point_exits_with_every_line_written(tmp_path: Path) -> None:
+    """It exits without tearing the interpreter down, so nothing may be left in a buffer."""
+    log = tmp_path / "run.log"
+    failed = subprocess.run(
+        [sys.executable, "-m", "briefing", "generate", "/no/such/folder", "--log-file", str(log)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert failed.returncode == 1
+    assert failed.stderr.endswith("(check the path)\n")
+    assert log.read_text().splitlines()[-1].endswith("INFO exit code 1")
+    listed = subprocess.run(
+        [sys.executable, "-m", "briefing", "cache", "--help"], capture_output=True, text=True
+    )
+    assert listed.returncode == 0
+    assert listed.stdout.rstrip().endswith("╯")  # the whole help box
+
+
 def test_strict_stops_at_the_first_failing_source(tmp_path: Path) -> None:
     result = run(
         "generate", str(SEED_FILES[0]), str(tmp_path / "gone.txt"), "--strict",

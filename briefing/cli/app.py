@@ -5,14 +5,16 @@ class (0 ok, 1 user error, 2 partial, 3 model or endpoint failure).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
 import os
 import signal
 import sys
 from datetime import date
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -284,7 +286,24 @@ def serve(
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        _exit_without_teardown(done.code)
+
+
+def _exit_without_teardown(code: object) -> NoReturn:
+    """Exit with `code` without first freeing every module and object, which took 0.3 s of
+    every run (mypy exits the same way). Each command has closed the files it wrote by the
+    time it returns; only logging's handlers and the standard streams are flushed here."""
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing can be said
+            stream.flush()
+    os._exit(code or 0)
 
 
 def _day(text: str | None) -> date:
