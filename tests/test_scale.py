@@ -35,7 +35,7 @@ from briefing.compose.sections import (
 )
 from briefing.output.html import MAX_MATRIX_SOURCES, to_html
 from briefing.output.markdown import to_markdown
-from briefing.reconcile import embeddings
+from briefing.reconcile import candidates, embeddings
 from briefing.reconcile.candidates import MeaningIndex, StemIndex
 from briefing.reconcile.clusters import EXHAUSTIVE_CLAIMS, cluster_claims
 from briefing.reconcile.conflicts import (
@@ -332,6 +332,25 @@ def test_the_meaning_index_finds_every_owner_a_full_comparison_would() -> None:
             max((float(vectors[text] @ vectors[t]) for t in own), default=-2.0) for own in owners
         ]
         assert {n for n, score in enumerate(best) if score >= 0.5} <= near
+
+
+@pytest.mark.parametrize("at_once", [1, 400, candidates.SCORES_AT_ONCE])
+def test_the_meaning_index_finds_for_many_texts_at_once_what_it_finds_for_each(
+    at_once: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(21)
+    vectors = {f"t{n}": rng.normal(size=8).astype(np.float32) for n in range(120)}
+    vectors = {text: v / np.linalg.norm(v) for text, v in vectors.items()}
+    owners = [[f"t{n}" for n in range(start, start + size)]
+              for start, size in zip(range(0, 120, 4), [4, 0, 2, 4] * 8, strict=False)]  # fmt: skip
+    index = MeaningIndex(owners, lambda texts: np.stack([vectors[t] for t in texts]))
+    monkeypatch.setattr(candidates, "SCORES_AT_ONCE", at_once)  # one text a product, and more
+
+    texts = [f"t{n}" for n in range(0, 120, 7)]
+    each = [found.tolist() for found in index.near_each(texts, 0.4)]
+    assert each == [index.near(text, 0.4).tolist() for text in texts]
+    assert any(each) and not all(len(found) == len(owners) for found in each)
+    assert index.near_each([], 0.4) == []
 
 
 def test_searching_by_meaning_through_the_index_finds_what_searching_every_article_finds() -> None:

@@ -30,6 +30,8 @@ STEM_MARGIN = 1e-9
 """Slack for summing the same weights in another order."""
 MEANING_MARGIN = 1e-4
 """Slack for a float32 matrix product against one dot product of the same vectors."""
+SCORES_AT_ONCE = 1 << 22
+"""Cosines `MeaningIndex.near_each` holds at a time (16 MB of float32)."""
 
 
 class StemIndex:
@@ -104,6 +106,14 @@ class MeaningIndex:
             found[self._owners] = np.maximum.reduceat(scores, self._starts)
         return found
 
+    def _best_of_each(self, queries: Array) -> Array:
+        """`best` for each row of unit vectors in `queries`: a column per row."""
+        found = np.full((self.size, len(queries)), -np.inf)
+        if len(self._owners):
+            scores = self._matrix @ queries.T
+            found[self._owners] = np.maximum.reduceat(scores, self._starts, axis=0)
+        return found
+
     def closest_of(self, text: str, owner: int) -> int | None:
         """Which of `owner`'s texts (its position among them) is closest to `text`; the first
         of equals, None when it has none."""
@@ -119,6 +129,19 @@ class MeaningIndex:
         best = self.best(text)
         near = np.flatnonzero(best >= at_least - MEANING_MARGIN)
         return near if most is None else np.sort(top(best, near, most))
+
+    def near_each(self, texts: Sequence[str], at_least: float) -> list[Array]:
+        """`near` for each of `texts`, by a few matrix products rather than one per text
+        (hundreds of claims each look for the articles that may state them)."""
+        if not texts:
+            return []
+        queries = self._vectors(texts)
+        step = max(1, SCORES_AT_ONCE // max(1, len(self._matrix)))
+        found: list[Array] = []
+        for begin in range(0, len(texts), step):
+            best = self._best_of_each(queries[begin : begin + step])
+            found.extend(np.flatnonzero(column >= at_least - MEANING_MARGIN) for column in best.T)
+        return found
 
 
 class Stars:

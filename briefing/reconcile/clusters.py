@@ -112,12 +112,13 @@ def cluster_claims(
             groups.append(_Group())
         groups[best].add(claim, corpus.values(claim))
         group_of.append(best)
+    near = _near_in_meaning(claims, corpus, similarity)
     clusters = [
         Cluster(
             id=f"c{number}",
             canonical=_canonical(group.claims, similarity).text,
             claims=tuple(group.claims),
-            support=tuple(_support(group.claims, corpus, similarity)),
+            support=tuple(_support(group.claims, corpus, similarity, near)),
         )
         for number, group in enumerate(groups, start=1)
     ]
@@ -248,13 +249,29 @@ def restated(claim: str, passage: str, names: frozenset[str]) -> bool:
     return len(named - word_keys(passage)) <= len(named) // 2
 
 
-def _support(group: list[Claim], corpus: Corpus, similarity: Similarity) -> list[Evidence]:
+def _near_in_meaning(
+    claims: Sequence[Claim], corpus: Corpus, similarity: Similarity
+) -> dict[str, set[str]]:
+    """For each claim's text, the articles with a sentence or clause that may come close
+    enough in meaning to state it; none without a meaning to compare by."""
+    if not isinstance(similarity, Meaning):
+        return {}
+    texts = list(dict.fromkeys(claim.text for claim in claims))
+    return dict(zip(texts, corpus.near_each(texts, similarity, SUPPORT_MEANING), strict=True))
+
+
+def _support(
+    group: list[Claim], corpus: Corpus, similarity: Similarity, near: dict[str, set[str]]
+) -> list[Evidence]:
     """Per article not in the group, in order, the first passage that states one of its
-    claims. Only articles that may hold one are searched (`_may_support`); in the others
-    `supporting_passage` finds nothing."""
+    claims. Only articles that may hold one are searched (`_may_support`, with the articles
+    `near` each claim in meaning); in the others `supporting_passage` finds nothing."""
     meaning = similarity if isinstance(similarity, Meaning) else None
     claimed = {claim.source for claim in group}
-    possible = {id(claim): _may_support(claim.text, corpus, meaning, claimed) for claim in group}
+    possible = {
+        id(claim): _may_support(claim.text, corpus, near.get(claim.text, set()), claimed)
+        for claim in group
+    }
     searched = set().union(*possible.values())
     found: list[Evidence] = []
     for article in corpus.in_order(searched):
@@ -268,20 +285,16 @@ def _support(group: list[Claim], corpus: Corpus, similarity: Similarity) -> list
     return found
 
 
-def _may_support(
-    claim: str, corpus: Corpus, meaning: Meaning | None, claimed: set[str]
-) -> set[str]:
+def _may_support(claim: str, corpus: Corpus, near: set[str], claimed: set[str]) -> set[str]:
     """Articles besides `claimed` that may state `claim`: one sentence there gives every
     number and half the names of the claim, and a citable sentence carries enough of its
-    words or (with `meaning`) a sentence or clause is close enough in meaning."""
+    words or the article is `near` the claim in meaning."""
     stating = corpus.stating(claim)
     if stating is not None:
         stating -= claimed
         if not stating:
             return set()
-    possible = corpus.covering(claim, SUPPORT_COVERAGE, within=stating)
-    if meaning is not None:
-        possible |= {article.id for article in corpus.near(claim, meaning, SUPPORT_MEANING)}
+    possible = corpus.covering(claim, SUPPORT_COVERAGE, within=stating) | near
     possible -= claimed
     return possible if stating is None else possible & stating
 

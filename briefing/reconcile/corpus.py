@@ -105,6 +105,14 @@ class Corpus:
         near = self._meaning_index(meaning).near(text, at_least, most)
         return [self.articles[int(position)] for position in near]
 
+    def near_each(self, texts: Sequence[str], meaning: Meaning, at_least: float) -> list[set[str]]:
+        """For each of `texts`, the ids of the articles `near` it with no `most`, found
+        together."""
+        if not isinstance(meaning, Vectors):
+            return [{article.id for article in self.articles} for _ in texts]
+        near = self._meaning_index(meaning).near_each(texts, at_least)
+        return [{self.articles[int(position)].id for position in found} for found in near]
+
     def _meaning_index(self, meaning: Vectors) -> MeaningIndex:
         """Every article's `units` as one matrix, built once per similarity."""
         if meaning not in self._meanings:
