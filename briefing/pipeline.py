@@ -24,6 +24,7 @@ from typing import TypeVar
 from briefing.claims import extract
 from briefing.claims.extract import Answers
 from briefing.compose import prose
+from briefing.compose.prose import Composition
 from briefing.compose.sections import (
     disagreements_section,
     events_section,
@@ -242,6 +243,16 @@ def reconcile(sources: Sequence[str | Path], settings: Settings, client: Model) 
 
 
 @dataclass
+class _Matched:
+    """A run's claims matched into clusters: what the composition is written from."""
+
+    extracted: list[ArticleClaims]
+    corpus: Corpus
+    clusters: list[Cluster]
+    meaning: Meaning | None
+
+
+@dataclass
 class _Run:
     reading: Reading
     settings: Settings
@@ -252,6 +263,10 @@ class _Run:
 
     def reconcile(self, client: Model) -> Reconciled:
         """Everything before the composition: claims, clusters, conflicts, timeline."""
+        return self._reconciled(self._matched(client))
+
+    def _matched(self, client: Model) -> _Matched:
+        """The articles' claims, matched into clusters: what the composition needs."""
         unique = self.reading.unique
         with self._encoding_ahead(unique) as ahead:
             extracted = self._extract_all(unique, client, ahead)
@@ -259,13 +274,19 @@ class _Run:
         corpus = Corpus.of([article for article in unique if article.id in read], extracted)
         encoder = ahead.encoder if ahead is not None else None
         similarity = self._similarity(corpus, extracted, client, encoder)
-        meaning = similarity if isinstance(similarity, Meaning) else None
         clusters = self._clusters(extracted, corpus, similarity)
         if not clusters:
             raise ModelOutputError(
                 "no claim survived verification, so there is nothing to brief",
                 hint="check the inputs are news articles, or try a larger model",
             )
+        meaning = similarity if isinstance(similarity, Meaning) else None
+        return _Matched(extracted, corpus, clusters, meaning)
+
+    def _reconciled(self, matched: _Matched) -> Reconciled:
+        """The matched claims with their disagreements, events, timeline and quotes."""
+        extracted, corpus, clusters = matched.extracted, matched.corpus, matched.clusters
+        meaning = matched.meaning
         reconciled = Reconciled(
             articles=self.reading.articles,
             duplicates={copy: original for copy, (original, _) in self.reading.duplicates.items()},
@@ -281,14 +302,15 @@ class _Run:
         return reconciled
 
     def briefing(self, client: Model) -> Briefing:
-        unique = self.reading.unique
-        reconciled = self.reconcile(client)
-        embeddings.release()  # the server writing the briefing grows by the context it fills
-        extracted, clusters = reconciled.extracted, reconciled.clusters
+        matched = self._matched(client)
+        clusters = matched.clusters
         self.progress.stage("composing the briefing", total=1)
-        composition = prose.compose(
-            clusters, len(unique), client, self.settings.context_window, self.diagnostics
-        )
+        with self._composing(clusters, client) as written:
+            reconciled = self._reconciled(matched)
+            del matched  # with the similarity and its encoder, before they are released
+            embeddings.release()  # the server writing the briefing grows by the context it fills
+            composition = written()
+        extracted = reconciled.extracted
         self.progress.advance(f"written over {len(clusters)} claim clusters", client.usage)
         if composition.digest_rounds:
             self.progress(
@@ -322,6 +344,27 @@ class _Run:
             quotes=tuple(reconciled.quotes),
             extracted=tuple(extracted),
         )
+
+    @contextmanager
+    def _composing(
+        self, clusters: list[Cluster], client: Model
+    ) -> Iterator[Callable[[], Composition]]:
+        """The composition over `clusters`, from calling what the block is given. A remote
+        endpoint is asked at once and writes it while this machine finds the disagreements,
+        events and timeline in the block; the embedded model is asked only by the call, as it
+        needs both cores."""
+
+        def compose() -> Composition:
+            return prose.compose(
+                clusters, len(self.reading.unique), client, self.settings.context_window,
+                self.diagnostics,
+            )  # fmt: skip
+
+        if self.settings.base_url is None:
+            yield compose
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="compose") as pool:
+            yield pool.submit(compose).result
 
     def _extract_all(
         self, articles: list[Article], client: Model, ahead: embeddings.Ahead | None = None

@@ -4,6 +4,7 @@ article, an embedding model can do the clustering, and the composed sections are
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from briefing import Settings, generate
+from briefing import Settings, generate, pipeline
 from briefing.model.structured import OutputMode
 from briefing.reconcile import embeddings
 from briefing.types.contract import SectionKind
@@ -177,3 +178,40 @@ def test_the_encoder_is_let_go_before_the_briefing_is_written(
 
     assert len(loaded) == 1
     assert alive_when_composing == [False]
+
+
+def composing_while_disagreements_are_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wait: float, **settings: Any
+) -> bool:
+    """Whether the composition was asked for while the run looked for disagreements."""
+    asked = threading.Event()
+
+    def respond(body: dict[str, Any]) -> dict[str, Any]:
+        if "<article>" not in body["messages"][1]["content"]:
+            asked.set()
+        return answer(body)
+
+    seen: list[bool] = []
+    find_conflicts = pipeline.find_conflicts
+
+    def finding(*args: Any) -> Any:
+        seen.append(asked.wait(wait))
+        return find_conflicts(*args)
+
+    monkeypatch.setattr(pipeline, "find_conflicts", finding)
+    run(tmp_path, Settings(cache_dir=tmp_path, **settings), FakeEndpoint(respond=respond))
+    (composing,) = seen
+    return composing
+
+
+def test_a_remote_endpoint_writes_the_briefing_while_disagreements_are_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = {"base_url": IN_PROCESS_URL, "model": MODEL}
+    assert composing_while_disagreements_are_found(tmp_path, monkeypatch, 10.0, **settings)
+
+
+def test_the_embedded_model_is_asked_to_write_once_the_rest_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert not composing_while_disagreements_are_found(tmp_path, monkeypatch, 0.3)
