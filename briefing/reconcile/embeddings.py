@@ -173,13 +173,16 @@ class MiniLM:
         # One matrix product over every token of the batch, not a stack of small (sentence
         # length x width) ones: a quarter less CPU time, the same vectors to the bit.
         flat = x.reshape(-1, x.shape[-1]) @ self._weights[f"{name}.weight"].T
-        return (flat + self._weights[f"{name}.bias"]).reshape(*x.shape[:-1], -1)
+        flat += self._weights[f"{name}.bias"]  # in place: the intermediate layer's is 25 MB
+        return flat.reshape(*x.shape[:-1], -1)
 
     def _norm(self, x: Any, name: str) -> Any:
-        mean = x.mean(axis=-1, keepdims=True)
-        variance = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-        normed = (x - mean) / self._np.sqrt(variance + _EPS)
-        return normed * self._weights[f"{name}.weight"] + self._weights[f"{name}.bias"]
+        normed = x - x.mean(axis=-1, keepdims=True)
+        variance = (normed**2).mean(axis=-1, keepdims=True)
+        normed /= self._np.sqrt(variance + _EPS)  # in place, as are the next two
+        normed *= self._weights[f"{name}.weight"]
+        normed += self._weights[f"{name}.bias"]
+        return normed
 
 
 AHEAD_SLICE = 256
