@@ -351,8 +351,8 @@ class _Run:
     ) -> Iterator[Callable[[], Composition]]:
         """The composition over `clusters`, from calling what the block is given. A remote
         endpoint is asked at once and writes it while this machine finds the disagreements,
-        events and timeline in the block; the embedded model is asked only by the call, as it
-        needs both cores."""
+        events and timeline in the block; a model on this machine is asked only by the call,
+        as it needs the cores."""
 
         def compose() -> Composition:
             return prose.compose(
@@ -360,7 +360,7 @@ class _Run:
                 self.diagnostics,
             )  # fmt: skip
 
-        if self.settings.base_url is None:
+        if not _waits_for_another_machine(self.settings):
             yield compose
             return
         with ThreadPoolExecutor(1, thread_name_prefix="compose") as pool:
@@ -478,9 +478,8 @@ class _Run:
             for sentence in article.sentences
             for text in searched_texts(sentence)
         ]
-        remote = settings.base_url is not None and settings.concurrency > 1
         if (
-            not remote
+            not _waits_for_another_machine(settings)
             or settings.embedding_model is not None
             or settings.match_by == "words"
             or len(set(texts)) > MAX_ENCODED
@@ -535,6 +534,13 @@ class _Run:
             claims_verified=len(claims.verified) if claims else 0,
             possible_errors=claims.source_issues if claims else (),
         )
+
+
+def _waits_for_another_machine(settings: Settings) -> bool:
+    """Whether the model runs elsewhere, answering several requests at once, so this
+    machine's cores are free while it waits: not the embedded model, nor a local server
+    asked one request at a time (`--concurrency 1`), which need the cores themselves."""
+    return settings.base_url is not None and settings.concurrency > 1
 
 
 MAX_ENCODED = 8_000

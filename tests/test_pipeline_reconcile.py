@@ -211,7 +211,12 @@ def test_a_remote_endpoint_writes_the_briefing_while_disagreements_are_found(
     assert composing_while_disagreements_are_found(tmp_path, monkeypatch, 10.0, **settings)
 
 
-def test_the_embedded_model_is_asked_to_write_once_the_rest_is_found(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"base_url": IN_PROCESS_URL, "model": MODEL, "concurrency": 1}],
+    ids=["embedded model", "a local server asked one request at a time"],
+)
+def test_a_model_on_this_machine_is_asked_to_write_once_the_rest_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: dict[str, Any]
 ) -> None:
-    assert not composing_while_disagreements_are_found(tmp_path, monkeypatch, 0.3)
+    assert not composing_while_disagreements_are_found(tmp_path, monkeypatch, 0.3, **settings)
