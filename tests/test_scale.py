@@ -319,12 +319,7 @@ def test_the_stem_index_finds_every_text_a_full_comparison_would() -> None:
 
 
 def test_the_meaning_index_finds_every_owner_a_full_comparison_would() -> None:
-    rng = np.random.default_rng(19)
-    vectors = {f"t{n}": rng.normal(size=8).astype(np.float32) for n in range(200)}
-    vectors = {text: v / np.linalg.norm(v) for text, v in vectors.items()}
-    owners = [[f"t{n}" for n in range(start, start + size)]
-              for start, size in zip(range(0, 200, 5), [5, 0, 3, 5] * 10, strict=True)]  # fmt: skip
-    index = MeaningIndex(owners, lambda texts: np.stack([vectors[t] for t in texts]))
+    vectors, owners, index = _random_meaning_index(19, 200, 5, [5, 0, 3, 5] * 10)
 
     for text in ("t0", "t57", "t199"):
         near = set(index.near(text, 0.5).tolist())
@@ -338,12 +333,7 @@ def test_the_meaning_index_finds_every_owner_a_full_comparison_would() -> None:
 def test_the_meaning_index_finds_for_many_texts_at_once_what_it_finds_for_each(
     at_once: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rng = np.random.default_rng(21)
-    vectors = {f"t{n}": rng.normal(size=8).astype(np.float32) for n in range(120)}
-    vectors = {text: v / np.linalg.norm(v) for text, v in vectors.items()}
-    owners = [[f"t{n}" for n in range(start, start + size)]
-              for start, size in zip(range(0, 120, 4), [4, 0, 2, 4] * 8, strict=False)]  # fmt: skip
-    index = MeaningIndex(owners, lambda texts: np.stack([vectors[t] for t in texts]))
+    _, owners, index = _random_meaning_index(21, 120, 4, ([4, 0, 2, 4] * 8)[:30])
     monkeypatch.setattr(candidates, "SCORES_AT_ONCE", at_once)  # one text a product, and more
 
     texts = [f"t{n}" for n in range(0, 120, 7)]
@@ -351,6 +341,23 @@ def test_the_meaning_index_finds_for_many_texts_at_once_what_it_finds_for_each(
     assert each == [index.near(text, 0.4).tolist() for text in texts]
     assert any(each) and not all(len(found) == len(owners) for found in each)
     assert index.near_each([], 0.4) == []
+
+
+def _random_meaning_index(
+    seed: int, count: int, step: int, sizes: list[int]
+) -> tuple[dict[str, Any], list[list[str]], MeaningIndex]:
+    """`count` random unit vectors named t0, t1, ..., and owners of `sizes` texts, one owner
+    every `step` texts, indexed."""
+    rng = np.random.default_rng(seed)
+    vectors = {f"t{n}": rng.normal(size=8).astype(np.float32) for n in range(count)}
+    vectors = {text: v / np.linalg.norm(v) for text, v in vectors.items()}
+    owners = [[f"t{n}" for n in range(start, start + size)]
+              for start, size in zip(range(0, count, step), sizes, strict=True)]  # fmt: skip
+    return (
+        vectors,
+        owners,
+        MeaningIndex(owners, lambda texts: np.stack([vectors[t] for t in texts])),
+    )
 
 
 def test_searching_by_meaning_through_the_index_finds_what_searching_every_article_finds() -> None:
