@@ -278,11 +278,16 @@ def _extraction(
         if fact.key and fact.file not in labels.syndicated:
             result.key_facts += 1
             result.key_found += fact.id in found
+            if fact.id not in found:
+                result.misses.append(f"key fact not found: {fact.file}: {fact.evidence}")
     for claim in claims:
         result.verified += claim.verified
         if stated[claim.id] is not None:
             result.stating += 1
             result.rejected += not claim.verified
+            if not claim.verified:
+                why = "; ".join(claim.problems)
+                result.misses.append(f"wrongly rejected: {claim.text} ({why})")
         elif claim.verified:
             result.unlabelled_accepted += 1
 
@@ -590,7 +595,7 @@ class CountingCache(CallCache):
         super().put(key, answer)
 
     def _tally(self, answer: CachedAnswer) -> None:
-        if '"fact_sentences"' in answer.text and answer.completion_tokens:
+        if '"main_event"' in answer.text and answer.completion_tokens:
             self.summary_tokens += answer.completion_tokens
 
     def taken(self) -> int:

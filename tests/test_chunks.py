@@ -74,7 +74,7 @@ def test_seed_articles_fit_the_embedded_model_in_one_chunk() -> None:
 
 def test_a_small_context_window_chunks_a_seed_with_its_own_numbers() -> None:
     article = seed_articles()["S3"]
-    chunks = plan_chunks(article, article.sentences, "m", context_window=2000)
+    chunks = plan_chunks(article, article.sentences, "m", context_window=1700)
     assert len(chunks) >= 2
     assert [s.number for chunk in chunks for s in chunk] == [s.number for s in article.sentences]
 

@@ -7,9 +7,12 @@ import json
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from briefing.claims.extract import extract, plan_chunks
 from briefing.claims.ground import combine, ground
+from briefing.claims.verify import numbers_in
 from briefing.diagnostics import Diagnostics
 from briefing.errors import ModelOutputError
 from briefing.model.structured import OutputMode
@@ -70,7 +73,7 @@ def test_dates_of_an_undated_article_keep_the_text_but_no_guessed_year() -> None
         article(published=None),
         summary(claims=[claim("Biden will host Kishida at the White House on April 10", 1)]),
     )
-    assert [(d.when, d.iso) for d in result.dates] == [("April 10", None)]
+    assert [(d.when, d.iso) for d in result.dates] == [("April 10", None), ("in 1960", "1960")]
 
 
 def test_figures_are_the_counts_with_a_unit_in_the_sentences_verified_claims_cite() -> None:
@@ -94,7 +97,7 @@ def test_a_claim_citing_a_sentence_the_model_was_not_shown_fails() -> None:
         claims=[ClaimDraft(text="Japan will double its budget", sentences=[2], type="decision")]
     )
     assert ground(article(), drafted).claims[0].verified
-    (claim,) = ground(article(), drafted, shown={1, 3, 4}).claims
+    claim, *_ = ground(article(), drafted, shown={1, 3, 4}).claims
     assert claim.problems[0] == "cites sentences that do not exist: 2"
 
 
@@ -105,7 +108,7 @@ def test_a_claim_citing_a_neighbour_of_its_sentence_is_recited_to_the_right_one(
                        sentences=[2], type=ClaimType.figure),
         ]
     )  # fmt: skip
-    (claim,) = ground(article(), drafted).claims
+    claim, *_ = ground(article(), drafted).claims
     assert claim.verified
     assert claim.cited_by_model == (2,)
     assert [e.sentence for e in claim.evidence] == [3]
@@ -126,7 +129,7 @@ def test_a_claim_no_sentence_supports_is_not_recited(
     text: str, sentences: list[int], problem: str
 ) -> None:
     drafted = summary(claims=[ClaimDraft(text=text, sentences=sentences, type=ClaimType.event)])
-    (claim,) = ground(article(), drafted).claims
+    claim, *_ = ground(article(), drafted).claims
     assert not claim.verified
     assert claim.problems[0] == problem
     assert claim.cited_by_model == ()
@@ -149,7 +152,7 @@ def test_a_claim_repeating_seed_000s_threat_error_is_not_verified() -> None:
             ),
         ]
     )
-    repeated, clean_claim = ground(s1, drafted).claims
+    repeated, clean_claim, *_ = ground(s1, drafted).claims
     assert not repeated.verified
     assert repeated.problems == (
         f"repeats sentence {issue.sentence}, a possible error in the source: {issue.problem}",
@@ -186,8 +189,10 @@ def test_combine_merges_chunks_and_renumbers_claims() -> None:
     merged = combine([one, two])
     assert [(c.id, c.text) for c in merged.claims] == [
         ("A-1", "Biden will host Kishida on April 10."),
-        ("A-2", "The alliance was last overhauled in 1960."),
-    ]
+        ("A-2", "Japan plans to double its defense budget within five years."),
+        ("A-3", "The alliance was last overhauled in 1960."),
+        ("A-4", "The new missiles can strike targets up to 1,000 kilometers away."),
+    ]  # each chunk's claims, then the sentences of it no verified claim cites
     dates = [(d.when, d.evidence.sentence) for d in merged.dates]
     assert dates == [("April 10", 1), ("in 1960", 4)]
     assert merged.main_event == "A summit."
@@ -195,14 +200,14 @@ def test_combine_merges_chunks_and_renumbers_claims() -> None:
 
 def test_a_chunk_whose_answer_stays_invalid_is_reported_and_the_other_chunks_go_on() -> None:
     s3 = seed_articles()["S3"]
-    chunks = plan_chunks(s3, s3.sentences, "m", context_window=2000)
+    chunks = plan_chunks(s3, s3.sentences, "m", context_window=1700)
     assert len(chunks) >= 2
     bad = Reply("not json at all")
     fake = FakeEndpoint(replies=[bad, bad, bad, *(_answer_quoting(c[0]) for c in chunks[1:])])
     client = client_for(fake, mode=OutputMode.json_object_schema)
 
     diagnostics = Diagnostics()
-    claims = extract(s3, client, diagnostics, context_window=2000, max_chunks=8)
+    claims = extract(s3, client, diagnostics, context_window=1700, max_chunks=8)
 
     assert len(fake.requests) == 3 + len(chunks) - 1
     first, last = chunks[0][0].number, chunks[0][-1].number
@@ -210,9 +215,9 @@ def test_a_chunk_whose_answer_stays_invalid_is_reported_and_the_other_chunks_go_
         f"S3 sentences {first}–{last}: the model's answer stayed invalid after 2 re-asks: "
         "the answer held no JSON object",
     )
-    assert [c.evidence[0].sentence for c in claims.claims] == [
-        chunk[0].number for chunk in chunks[1:]
-    ]
+    cited = {e.sentence for claim in claims.claims for e in claim.evidence}
+    assert cited.isdisjoint(s.number for s in chunks[0])
+    assert {chunk[0].number for chunk in chunks[1:]} <= cited
     assert all(claim.verified for claim in claims.claims)
     shown = [
         request["response_format"]["schema"]["properties"]["claims"]["items"]["properties"]
@@ -225,19 +230,21 @@ def test_a_chunk_whose_answer_stays_invalid_is_reported_and_the_other_chunks_go_
 
 def test_an_article_longer_than_max_chunks_is_read_in_part_with_a_warning() -> None:
     s3 = seed_articles()["S3"]
-    chunks = plan_chunks(s3, s3.sentences, "m", context_window=2000)
+    chunks = plan_chunks(s3, s3.sentences, "m", context_window=1700)
     fake = FakeEndpoint(replies=[_answer_quoting(chunks[0][0])])
     client = client_for(fake, mode=OutputMode.json_object_schema)
 
     diagnostics = Diagnostics()
-    claims = extract(s3, client, diagnostics, context_window=2000, max_chunks=1)
+    claims = extract(s3, client, diagnostics, context_window=1700, max_chunks=1)
 
     assert len(fake.requests) == 1
     assert diagnostics.warnings == (
         f"S3 is long: read 1 of its {len(chunks)} chunks, sentences {chunks[1][0].number} "
         "onwards skipped (raise max_chunks to read more)",
     )
-    assert len(claims.verified) == 1
+    cited = {e.sentence for claim in claims.verified for e in claim.evidence}
+    assert chunks[0][0].number in cited
+    assert cited <= {s.number for s in chunks[0]}
 
 
 def _answer_quoting(sentence: Sentence) -> Reply:
@@ -258,31 +265,76 @@ def test_an_article_made_only_of_instructions_is_reported_without_a_model_call()
     assert fake.requests == []
 
 
-def test_facts_named_by_number_become_claims_quoting_their_sentence() -> None:
+def test_sentences_no_verified_claim_cites_become_claims_quoting_themselves() -> None:
     result = ground(
         article(),
-        summary(
-            claims=[{"text": "Japan plans to double its defense budget.", "sentences": [2],
-                     "type": "decision"}],
-            fact_sentences=[2, 3, 3, 1],
-        ),
+        summary(claims=[{"text": "Japan plans to double its defense budget within five years.",
+                         "sentences": [2], "type": "decision"}]),
     )  # fmt: skip
 
     texts = [claim.text for claim in result.claims]
     assert texts == [
-        "Japan plans to double its defense budget.",
-        "The new missiles can strike targets up to 1,000 kilometers away.",
+        "Japan plans to double its defense budget within five years.",
         "US President Joe Biden will host Prime Minister Fumio Kishida at the White House on "
         "April 10.",
-    ]  # sentence 2 is already a claim's; a repeated number counts once
-    quoted = result.claims[1]
+        "The new missiles can strike targets up to 1,000 kilometers away.",
+        "The alliance was last overhauled in 1960.",
+    ]  # sentence 2 is already a claim's
+    quoted = result.claims[2]
     assert quoted.verified and quoted.type is ClaimType.figure
     assert [e.sentence for e in quoted.evidence] == [3]
-    assert result.claims[2].type is ClaimType.event
-    assert [c.id for c in result.claims] == ["A-1", "A-2", "A-3"]
+    assert result.claims[1].type is ClaimType.event
+    assert [c.id for c in result.claims] == ["A-1", "A-2", "A-3", "A-4"]
 
 
-def test_a_fact_number_the_model_was_not_shown_is_dropped() -> None:
-    result = ground(article(), summary(fact_sentences=[4, 99]), shown={1, 2, 3})
+def test_a_sentence_whose_count_its_claim_dropped_is_a_claim_too() -> None:
+    result = ground(article(), summary(claims=[claim("The new missiles can strike targets", 3)]))
 
-    assert result.claims == ()
+    quoting_three = [c.text for c in result.claims if [e.sentence for e in c.evidence] == [3]]
+    assert quoting_three == [
+        "The new missiles can strike targets.",
+        "The new missiles can strike targets up to 1,000 kilometers away.",
+    ]
+
+
+def test_a_sentence_cited_only_by_a_rejected_claim_is_a_claim_in_its_own_words() -> None:
+    result = ground(article(), summary(claims=[claim("Japan will triple its budget by 2030", 2)]))
+
+    rejected, *quoted = result.claims
+    assert not rejected.verified
+    assert "Japan plans to double its defense budget within five years." in [
+        c.text for c in quoted if c.verified
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 4), st.integers(1, 12), st.integers(1, 4)),
+        max_size=6,
+    )
+)
+def test_no_number_of_the_article_is_lost_whatever_the_model_claims(
+    drafts: list[tuple[int, int, int]],
+) -> None:
+    """Claims made of the first words of a sentence, cited right or wrong: every number of
+    every sentence still reaches a verified claim that cites that sentence."""
+    source = article()
+    claims = [
+        claim(" ".join(source.sentences[number - 1].text.split()[:words]), cited)
+        for number, words, cited in drafts
+    ]
+    result = ground(source, summary(claims=claims))
+
+    for sentence in source.sentences:
+        carried = set().union(
+            *(numbers_in(c.text) for c in result.claims
+              if c.verified and sentence.number in {e.sentence for e in c.evidence})
+        )  # fmt: skip
+        assert numbers_in(sentence.text) <= carried
+
+
+def test_a_sentence_the_model_was_not_shown_is_never_a_claim() -> None:
+    result = ground(article(), summary(), shown={1, 3})
+
+    assert [e.sentence for c in result.claims for e in c.evidence] == [1, 3]

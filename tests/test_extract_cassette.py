@@ -107,10 +107,10 @@ def test_a_long_article_is_read_in_chunks_with_global_sentence_numbers(
     embedded_client: ModelClient,
 ) -> None:
     article = seed_articles()["S3"]
-    chunks = plan_chunks(article, article.sentences, embedded_client.model, context_window=2000)
+    chunks = plan_chunks(article, article.sentences, embedded_client.model, context_window=1700)
     assert len(chunks) >= 2
 
-    claims, warnings = extracted(article, embedded_client, context_window=2000)
+    claims, warnings = extracted(article, embedded_client, context_window=1700)
 
     assert warnings == []
     assert embedded_client.usage.llm_calls == len(chunks)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from briefing.claims.extract import summary_schema
-from briefing.claims.ground import as_sentence, ground
+from briefing.claims.ground import as_sentence, ground, states_a_fact
 from briefing.sources.clean import clean
 from briefing.sources.sentences import segment
 from briefing.types.answers import ArticleSummary, ClaimDraft, ClaimType
@@ -33,8 +33,7 @@ def summary_of(main_event: str, claims: list[ClaimDraft]) -> ArticleSummary:
 
 
 def ground_one(claim: ClaimDraft) -> Claim:
-    (grounded,) = ground(article(), summary_of("talks", [claim])).claims
-    return grounded
+    return ground(article(), summary_of("talks", [claim])).claims[0]
 
 
 # --- ground ------------------------------------------------------------------------------------
@@ -64,8 +63,9 @@ def test_correct_claim_is_verified_with_exact_quotes() -> None:
     )
     assert result.source == "a"
     assert result.main_event == "Japan raises defense spending"
-    first, second = result.claims
+    first, second, *quoted = result.claims
     assert (first.id, second.id) == ("a-1", "a-2")
+    assert [c.text for c in quoted] == ["Officials met in Tokyo on Tuesday."]  # cited by none
     assert first.verified and second.verified
     assert first.problems == second.problems == ()
     assert first.text == "Japan will spend 2% of GDP on defense by 2027."
@@ -118,7 +118,8 @@ def test_only_verified_claims_are_listed_as_verified() -> None:
             "talks", [draft("Japan will spend 3% of GDP", 1), draft("Officials met in Tokyo", 3)]
         ),
     )
-    assert [c.id for c in result.verified] == ["a-2"]
+    assert [c.id for c in result.claims if not c.verified] == ["a-1"]
+    assert [c.id for c in result.verified] == ["a-2", "a-3", "a-4"]  # and sentences 1 and 2
 
 
 @pytest.mark.parametrize(
@@ -141,8 +142,7 @@ def test_summary_schema_limits_sentence_numbers_to_those_shown() -> None:
     cited = properties["claims"]["items"]["properties"]["sentences"]
     assert cited["items"] == {"type": "integer", "enum": [4, 5, 7]}
     assert (cited["minItems"], cited["maxItems"]) == (1, 3)
-    assert properties["fact_sentences"]["items"]["enum"] == [4, 5, 7]
-    assert set(properties) == {"fact_sentences", "main_event", "claims"}  # no more is asked
+    assert set(properties) == {"main_event", "claims"}  # no more is asked
     assert properties["claims"]["minItems"] == 3  # no more claims asked than sentences shown
     assert summary_schema(list(range(1, 20)))["properties"]["claims"]["minItems"] == 6
 
@@ -151,20 +151,38 @@ def test_a_claim_the_model_wrote_twice_is_kept_once() -> None:
     twice = draft("Officials met in Tokyo on Tuesday.", 3, type=ClaimType.event)
     again = draft("officials met in Tokyo on Tuesday", 3, type=ClaimType.event)
     grounded = ground(article(), summary_of("talks", [twice, again])).claims
-    assert [c.text for c in grounded] == ["Officials met in Tokyo on Tuesday."]
+    quoting_three = [c.text for c in grounded if [e.sentence for e in c.evidence] == [3]]
+    assert quoting_three == ["Officials met in Tokyo on Tuesday."]
 
 
 def test_a_claim_that_runs_on_or_repeats_itself_is_rejected() -> None:
     sentence = "Japan will raise defense spending to 2% of GDP by 2027, the ministry said. "
-    (long,) = ground(article(), summary_of("talks", [draft(sentence * 40, 1)])).claims
+    long, *_ = ground(article(), summary_of("talks", [draft(sentence * 40, 1)])).claims
     assert not long.verified and any("longer than one fact" in p for p in long.problems)
-    (twice,) = ground(article(), summary_of("talks", [draft(sentence * 2, 1)])).claims
+    twice, *_ = ground(article(), summary_of("talks", [draft(sentence * 2, 1)])).claims
     assert not twice.verified and "it repeats its own words" in twice.problems
 
 
 def test_a_claim_that_is_half_a_sentence_is_rejected() -> None:
     half = draft("With officials meeting in Tokyo on Tuesday.", 3, type=ClaimType.event)
-    (claim,) = ground(article(), summary_of("talks", [half])).claims
+    claim, *_ = ground(article(), summary_of("talks", [half])).claims
     assert (
         not claim.verified and "it is a fragment of a sentence, not a statement" in claim.problems
     )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stands_alone"),
+    [
+        ("Officials have not said what caused the blaze.", True),
+        ("Twelve were hurt.", True),
+        ("It happened on Tuesday.", True),
+        ("Officials blamed Electrocosta.", True),
+        ("Residents were angry.", False),
+        ("That has not stopped the speculation.", False),
+    ],
+)
+def test_a_sentence_too_short_to_state_a_fact_is_not_a_claim(
+    sentence: str, stands_alone: bool
+) -> None:
+    assert states_a_fact(sentence) is stands_alone

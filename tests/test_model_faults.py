@@ -160,13 +160,13 @@ def test_claims_citing_a_sentence_that_does_not_exist_are_dropped_and_the_rest_k
     data = written(tmp_path)
     (s1,) = [claims for claims in data["extracted"] if claims["source"] == "S1"]
     missing = [claim for claim in s1["claims"] if "999" in " ".join(claim["problems"])]
-    assert len(missing) == 2 and len(s1["claims"]) == 7
+    assert len(missing) == 2
     for claim in missing:
         assert claim["problems"][0] == "cites sentences that do not exist: 999"
         assert not claim["verified"] and claim["evidence"] == []
     kept = [claim for claim in s1["claims"] if claim["verified"]]
-    assert kept and verified(data) == {"S1": len(kept), "S2": 6}
-    assert re.search(rf"  S1 .*: {len(kept)} of 7 claims verified", result.stderr)
+    assert kept and verified(data)["S1"] == len(kept)
+    assert re.search(rf"  S1 .*: {len(kept)} of {len(s1['claims'])} claims verified", result.stderr)
     kept_sentences = {e["sentence"] for claim in kept for e in claim["evidence"]}
     assert {figure["evidence"]["sentence"] for figure in s1["figures"]} <= kept_sentences
     assert cited_sources(data) == {"S1", "S2"}
@@ -241,7 +241,10 @@ def test_a_persistent_http_error_leaves_its_article_out_and_the_run_goes_on(
 def test_without_the_cache_a_failing_article_loses_none_of_the_others(
     tmp_path: Path, fake: FakeEndpoint
 ) -> None:
-    fake.replies = [Reply(), Reply(status=500)]  # the second article to ask; all are in flight
+    # Every request about S2's article fails, whichever request finds the output format.
+    words = "poised to announce a significant restructuring"
+    assert [words in seed.read_text() for seed in SEED_FILES[:3]] == [False, True, False]
+    fake.fails = lambda body: 500 if words in json.dumps(body) else 0
     config = write_config(tmp_path, fake, "concurrency = 4", BY_WORDS, articles=3)
     result = daily(config, "--no-cache")
     assert result.exit_code == 2, result.output
@@ -249,7 +252,7 @@ def test_without_the_cache_a_failing_article_loses_none_of_the_others(
     data = written(tmp_path)
     (failure,) = data["failures"]
     assert "answered HTTP 500" in failure
-    assert len(cited_sources(data)) == 2 and fake.received == 4  # three articles, composition
+    assert cited_sources(data) == {"S1", "S3"}
 
 
 def test_when_every_article_fails_the_run_fails_and_writes_nothing(

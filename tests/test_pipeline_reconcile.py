@@ -22,13 +22,14 @@ from briefing.types.contract import SectionKind
 from .support.endpoint import IN_PROCESS_URL, MODEL, FakeEndpoint, client_for
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
+# Each article's second sentence is too short to state a fact, so it never becomes a claim.
 ARTICLES = {
     "a.txt": "Talks in Tokyo\n\n2024-03-25\n\n"
     "Japan will double its defense budget by 2027. "
-    "The talks were held in Tokyo on Monday.",
+    "Both sides were pleased.",
     "b.txt": "Budget news\n\n2024-03-26\n\n"
     "Tokyo plans to spend twice as much on its military by 2027. "
-    "Officials spoke to reporters in Osaka.",
+    "Officials were pleased.",
 }
 UNNUMBERED = {
     "a.txt": "Alliance talks\n\n2024-03-25\n\nThe allies agreed to upgrade their alliance. "
@@ -89,7 +90,7 @@ def test_an_embedding_model_clusters_paraphrases_the_words_miss(tmp_path: Path) 
     assert development.corroboration == 2
     assert {c.source for c in development.citations} == {"S1", "S2"}
     timeline = {s.kind: s for s in briefing.sections}[SectionKind.timeline]
-    assert [s.when for s in timeline.statements] == ["2024-03-25", "2027", "2027"]
+    assert [s.when for s in timeline.statements] == ["2027", "2027"]
 
 
 def test_an_endpoint_without_embeddings_falls_back_to_words_with_a_warning(
@@ -135,7 +136,7 @@ def test_a_remote_run_encodes_the_sentences_while_the_model_answers(
     )
     (first, answered), *_ = encoder.calls
     assert answered == 0  # before any summary came back
-    assert "The talks were held in Tokyo on Monday." in first
+    assert "Both sides were pleased." in first
     every = [text for texts, _ in encoder.calls for text in texts]
     assert len(every) == len(set(every))  # nothing encoded twice
 

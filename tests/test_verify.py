@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.claims.verify import citation_problems, content_stems, evidence_problems, numbers_in
+from briefing.claims.verify import (
+    citation_problems,
+    content_stems,
+    evidence_problems,
+    name_companions,
+    numbers_in,
+)
 
 BUDGET = "Japan will raise defense spending to 2% of GDP by 2027, the ministry said."
 MISSILES = "The missiles can strike targets up to 1,000 kilometers away."
@@ -125,6 +131,34 @@ def test_wrong_country_is_caught_even_as_the_first_word_when_the_article_uses_it
     assert evidence_problems(claim, evidence, known_names={"china"}) == [
         "names not in the cited text: China"
     ]
+
+
+@pytest.mark.parametrize("written", ["7.52 a.m.", "7:52 a.m.", "7:52am", "7:52"])
+def test_a_time_of_day_is_one_number_whatever_its_separator(written: str) -> None:
+    evidence = [f"The train left the rails at {written}, just south of the station."]
+    assert evidence_problems("The train derailed at 7:52 a.m.", evidence) == []
+    assert evidence_problems("The train derailed at 7:53 a.m.", evidence) == [
+        "numbers not in the cited text: 7:53"
+    ]
+
+
+def test_a_claim_may_give_the_full_name_the_article_writes_elsewhere() -> None:
+    article = ["Veridane Therapeutics has its first product at last.", "Its shares rose."]
+    companions = name_companions(article)
+    evidence = ["Shares of Veridane rose 11 percent on Friday."]
+
+    claim = "Shares of Veridane Therapeutics rose 11 percent on Friday."
+    assert evidence_problems(claim, evidence, companions=companions) == []
+    assert evidence_problems(claim, evidence) == ["names not in the cited text: Therapeutics"]
+    other = "Shares of Harborline Therapeutics rose 11 percent on Friday."
+    assert evidence_problems(other, evidence, companions=companions) == [
+        "names not in the cited text: Harborline"
+    ]
+
+
+def test_names_are_companions_only_when_written_side_by_side() -> None:
+    companions = name_companions(["Officials met Joe Biden. Kishida, in Tokyo, spoke."])
+    assert companions == {"joe": frozenset({"biden"}), "biden": frozenset({"joe"})}
 
 
 def test_wrong_month_is_caught() -> None:

@@ -29,11 +29,8 @@ from briefing.types.stages import Article, ArticleClaims, Sentence
 
 MAX_CLAIMS = 8
 MIN_CLAIMS = 6
-MAX_FACT_SENTENCES = 16
-MIN_FACT_SENTENCES = 4
-# Caps on the answer, not its expected size: main event ~20 tokens, claims ~40, further fact
-# sentences ~3.
-ANSWER_TOKENS = 60 + MAX_CLAIMS * 60 + MAX_FACT_SENTENCES * 4
+# A cap on the answer, not its expected size: main event ~20 tokens, claims ~40.
+ANSWER_TOKENS = 60 + MAX_CLAIMS * 60
 _CHAT_TEMPLATE_TOKENS = 32
 _MIN_SENTENCE_BUDGET = 256
 
@@ -198,11 +195,6 @@ def summary_schema(sentence_numbers: Sequence[int]) -> dict[str, Any]:
     properties = schema["properties"]
     properties["claims"]["items"]["properties"]["sentences"]["items"] = allowed
     properties["claims"]["minItems"] = min_claims(len(sentence_numbers))
-    # Required in the request, though an answer without it still parses: optional fields are
-    # what a grammar-constrained small model leaves out first.
-    properties["fact_sentences"]["items"] = allowed
-    properties["fact_sentences"]["minItems"] = min(MIN_FACT_SENTENCES, len(sentence_numbers))
-    schema["required"] = ["fact_sentences", *schema.get("required", [])]
     return schema
 
 
@@ -219,7 +211,6 @@ def _user_prompt(article: Article, sentences: Sequence[Sentence], part: int, par
         published=article.published.isoformat() if article.published else None,
         sentences=sentences,
         max_claims=MAX_CLAIMS,
-        max_fact_sentences=MAX_FACT_SENTENCES,
         part=part,
         parts=parts,
     )

@@ -9,7 +9,7 @@ on, and finds the dates and figures written in the sentences its verified claims
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -21,7 +21,9 @@ from briefing.claims.verify import (
     citation_problems,
     content_stems,
     evidence_problems,
+    name_companions,
     names_in,
+    numbers_in,
 )
 from briefing.sources.checks import repeats_issue, self_contradictions
 from briefing.types.answers import ArticleSummary, ClaimDraft, ClaimType
@@ -86,12 +88,14 @@ class WholeArticle:
     is read in: the names it uses, and the passages it contradicts itself on."""
 
     names: frozenset[str]
+    companions: Mapping[str, frozenset[str]]
     issues: tuple[SourceIssue, ...]
 
     @classmethod
     def of(cls, article: Article) -> WholeArticle:
         return cls(
             names=frozenset().union(*(names_in(s.text) for s in article.sentences)),
+            companions=name_companions([article.title, *(s.text for s in article.sentences)]),
             issues=self_contradictions(article),
         )
 
@@ -152,12 +156,9 @@ class _Context:
                 for index, draft in enumerate(summary.claims, start=1)
             ]
         )
-        cited = {e.sentence for claim in drafted for e in claim.evidence}
         quoted = [
             self.sentence_claim(number, f"{self.article.id}-{len(drafted) + index}")
-            for index, number in enumerate(
-                dict.fromkeys(n for n in summary.fact_sentences if n not in cited), start=1
-            )
+            for index, number in enumerate(self.sentences_left_out(drafted), start=1)
         ]
         claims = (*drafted, *(claim for claim in quoted if claim is not None))
         return ArticleClaims(
@@ -168,6 +169,29 @@ class _Context:
             figures=_unique(figures_in(claims), _figure_key),
             source_issues=self.whole.issues,
         )
+
+    def sentences_left_out(self, drafted: Sequence[Claim]) -> list[int]:
+        """The shown sentences whose facts the verified claims do not carry: those no verified
+        claim cites, and those whose numbers the claims citing them dropped. A small model
+        covers the first sentences of an article and loses the rest, and paraphrases a
+        sentence's subject while dropping its count ("The accident occurred south of the
+        station" from "... came off the tracks on March 3, injuring seventeen passengers").
+        Sentences too short to state a fact on their own are not claims."""
+        carried: dict[int, set[str]] = {}
+        for claim in drafted:
+            if claim.verified:
+                for cited in claim.evidence:
+                    carried.setdefault(cited.sentence, set()).update(numbers_in(claim.text))
+        return [
+            sentence.number
+            for sentence in self.article.sentences
+            if sentence.number in self.shown
+            and (
+                sentence.number not in carried
+                or not numbers_in(sentence.text) <= carried[sentence.number]
+            )
+            and states_a_fact(sentence.text)
+        ]
 
     def evidence(self, number: int) -> Evidence | None:
         if number not in self.shown or not 1 <= number <= len(self.article.sentences):
@@ -215,7 +239,9 @@ class _Context:
         evidence = [e for e in map(self.evidence, numbers) if e is not None]
         if not evidence:
             return [*problems, "cites no sentence of the article"]
-        problems += evidence_problems(text, (e.quote for e in evidence), self.whole.names)
+        problems += evidence_problems(
+            text, (e.quote for e in evidence), self.whole.names, self.whole.companions
+        )
         problems += [
             f"repeats sentence {issue.sentence}, a possible error in the source: {issue.problem}"
             for issue in self.whole.issues
@@ -257,6 +283,20 @@ class _Context:
             for cited in claim.evidence
             for when in dates_in(cited.quote)
         ]
+
+
+MIN_FACT_WORDS = 3
+
+
+def states_a_fact(sentence: str) -> bool:
+    """Whether a sentence can stand as a claim: it gives a number, a date or a name, or says
+    enough ("Officials have not said what caused the blaze", not "Residents were angry")."""
+    return bool(
+        numbers_in(sentence)
+        or dates_in(sentence)
+        or names_in(sentence)
+        or len(content_stems(sentence)) >= MIN_FACT_WORDS
+    )
 
 
 def figures_in(claims: Sequence[Claim]) -> list[Figure]:

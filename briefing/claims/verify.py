@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 MIN_CONTENT_OVERLAP = 0.5
 _STEM_LENGTH = 5
@@ -85,12 +85,20 @@ def numbers_in(text: str) -> set[str]:
     return set(_numbers(text))
 
 
+_CLOCK = re.compile(r"\b(\d{1,2})[:.](\d{2})(?=\s*[ap]\.?m\b)|\b(\d{1,2}):(\d{2})\b", re.IGNORECASE)
+"""A time of day: "7:52", "7.52 a.m." and "7:52am" are one time, whatever the separator."""
+
+
 @functools.lru_cache(maxsize=_TEXTS_CACHED)
 def _numbers(text: str) -> dict[str, str]:
     """Each number of `text` by its value, with the words it was written in (read only)."""
     found: dict[str, str] = {}
     lowered = text.lower()
     scaled_spans = []
+    for match in _CLOCK.finditer(lowered):
+        hours, minutes = (match[1], match[2]) if match[1] else (match[3], match[4])
+        found.setdefault(f"{int(hours)}:{minutes}", text[match.start() : match.end()])
+        scaled_spans.append(match.span())
     for match in _SCALED.finditer(lowered):
         amount, scale = match.groups()
         value = (
@@ -207,6 +215,41 @@ def name_key(word: str) -> str:
     return word if len(word) <= 3 else word[:_STEM_LENGTH]
 
 
+def name_companions(texts: Iterable[str]) -> dict[str, frozenset[str]]:
+    """For each name key, the keys written beside it in one multi-word name somewhere in
+    `texts` ("Veridane Therapeutics" makes "veridane" and "therapeutics" companions)."""
+    companions: dict[str, set[str]] = {}
+    for text in texts:
+        for run in _name_runs(_folded(text)):
+            for key in run:
+                companions.setdefault(key, set()).update(run - {key})
+    return {key: frozenset(others) for key, others in companions.items() if others}
+
+
+def _name_runs(text: str) -> list[set[str]]:
+    """The keys of each run of capitalised words that only spaces separate ("Lloyd J.
+    Austin", "U.S. Navy"); a full stop ends a run."""
+    runs: list[set[str]] = []
+    run: set[str] = set()
+    end = -1
+    for match in _NAME_TOKEN.finditer(text):
+        word = match[0].rstrip(".")
+        key = name_key(word)
+        name = word[0].isupper() and word.lower() not in TITLE_WORDS and key not in _STOPWORDS
+        if not name or end < 0 or not text[end : match.start()].isspace():
+            if len(run) > 1:
+                runs.append(run)
+            run = set()
+        if name:
+            run.add(key)
+        end = match.end()
+        if match[0].endswith(".") and len(word) > 1 and "." not in word:  # a full stop
+            end = -1
+    if len(run) > 1:
+        runs.append(run)
+    return runs
+
+
 def word_keys(text: str) -> set[str]:
     """Every word of `text` as a name key, to look names up in."""
     return set(_word_keys(text))
@@ -219,9 +262,16 @@ def _word_keys(text: str) -> frozenset[str]:
 
 
 def evidence_problems(
-    claim: str, evidence: Iterable[str], known_names: Iterable[str] = ()
+    claim: str,
+    evidence: Iterable[str],
+    known_names: Iterable[str] = (),
+    companions: Mapping[str, frozenset[str]] | None = None,
 ) -> list[str]:
-    """Why `claim` is not supported by the `evidence` texts (empty when it is)."""
+    """Why `claim` is not supported by the `evidence` texts (empty when it is).
+
+    A name missing from the evidence is forgiven when `companions` (the article's
+    multi-word names, `name_companions`) pairs it with a name the evidence has: a claim may
+    call "Veridane" by the full name the article gives it, "Veridane Therapeutics"."""
     source = " ".join(evidence)
     problems: list[str] = []
     numbers = _numbers(claim)
@@ -229,7 +279,12 @@ def evidence_problems(
     if missing_numbers:
         problems.append(f"numbers not in the cited text: {', '.join(missing_numbers)}")
     names = _names(claim, known_names)
-    missing_names = sorted(names[key] for key in names.keys() - word_keys(source))
+    in_source = word_keys(source)
+    missing_names = sorted(
+        names[key]
+        for key in names.keys() - in_source
+        if not (companions and companions.get(key, frozenset()) & in_source)
+    )
     if missing_names:
         problems.append(f"names not in the cited text: {', '.join(missing_names)}")
     claim_stems = content_stems(claim)

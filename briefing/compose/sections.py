@@ -9,6 +9,7 @@ sources' own words.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from itertools import zip_longest
 from typing import TypeVar
 
 from briefing.claims.verify import numbers_in
@@ -278,7 +279,7 @@ def single_source_section(
     """Concrete claims only one source gives (someone doing something, a number, a date),
     each marked as such; commentary and the rest stay in briefing.json."""
     single = [c for c in clusters if len(c.sources) == 1 and c.id not in shown_elsewhere]
-    shown = [c for c in single if concrete(c.canonical)]
+    shown = taking_turns([c for c in single if concrete(c.canonical)])
     statements = [statement_for(cluster) for cluster in shown[:MAX_SINGLE_SOURCE_ITEMS]]
     cited = {(c.source, c.start) for statement in statements for c in statement.citations}
     for figure in figures:
@@ -296,6 +297,16 @@ def single_source_section(
         statements=tuple(statements),
         note=f"{left} more single-source claims are in briefing.json." if left > 0 else "",
     )
+
+
+def taking_turns(clusters: Sequence[Cluster]) -> list[Cluster]:
+    """Single-source clusters, each source's first, then each one's second, and so on: the
+    first article's claims must not fill the section before the others are heard."""
+    queues: dict[str, list[Cluster]] = {}
+    for cluster in clusters:
+        queues.setdefault(cluster.sources[0], []).append(cluster)
+    rounds = zip_longest(*queues.values())
+    return [cluster for turn in rounds for cluster in turn if cluster is not None]
 
 
 def single_source_figures(figures: Sequence[Figure], texts: dict[str, str]) -> list[Figure]:

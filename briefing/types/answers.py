@@ -34,13 +34,9 @@ class ArticleSummary(BaseModel):
     """The model's structured summary of one article (or of one chunk of a long one).
 
     Only what the program cannot find itself: the dates and figures of the cited sentences
-    are found in their text (`claims.ground`), so the model is not asked for them."""
+    are found in their text, and the sentences whose facts the claims leave out become claims
+    in the article's own words (`claims.ground`), so the model is not asked for them."""
 
-    fact_sentences: list[int] = Field(
-        default_factory=list,
-        max_length=16,
-        description="Numbers of the sentences that state concrete facts, not commentary.",
-    )
     main_event: str = Field(description="What happened, in one line.")
     claims: list[ClaimDraft] = Field(max_length=8)
 

@@ -7,7 +7,8 @@ request with `vectors` (a 404 without them), and a model listing with `model`. T
 to drive the real client and entry point through every stage, count the requests a run makes,
 and inject faults: `replies` (scripted answers to the next requests in order: raw content, a
 finish reason, an HTTP error status, a raw JSON body, an edit of the fake's own answer, a
-dropped connection, or an answer that trickles in forever), `delay`, `api_key` (any other key
+dropped connection, or an answer that trickles in forever), `fails` (an HTTP error status
+for the requests it picks by their body, 0 for the others), `delay`, `api_key` (any other key
 is refused with a 401), `page` (a web page instead of the API) and `stop_after` (the server
 goes away after that many answers, as if killed).
 
@@ -87,6 +88,7 @@ class FakeEndpoint:
     in_flight: int = 0
     most_in_flight: int = 0
     replies: list[Reply] = field(default_factory=list)
+    fails: Callable[[dict[str, Any]], int] | None = None  # an error status for a request body
     respond: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # own answer to a chat
     vectors: dict[str, list[float]] | None = None  # the embedding of each text
     delay: float = 0.0
@@ -154,6 +156,8 @@ class FakeEndpoint:
             self.requests.append(body)
             self.received += chat
             reply = self.replies.pop(0) if self.replies else Reply()
+            if self.fails is not None and (status := self.fails(body)):
+                reply = Reply(status=status)
             if reply.dropped:
                 raise _Dropped
             if reply.status != 200:
