@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
+from briefing import memory
 from briefing.claims import extract
 from briefing.claims.extract import Answers
 from briefing.compose import prose
@@ -309,6 +310,7 @@ class _Run:
             reconciled = self._reconciled(matched)
             del matched  # with the similarity and its encoder, before they are released
             embeddings.release()  # the server writing the briefing grows by the context it fills
+            memory.give_back()
             composition = written()
         extracted = reconciled.extracted
         self.progress.advance(f"written over {len(clusters)} claim clusters", client.usage)

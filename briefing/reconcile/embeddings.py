@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from briefing import memory
 from briefing.errors import ModelSetupError
 
 PACKAGE = "all_minilm_l6_v2"
@@ -118,12 +119,14 @@ class MiniLM:
         self._tokenizer.no_padding()
 
     def embed(self, texts: Sequence[str]) -> Any:
+        memory.give_back()  # what the last batch freed, before this one's temporaries
         np = self._np
         vectors = np.zeros((len(texts), 384), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch(list(texts))
-        lengths = [len(encoding.ids) for encoding in encodings]
+        # Only the token ids are kept: an encoding also holds every token's text and offsets.
+        ids = [encoding.ids for encoding in self._tokenizer.encode_batch(list(texts))]
+        lengths = [len(row) for row in ids]
         for batch in _batches(sorted(range(len(texts)), key=lengths.__getitem__), lengths):
-            vectors[batch] = self._encode([encodings[i].ids for i in batch])
+            vectors[batch] = self._encode([ids[i] for i in batch])
         return vectors
 
     def _encode(self, ids: list[list[int]]) -> Any:
