@@ -25,7 +25,7 @@ from briefing.compose.prose import (
     points_for,
     summary_section,
 )
-from briefing.compose.sections import statement_for
+from briefing.compose.sections import single_source_section, statement_for
 from briefing.diagnostics import Diagnostics
 from briefing.model.tokens import counter_for
 from briefing.reconcile.clusters import ranked
@@ -349,3 +349,15 @@ def test_the_bottom_line_leads_with_what_the_most_sources_state() -> None:
     section = summary_section(drafts((TREATY, [4])), ranked_points, Diagnostics())
     assert section.statements[0].clusters == ("c4",)
     assert TREATY in [s.text for s in section.statements]
+
+
+def test_single_source_items_take_turns_by_source() -> None:
+    first = [cluster(f"a{n}", f"{SPENDING} ({n})", "a") for n in range(1, 15)]
+    others = [cluster("b1", DRONES, "b"), cluster("c1", TREATY, "c")]
+    section = single_source_section([*first, *others], [], set(), lambda text: True)
+
+    sources = [c.source for statement in section.statements for c in statement.citations]
+    assert sources[:4] == ["a", "b", "c", "a"]  # the first article does not fill the section
+    assert (
+        len(sources) == 12 and section.note == "4 more single-source claims are in briefing.json."
+    )

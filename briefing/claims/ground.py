@@ -2,7 +2,8 @@
 the source. Pure. The program fetches each cited sentence as an exact quote, verifies every
 claim against the text (`claims.verify`), corrects a claim that cites a neighbour of the
 sentence it paraphrases, marks claims that repeat a passage the article contradicts itself
-on, and finds the dates and figures written in the sentences its verified claims cite.
+on, makes a claim in the article's own words of each sentence whose facts no verified claim
+carries, and finds the dates and figures written in the sentences its verified claims cite.
 `combine` merges the chunks of one article.
 """
 
