@@ -192,15 +192,22 @@ def _names_knowing(text: str, known_keys: frozenset[str]) -> dict[str, str]:
     keys: dict[str, str] = {}
     for position, match in enumerate(_NAME_TOKEN.finditer(text)):
         word = match[0].rstrip(".")
-        if not word[0].isupper() or word.lower() in TITLE_WORDS:
+        key = _name_word_key(word)
+        if key is None:
             continue
-        key = name_key(word)
         first = position == 0 or text[: match.start()].rstrip().endswith((".", ":", "!", "?"))
         if first and not (word.isupper() and len(word) > 1) and key not in known_keys:
             continue
-        if key not in _STOPWORDS:
-            keys.setdefault(key, _POSSESSIVE.sub("", word))
+        keys.setdefault(key, _POSSESSIVE.sub("", word))
     return keys
+
+
+def _name_word_key(word: str) -> str | None:
+    """The key of a capitalised word that may be a name: not a role title or a stopword."""
+    if not word[0].isupper() or word.lower() in TITLE_WORDS:
+        return None
+    key = name_key(word)
+    return None if key in _STOPWORDS else key
 
 
 def _folded(text: str) -> str:
@@ -234,13 +241,12 @@ def _name_runs(text: str) -> list[set[str]]:
     end = -1
     for match in _NAME_TOKEN.finditer(text):
         word = match[0].rstrip(".")
-        key = name_key(word)
-        name = word[0].isupper() and word.lower() not in TITLE_WORDS and key not in _STOPWORDS
-        if not name or end < 0 or not text[end : match.start()].isspace():
+        key = _name_word_key(word)
+        if key is None or end < 0 or not text[end : match.start()].isspace():
             if len(run) > 1:
                 runs.append(run)
             run = set()
-        if name:
+        if key is not None:
             run.add(key)
         end = match.end()
         if match[0].endswith(".") and len(word) > 1 and "." not in word:  # a full stop
