@@ -9,6 +9,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from briefing.compose.prose import (
     COMPOSE_ANSWER_TOKENS,
     DIGEST_ANSWER_TOKENS,
@@ -16,6 +19,7 @@ from briefing.compose.prose import (
     MAX_POINTS,
     Budget,
     Point,
+    as_ranges,
     bottom_line_schema,
     compose,
     condensed,
@@ -23,6 +27,7 @@ from briefing.compose.prose import (
     digested_by,
     joined_citations,
     points_for,
+    shortest_wording,
     summary_section,
 )
 from briefing.compose.sections import single_source_section, statement_for
@@ -266,12 +271,43 @@ def every_point(clusters: list[Cluster]) -> list[Point]:
     return [Point(c.canonical, (c,)) for c in clusters]
 
 
-def test_the_model_is_shown_every_corroborated_claim_then_the_top_single_source_ones() -> None:
+def test_the_model_is_shown_the_top_claims_only_corroborated_or_not() -> None:
     single = many_clusters(MAX_POINTS + 10)
     assert [p.text for p in points_for(single)] == [c.canonical for c in single[:MAX_POINTS]]
     corroborated = [c.model_copy(update={"support": (c.claims[0].evidence[0].model_copy(
         update={"source": "other"}),)}) for c in single]  # fmt: skip
-    assert len(points_for(corroborated)) == MAX_POINTS + 10
+    assert [p.clusters for p in points_for(corroborated)] == [
+        (c,) for c in corroborated[:MAX_POINTS]
+    ]
+
+
+def test_a_claim_is_shown_in_the_shortest_wording_a_source_gave_it_that_reads_as_one() -> None:
+    long = "Japan said on Tuesday that it will spend 2% of its GDP on defense by 2027."
+    shorter = "Japan will spend 2% of GDP on defense by 2027."
+    terse = "Japan spends more."
+    worded = cluster("c1", long, "a").model_copy()
+    claims = (worded.claims[0], *(
+        worded.claims[0].model_copy(update={"id": f"b-{n}", "source": "b", "text": text})
+        for n, text in enumerate((shorter, terse))
+    ))  # fmt: skip
+    worded = worded.model_copy(update={"claims": claims})
+    assert shortest_wording(worded) == shorter
+    (point,) = points_for([worded])
+    assert point.text == shorter
+    # Put back as the cluster's own claim when the model's sentence is replaced by it.
+    section = summary_section([DraftStatement(text="Japan will spend 9%.", clusters=[1])],
+                              [point], Diagnostics())  # fmt: skip
+    assert [s.text for s in section.statements] == [long]
+
+
+@given(st.lists(st.integers(1, 60), unique=True).map(sorted))
+def test_claim_numbers_are_listed_as_runs_spelling_out_the_same_numbers(numbers: list[int]) -> None:
+    listed: list[int] = []
+    for part in filter(None, as_ranges(numbers).split(", ")):
+        first, _, last = part.partition(" to ")
+        listed += range(int(first), int(last or first) + 1)
+    assert listed == numbers
+    assert as_ranges(list(range(1, 17))) == "1 to 16"
 
 
 def many_clusters(count: int) -> list[Cluster]:

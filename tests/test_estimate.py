@@ -17,13 +17,14 @@ from .support.builders import article, claim
 from .support.endpoint import FakeEndpoint, client_for
 
 ARTICLES = 41
-WINDOW = 3000
+WINDOW = 1700
+"""The smallest window an article fits: the claims shown must be condensed first."""
 MODEL = "m"
 
 
 def most_claims() -> list[Cluster]:
     """The most claims the articles can yield, each stated by two of them, so that the
-    composition is shown every one."""
+    composition is shown as many as it may."""
     stating = [article(source, TYPICAL_CLAIM) for source in ("A", "B")]
     claims = tuple(claim(one, TYPICAL_CLAIM) for one in stating)
     return [
@@ -60,7 +61,7 @@ def test_a_dry_run_counts_the_calls_the_composition_makes_and_bounds_their_promp
 
     count = counter_for(MODEL)
     stages = {stage.stage: stage for stage in planned.stages}
-    assert stages["digest"].calls == len(prompts["Digest"]) > 1
+    assert stages["digest"].calls == len(prompts["Digest"]) >= 1
     assert stages["digest"].prompt_tokens >= sum(map(count, prompts["Digest"]))
     assert stages["compose"].calls == len(prompts["BottomLine"]) == 1
     assert stages["compose"].prompt_tokens >= count(prompts["BottomLine"][0])

@@ -35,15 +35,19 @@ from briefing.types.stages import Citation, Cluster
 COMPOSE_ANSWER_TOKENS = 1100
 DIGEST_ANSWER_TOKENS = 500
 DIGEST_STATEMENTS = 6
-MAX_DEVELOPMENTS = 8
-"""Sentences the model may write for the key developments."""
+MAX_DEVELOPMENTS = 4
+"""Sentences the model may write for the key developments (the rest are stated in their
+clusters' own words): generating is the composition's other cost."""
 MAX_KEY_DEVELOPMENTS = 12
 """Statements the section shows, counting corroborated claims the model left out."""
-MAX_POINTS = 30
-"""Claims the model is shown at most: every corroborated one, then the top single-source
-ones (the rest still reach the reader, as single-source items)."""
+MAX_POINTS = 16
+"""Claims the model is shown at most, most sources first: twice the developments it may
+write. Reading the prompt is most of the composition's time on a CPU, and every corroborated
+claim the model leaves out still reaches the reader in its own words (key developments), as
+do the rest (single-source items)."""
+MIN_WORDING_WORDS = 4
 _FALLBACK_STATEMENTS = 3
-MAX_BOTTOM_LINE = 4
+MAX_BOTTOM_LINE = 3
 _CHAT_TEMPLATE_TOKENS = 32
 _TOKENS_PER_ENUM_VALUE = 3
 
@@ -72,10 +76,21 @@ class Composition:
 
 
 def points_for(clusters: Sequence[Cluster]) -> list[Point]:
-    """The claims to write over, most sources first (clusters come ranked)."""
-    corroborated = sum(len(cluster.sources) > 1 for cluster in clusters)
-    shown = clusters[: max(MAX_POINTS, corroborated)]
-    return [Point(cluster.canonical, (cluster,)) for cluster in shown]
+    """The claims to write over, most sources first (clusters come ranked), each in its
+    shortest wording."""
+    return [Point(shortest_wording(cluster), (cluster,)) for cluster in clusters[:MAX_POINTS]]
+
+
+def shortest_wording(cluster: Cluster) -> str:
+    """The shortest way a source put the cluster's claim, of `MIN_WORDING_WORDS` words or
+    more (else its canonical claim): the same fact for fewer prompt tokens, since a claim in
+    an article's own words is often a whole long sentence."""
+    readable = [text for text in _wordings(cluster) if len(text.split()) >= MIN_WORDING_WORDS]
+    return min(readable, key=lambda text: (len(text), text), default=cluster.canonical)
+
+
+def _wordings(cluster: Cluster) -> set[str]:
+    return {claim.text.strip() for claim in cluster.claims} | {cluster.canonical}
 
 
 def compose(
@@ -111,7 +126,7 @@ def headline(clusters: Sequence[Cluster]) -> str:
     """A headline from the claim the most sources make (clusters come ranked): the shortest
     wording any source gives it, or its shortest clause, of 4 to 12 words."""
     top = clusters[0]
-    wordings = sorted({c.text.strip() for c in top.claims} | {top.canonical}, key=len)
+    wordings = sorted(_wordings(top), key=len)
     candidates = [
         *wordings,
         *(part for text in wordings for part in clauses(text, longer_than=0, pairs=False)),
@@ -284,8 +299,9 @@ def _user_prompt(template: str, points: Sequence[Point], source_count: int) -> s
             {"number": number, "sources": point.corroboration, "text": point.text}
             for number, point in enumerate(points, start=1)
         ],
-        corroborated=corroborated,
+        corroborated=as_ranges(corroborated),
         max_developments=_developments_allowed(corroborated),
+        max_bottom_line=MAX_BOTTOM_LINE,
         digest_statements=DIGEST_STATEMENTS,
     )
 
@@ -317,6 +333,23 @@ def bottom_line_schema(points: Sequence[Point]) -> dict[str, Any]:
 def _corroborated(points: Sequence[Point]) -> list[int]:
     """The numbers the model sees on the claims that two or more sources make."""
     return [n for n, point in enumerate(points, start=1) if point.corroboration > 1]
+
+
+def as_ranges(numbers: Sequence[int]) -> str:
+    """Ascending numbers as a short list: "1 to 12" for a run, "1 to 3, 5" otherwise. The
+    claims come ranked, so the corroborated ones are one run that a list would spell out at
+    several prompt tokens a number."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(_run_text(run) for run in runs)
+
+
+def _run_text(run: Sequence[int]) -> str:
+    return f"{run[0]} to {run[-1]}" if len(run) > 2 else ", ".join(map(str, run))
 
 
 def _developments_allowed(corroborated: Sequence[int]) -> int:
@@ -425,7 +458,8 @@ def _checked(
 
 
 def _statement(point: Point, composed: bool = False) -> Statement:
-    if len(point.clusters) == 1 and point.text == point.clusters[0].canonical:
+    """A point as the reader sees it: a single claim in its cluster's canonical words."""
+    if len(point.clusters) == 1 and point.text in _wordings(point.clusters[0]):
         return statement_for(point.clusters[0], composed=composed)
     return Statement(
         text=point.text,

@@ -118,9 +118,8 @@ def _composition(articles: int, count: Counter, context_window: int) -> list[Sta
         return batch[: prose.DIGEST_STATEMENTS]
 
     typical = Point(TYPICAL_CLAIM, (Cluster(id="typical", canonical=TYPICAL_CLAIM, claims=()),))
-    points, _ = prose.condensed(
-        [typical] * (articles * extract.MAX_CLAIMS), articles, budget, bounded
-    )
+    shown = min(articles * extract.MAX_CLAIMS, prose.MAX_POINTS)
+    points, _ = prose.condensed([typical] * shown, articles, budget, bounded)
     writing = StageEstimate(
         stage="compose",
         calls=1,
