@@ -373,6 +373,15 @@ def test_the_fallback_headline_is_the_top_claim_in_its_shortest_wording() -> Non
     assert headline([C4]) == TALKS.rstrip(".")
 
 
+def test_a_headline_is_never_a_cut_off_sentence_while_another_claim_gives_one() -> None:
+    from briefing.compose.prose import headline
+
+    long = ("The alliance is expected to strengthen the deterrence of the region against "
+            "potential military aggression from its larger neighbours.")  # fmt: skip
+    assert headline([cluster("c1", long, "a", "b", "c"), C2]) == DRONES.rstrip(".")
+    assert headline([cluster("c1", long, "a")]) == " ".join(long.split()[:12])
+
+
 def test_a_bottom_line_sentence_about_its_sources_loses_that_tail() -> None:
     diagnostics = Diagnostics()
     meta = f"{TALKS[:-1]}, with 3 sources corroborating this statement."

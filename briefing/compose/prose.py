@@ -123,10 +123,18 @@ MIN_HEADLINE_WORDS = 4
 
 
 def headline(clusters: Sequence[Cluster]) -> str:
-    """A headline from the claim the most sources make (clusters come ranked): the shortest
-    wording any source gives it, or its shortest clause, of 4 to 12 words."""
-    top = clusters[0]
-    wordings = sorted(_wordings(top), key=len)
+    """A headline from the claims the most sources make (clusters come ranked): the shortest
+    wording any source gives one, or its shortest clause, of 4 to 12 words, from the first
+    claim that has one; cut to 12 words only when none has."""
+    for cluster in clusters:
+        if fitting := _headline_of(cluster):
+            return fitting
+    words = min(_wordings(clusters[0]), key=len).split()
+    return _as_headline(" ".join(words[:MAX_HEADLINE_WORDS]))
+
+
+def _headline_of(cluster: Cluster) -> str | None:
+    wordings = sorted(_wordings(cluster), key=len)
     candidates = [
         *wordings,
         *(part for text in wordings for part in clauses(text, longer_than=0, pairs=False)),
@@ -134,8 +142,7 @@ def headline(clusters: Sequence[Cluster]) -> str:
     for text in candidates:
         if MIN_HEADLINE_WORDS <= len(text.split()) <= MAX_HEADLINE_WORDS:
             return _as_headline(text)
-    words = wordings[0].split()
-    return _as_headline(" ".join(words[:MAX_HEADLINE_WORDS]))
+    return None
 
 
 def _as_headline(text: str) -> str:
