@@ -12,11 +12,12 @@ time at a remote endpoint, one at a time by the embedded model.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -113,7 +114,8 @@ def generate(
     run = _Run(reading, settings, started, now, progress, diagnostics)
     if client is not None:
         return run.briefing(client)
-    with connect(settings, progress) as connected:
+    run.model_started.clear()  # until the embedded model's server, if one is needed, is up
+    with connect(settings, progress, started=run.model_started) as connected:
         return run.briefing(connected)
 
 
@@ -171,11 +173,16 @@ def prepare(documents: Sequence[Document], diagnostics: Diagnostics) -> list[Art
 
 @contextmanager
 def connect(
-    settings: Settings, progress: Progress = silent, *, cache: CallCache | None = None
+    settings: Settings,
+    progress: Progress = silent,
+    *,
+    cache: CallCache | None = None,
+    started: threading.Event | None = None,
 ) -> Iterator[ModelClient]:
     """A client for the configured endpoint, or for the embedded model, served on loopback
-    from the first call the cache cannot answer until the block ends. `cache` replaces the
-    settings' cache of answers (the quality benchmark records into its own)."""
+    from the first call the cache cannot answer until the block ends (`started` is set once
+    it is up). `cache` replaces the settings' cache of answers (the quality benchmark
+    records into its own)."""
     if cache is None and settings.use_cache:
         cache = CallCache(settings.calls_dir)
     resolved = resolve(settings)
@@ -185,6 +192,13 @@ def connect(
             yield client
         return
     model = resolved.served_model or EMBEDDED_MODEL.name
+
+    def start() -> str:
+        base_url = server.start()
+        if started is not None:
+            started.set()
+        return base_url
+
     with (
         OnDemandServer(
             lambda: resolved.server_options(progress), settings.cache_dir, progress
@@ -195,7 +209,7 @@ def connect(
             mode=OutputMode.json_object_schema,  # llama-cpp-python's server: known, no probing
             cache=cache,
             spending=resolved.spending(model),
-            start=server.start,
+            start=start,
             crash=server.crash,
         ) as client,
     ):
@@ -253,6 +267,12 @@ class _Matched:
     meaning: Meaning | None
 
 
+def _started_event() -> threading.Event:
+    started = threading.Event()
+    started.set()
+    return started
+
+
 @dataclass
 class _Run:
     reading: Reading
@@ -261,6 +281,9 @@ class _Run:
     now: datetime | None
     progress: Progress
     diagnostics: Diagnostics
+    model_started: threading.Event = field(default_factory=_started_event)
+    """Set while the embedded model may need both cores: a client given to the run is up
+    from the start; `generate` clears it until the server it starts is up."""
 
     def reconcile(self, client: Model) -> Reconciled:
         """Everything before the composition: claims, clusters, conflicts, timeline."""
@@ -467,13 +490,15 @@ class _Run:
 
     @contextmanager
     def _encoding_ahead(self, articles: Sequence[Article]) -> Iterator[embeddings.Ahead | None]:
-        """While a remote endpoint answers several articles at once, this machine mostly waits:
-        encode the articles' sentences and clauses meanwhile, and each article's claims once
-        it is read, for matching claims by meaning. Not with the embedded model (it needs both
-        cores) or when claims are matched otherwise. The reading's end waits for the texts
-        given (work the matching would do then anyway), so they are encoded in the same
-        batches whatever the endpoint's timing."""
+        """While the model reads the articles, encode their sentences and clauses, and each
+        article's claims once it is read, for matching claims by meaning, as far as the
+        machine's cores are free: all along while a remote endpoint answers several articles
+        at once; while the embedded model's server starts (one core loads it), held once it
+        is up. Not for a local server asked one request at a time, or when claims are matched
+        otherwise. The reading's end waits for the texts given (work the matching would do
+        then anyway), so they are encoded in the same batches whatever the model's timing."""
         settings = self.settings
+        embedded = settings.base_url is None
         texts = [
             text
             for article in articles
@@ -481,7 +506,7 @@ class _Run:
             for text in searched_texts(sentence)
         ]
         if (
-            not _waits_for_another_machine(settings)
+            not (embedded or _waits_for_another_machine(settings))
             or settings.embedding_model is not None
             or settings.match_by == "words"
             or len(set(texts)) > MAX_ENCODED
@@ -492,7 +517,8 @@ class _Run:
         # The encoder's weights are read in the thread too (half a second) while the first
         # requests go out; a failure to read them is reported when the main thread needs them.
         encoder = embeddings.Remembered(lambda texts: embeddings.encoder().embed(texts))
-        with embeddings.Ahead(encoder, texts) as ahead:
+        hold = self.model_started if embedded else None
+        with embeddings.Ahead(encoder, texts, hold) as ahead:
             yield ahead
 
     def _local_similarity(

@@ -96,6 +96,25 @@ def test_encoding_ahead_finishes_its_slices_when_the_reading_ends() -> None:
     assert asked == [many[: embeddings.AHEAD_SLICE], many[embeddings.AHEAD_SLICE :], ["claim"]]
 
 
+def test_encoding_ahead_holds_once_the_model_needs_the_cores_and_ends_with_the_reading() -> None:
+    asked: list[list[str]] = []
+    model_started = threading.Event()
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        asked.append(list(texts))
+        model_started.set()  # the server comes up while the first slice is encoded
+        return np.ones((len(texts), 384), dtype=np.float32)
+
+    many = [f"text {n}" for n in range(2 * embeddings.AHEAD_SLICE + 1)]
+    with embeddings.Ahead(embeddings.Remembered(embed), many, model_started) as ahead:
+        model_started.wait(5)
+        ahead.add(["claim"])
+        time.sleep(0.3)  # ample time to encode the rest, were it not held
+        assert asked == [many[: embeddings.AHEAD_SLICE]]
+    slices = [many[: embeddings.AHEAD_SLICE], many[embeddings.AHEAD_SLICE : -1], many[-1:]]
+    assert asked == [*slices, ["claim"]]
+
+
 def test_encoding_ahead_stops_when_the_reading_fails_and_leaves_the_rest() -> None:
     asked: list[list[str]] = []
     started, release = threading.Event(), threading.Event()

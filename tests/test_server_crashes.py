@@ -5,13 +5,16 @@ the fake OpenAI-compatible endpoint (`fake_endpoint`) in a child process that di
 SIGILL on its first chat request (a CPU that faults on an instruction), exit code 1 in the
 middle of an answer, or SIGKILL between two requests. Each test checks the one-line error
 (how it died, the last log line, what to do), exit code 3, and that the answers received
-before the crash are cached, so that the next run resumes from them.
+before the crash are cached, so that the next run resumes from them. A server that lives
+shows what the run does while it starts.
 """
 
 from __future__ import annotations
 
 import signal
 import textwrap
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,7 @@ from briefing.local.runtime import (
 )
 from briefing.local.server import ServerOptions, run_in_foreground
 from briefing.model.cache import CallCache
+from briefing.reconcile import embeddings
 
 from .support.paths import SEED_FILES
 from .support.stand_in import stand_in_server
@@ -183,6 +187,29 @@ def test_a_server_killed_between_requests_is_reported_and_the_next_run_resumes(
     resumed = generate(tmp_path, stand_in, "ok", monkeypatch)
     assert resumed.exit_code == 0, resumed.output
     assert "(1 answered by the cache)" in resumed.stdout
+
+
+def test_sentences_are_encoded_while_the_server_starts_and_held_once_it_is_up(
+    tmp_path: Path, stand_in: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holds: list[tuple[threading.Event | None, bool]] = []  # the hold, and if set on entering
+
+    class Watched(embeddings.Ahead):
+        def __init__(
+            self,
+            encoder: embeddings.Remembered,
+            texts: Sequence[str],
+            hold: threading.Event | None = None,
+        ) -> None:
+            holds.append((hold, hold is not None and hold.is_set()))
+            super().__init__(encoder, texts, hold)
+
+    monkeypatch.setattr(embeddings, "Ahead", Watched)
+    result = generate(tmp_path, stand_in, "ok", monkeypatch)
+
+    assert result.exit_code == 0, result.output
+    ((hold, held_on_entering),) = holds
+    assert hold is not None and not held_on_entering and hold.is_set()
 
 
 def test_serve_stops_and_says_so_when_its_server_dies(

@@ -219,13 +219,21 @@ class Ahead:
     waits until every text given is encoded, in the same slices whenever the answers came
     (a vector's last bits depend on the batch it was encoded in, and a run's clusters must
     not depend on the endpoint's timing); leaving it on an error stops after the slice being
-    encoded."""
+    encoded.
 
-    def __init__(self, encoder: Remembered, texts: Sequence[str]) -> None:
+    `hold`, when given, pauses the encoding between two slices once it is set, until the
+    block ends: a model on this machine needs both cores once its server has started, and
+    only its start leaves one of them free."""
+
+    def __init__(
+        self, encoder: Remembered, texts: Sequence[str], hold: threading.Event | None = None
+    ) -> None:
         self.encoder = encoder
         self._queue: queue.SimpleQueue[list[str] | None] = queue.SimpleQueue()
         self._queue.put(list(dict.fromkeys(texts)))
         self._stop = threading.Event()
+        self._hold = hold
+        self._ended = threading.Event()
         self._thread = threading.Thread(target=self._run, name="encode-ahead", daemon=True)
 
     def __enter__(self) -> Ahead:
@@ -236,6 +244,7 @@ class Ahead:
         if error is not None:
             self._stop.set()
         self._queue.put(None)
+        self._ended.set()
         self._thread.join()
 
     def add(self, texts: Sequence[str]) -> None:
@@ -246,6 +255,8 @@ class Ahead:
     def _run(self) -> None:
         while (pending := self._queue.get()) is not None:
             for begin in range(0, len(pending), AHEAD_SLICE):
+                if self._hold is not None and self._hold.is_set():
+                    self._ended.wait()
                 if self._stop.is_set():
                     return
                 try:
