@@ -114,8 +114,7 @@ def generate(
     run = _Run(reading, settings, started, now, progress, diagnostics)
     if client is not None:
         return run.briefing(client)
-    run.model_started.clear()  # until the embedded model's server, if one is needed, is up
-    with connect(settings, progress, started=run.model_started) as connected:
+    with connect(settings, progress, starting=run.server_starting) as connected:
         return run.briefing(connected)
 
 
@@ -177,12 +176,12 @@ def connect(
     progress: Progress = silent,
     *,
     cache: CallCache | None = None,
-    started: threading.Event | None = None,
+    starting: threading.Event | None = None,
 ) -> Iterator[ModelClient]:
     """A client for the configured endpoint, or for the embedded model, served on loopback
-    from the first call the cache cannot answer until the block ends (`started` is set once
-    it is up). `cache` replaces the settings' cache of answers (the quality benchmark
-    records into its own)."""
+    from the first call the cache cannot answer until the block ends (`starting` is set
+    while the server starts). `cache` replaces the settings' cache of answers (the quality
+    benchmark records into its own)."""
     if cache is None and settings.use_cache:
         cache = CallCache(settings.calls_dir)
     resolved = resolve(settings)
@@ -194,10 +193,13 @@ def connect(
     model = resolved.served_model or EMBEDDED_MODEL.name
 
     def start() -> str:
-        base_url = server.start()
-        if started is not None:
-            started.set()
-        return base_url
+        if starting is not None:
+            starting.set()
+        try:
+            return server.start()
+        finally:
+            if starting is not None:
+                starting.clear()
 
     with (
         OnDemandServer(
@@ -267,12 +269,6 @@ class _Matched:
     meaning: Meaning | None
 
 
-def _started_event() -> threading.Event:
-    started = threading.Event()
-    started.set()
-    return started
-
-
 @dataclass
 class _Run:
     reading: Reading
@@ -281,9 +277,9 @@ class _Run:
     now: datetime | None
     progress: Progress
     diagnostics: Diagnostics
-    model_started: threading.Event = field(default_factory=_started_event)
-    """Set while the embedded model may need both cores: a client given to the run is up
-    from the start; `generate` clears it until the server it starts is up."""
+    server_starting: threading.Event = field(default_factory=threading.Event)
+    """Set while the embedded model's server starts: one core loads the model, the other is
+    free (a run of cached answers starts none)."""
 
     def reconcile(self, client: Model) -> Reconciled:
         """Everything before the composition: claims, clusters, conflicts, timeline."""
@@ -493,10 +489,11 @@ class _Run:
         """While the model reads the articles, encode their sentences and clauses, and each
         article's claims once it is read, for matching claims by meaning, as far as the
         machine's cores are free: all along while a remote endpoint answers several articles
-        at once; while the embedded model's server starts (one core loads it), held once it
-        is up. Not for a local server asked one request at a time, or when claims are matched
-        otherwise. The reading's end waits for the texts given (work the matching would do
-        then anyway), so they are encoded in the same batches whatever the model's timing."""
+        at once; while the embedded model's server starts (one core loads it), and no more
+        once it answers. Not for a local server asked one request at a time, or when claims
+        are matched otherwise. The reading's end waits for the texts given (work the
+        matching would do then anyway), so they are encoded in the same batches whatever the
+        model's timing."""
         settings = self.settings
         embedded = settings.base_url is None
         texts = [
@@ -517,8 +514,8 @@ class _Run:
         # The encoder's weights are read in the thread too (half a second) while the first
         # requests go out; a failure to read them is reported when the main thread needs them.
         encoder = embeddings.Remembered(lambda texts: embeddings.encoder().embed(texts))
-        hold = self.model_started if embedded else None
-        with embeddings.Ahead(encoder, texts, hold) as ahead:
+        free = self.server_starting if embedded else None
+        with embeddings.Ahead(encoder, texts, free) as ahead:
             yield ahead
 
     def _local_similarity(

@@ -96,20 +96,25 @@ def test_encoding_ahead_finishes_its_slices_when_the_reading_ends() -> None:
     assert asked == [many[: embeddings.AHEAD_SLICE], many[embeddings.AHEAD_SLICE :], ["claim"]]
 
 
-def test_encoding_ahead_holds_once_the_model_needs_the_cores_and_ends_with_the_reading() -> None:
+def test_encoding_ahead_begins_slices_only_while_the_cores_are_free_until_the_end() -> None:
     asked: list[list[str]] = []
-    model_started = threading.Event()
+    free = threading.Event()
+    first_slice = threading.Event()
 
     def embed(texts: Sequence[str]) -> np.ndarray:
         asked.append(list(texts))
-        model_started.set()  # the server comes up while the first slice is encoded
+        free.clear()  # the model's server comes up while the first slice is encoded
+        first_slice.set()
         return np.ones((len(texts), 384), dtype=np.float32)
 
     many = [f"text {n}" for n in range(2 * embeddings.AHEAD_SLICE + 1)]
-    with embeddings.Ahead(embeddings.Remembered(embed), many, model_started) as ahead:
-        model_started.wait(5)
+    with embeddings.Ahead(embeddings.Remembered(embed), many, free) as ahead:
+        time.sleep(0.3)
+        assert asked == []  # the server has not begun to start
+        free.set()
+        first_slice.wait(5)
         ahead.add(["claim"])
-        time.sleep(0.3)  # ample time to encode the rest, were it not held
+        time.sleep(0.3)  # ample time to encode the rest, were the cores free
         assert asked == [many[: embeddings.AHEAD_SLICE]]
     slices = [many[: embeddings.AHEAD_SLICE], many[embeddings.AHEAD_SLICE : -1], many[-1:]]
     assert asked == [*slices, ["claim"]]

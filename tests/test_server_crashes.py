@@ -34,7 +34,7 @@ from briefing.local.runtime import (
     record_path,
     write_record,
 )
-from briefing.local.server import ServerOptions, run_in_foreground
+from briefing.local.server import OnDemandServer, ServerOptions, run_in_foreground
 from briefing.model.cache import CallCache
 from briefing.reconcile import embeddings
 
@@ -189,27 +189,34 @@ def test_a_server_killed_between_requests_is_reported_and_the_next_run_resumes(
     assert "(1 answered by the cache)" in resumed.stdout
 
 
-def test_sentences_are_encoded_while_the_server_starts_and_held_once_it_is_up(
+def test_sentences_are_encoded_while_the_server_starts_and_not_once_it_is_up(
     tmp_path: Path, stand_in: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    holds: list[tuple[threading.Event | None, bool]] = []  # the hold, and if set on entering
+    frees: list[threading.Event | None] = []
+    free_while_starting: list[bool] = []
 
     class Watched(embeddings.Ahead):
         def __init__(
             self,
             encoder: embeddings.Remembered,
             texts: Sequence[str],
-            hold: threading.Event | None = None,
+            free: threading.Event | None = None,
         ) -> None:
-            holds.append((hold, hold is not None and hold.is_set()))
-            super().__init__(encoder, texts, hold)
+            frees.append(free)
+            super().__init__(encoder, texts, free)
 
+    def start(server: OnDemandServer) -> str:
+        free_while_starting.extend(free is not None and free.is_set() for free in frees)
+        return starting(server)
+
+    starting = OnDemandServer.start
     monkeypatch.setattr(embeddings, "Ahead", Watched)
+    monkeypatch.setattr(OnDemandServer, "start", start)
     result = generate(tmp_path, stand_in, "ok", monkeypatch)
 
     assert result.exit_code == 0, result.output
-    ((hold, held_on_entering),) = holds
-    assert hold is not None and not held_on_entering and hold.is_set()
+    (free,) = frees
+    assert free_while_starting == [True] and free is not None and not free.is_set()
 
 
 def test_serve_stops_and_says_so_when_its_server_dies(

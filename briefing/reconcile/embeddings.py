@@ -221,18 +221,18 @@ class Ahead:
     not depend on the endpoint's timing); leaving it on an error stops after the slice being
     encoded.
 
-    `hold`, when given, pauses the encoding between two slices once it is set, until the
-    block ends: a model on this machine needs both cores once its server has started, and
-    only its start leaves one of them free."""
+    `free`, when given, says when the cores are free: a slice is begun only while it is set,
+    or once the block ends. A model on this machine needs both cores while it answers; only
+    its server's start leaves one of them free."""
 
     def __init__(
-        self, encoder: Remembered, texts: Sequence[str], hold: threading.Event | None = None
+        self, encoder: Remembered, texts: Sequence[str], free: threading.Event | None = None
     ) -> None:
         self.encoder = encoder
         self._queue: queue.SimpleQueue[list[str] | None] = queue.SimpleQueue()
         self._queue.put(list(dict.fromkeys(texts)))
         self._stop = threading.Event()
-        self._hold = hold
+        self._free = free
         self._ended = threading.Event()
         self._thread = threading.Thread(target=self._run, name="encode-ahead", daemon=True)
 
@@ -255,8 +255,7 @@ class Ahead:
     def _run(self) -> None:
         while (pending := self._queue.get()) is not None:
             for begin in range(0, len(pending), AHEAD_SLICE):
-                if self._hold is not None and self._hold.is_set():
-                    self._ended.wait()
+                self._wait_for_free_cores()
                 if self._stop.is_set():
                     return
                 try:
@@ -265,6 +264,13 @@ class Ahead:
                     # Not a traceback from a helper thread: what is left is encoded after the
                     # reading, where a failure is reported to the user as one line.
                     return
+
+    def _wait_for_free_cores(self) -> None:
+        while not (self._free is None or self._free.is_set() or self._ended.is_set()):
+            self._ended.wait(_LOOK_AGAIN_SECONDS)
+
+
+_LOOK_AGAIN_SECONDS = 0.05
 
 
 def _batches(order: Sequence[int], lengths: Sequence[int]) -> Iterator[list[int]]:
