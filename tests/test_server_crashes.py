@@ -14,10 +14,12 @@ from __future__ import annotations
 import signal
 import textwrap
 import threading
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -189,6 +191,15 @@ def test_a_server_killed_between_requests_is_reported_and_the_next_run_resumes(
     assert "(1 answered by the cache)" in resumed.stdout
 
 
+class ApartEncoder:
+    """Stands in for the sentence encoder: every text its own direction."""
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        rows = [np.random.default_rng(zlib.crc32(text.encode())).normal(size=384) for text in texts]
+        vectors = np.array(rows, dtype=np.float32).reshape(len(texts), 384)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
 def test_sentences_are_encoded_while_the_server_starts_and_not_once_it_is_up(
     tmp_path: Path, stand_in: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -210,6 +221,8 @@ def test_sentences_are_encoded_while_the_server_starts_and_not_once_it_is_up(
         return starting(server)
 
     starting = OnDemandServer.start
+    monkeypatch.setattr(embeddings, "available", lambda: True)
+    monkeypatch.setattr(embeddings, "encoder", lambda: ApartEncoder())
     monkeypatch.setattr(embeddings, "Ahead", Watched)
     monkeypatch.setattr(OnDemandServer, "start", start)
     result = generate(tmp_path, stand_in, "ok", monkeypatch)

@@ -41,10 +41,10 @@ clusters' own words): generating is the composition's other cost."""
 MAX_KEY_DEVELOPMENTS = 12
 """Statements the section shows, counting corroborated claims the model left out."""
 MAX_POINTS = 16
-"""Claims the model is shown at most, most sources first: twice the developments it may
-write. Reading the prompt is most of the composition's time on a CPU, and every corroborated
-claim the model leaves out still reaches the reader in its own words (key developments), as
-do the rest (single-source items)."""
+"""Claims the model is shown at most, most sources first: enough to choose a bottom line and
+a few developments from. Reading the prompt is most of the composition's time on a CPU, and
+every corroborated claim the model leaves out still reaches the reader in its own words (key
+developments), as do the rest (single-source items)."""
 MIN_WORDING_WORDS = 4
 _FALLBACK_STATEMENTS = 3
 MAX_BOTTOM_LINE = 3
