@@ -191,15 +191,14 @@ def connect(
             yield client
         return
     model = resolved.served_model or EMBEDDED_MODEL.name
+    starting = starting or threading.Event()
 
     def start() -> str:
-        if starting is not None:
-            starting.set()
+        starting.set()
         try:
             return server.start()
         finally:
-            if starting is not None:
-                starting.clear()
+            starting.clear()
 
     with (
         OnDemandServer(

@@ -117,9 +117,9 @@ def _composition(articles: int, count: Counter, context_window: int) -> list[Sta
         digest.completion_tokens += prose.DIGEST_ANSWER_TOKENS
         return batch[: prose.DIGEST_STATEMENTS]
 
-    typical = Point(TYPICAL_CLAIM, (Cluster(id="typical", canonical=TYPICAL_CLAIM, claims=()),))
-    shown = min(articles * extract.MAX_CLAIMS, prose.MAX_POINTS)
-    points, _ = prose.condensed([typical] * shown, articles, budget, bounded)
+    typical = Cluster(id="typical", canonical=TYPICAL_CLAIM, claims=())
+    shown = prose.points_for([typical] * (articles * extract.MAX_CLAIMS))
+    points, _ = prose.condensed(shown, articles, budget, bounded)
     writing = StageEstimate(
         stage="compose",
         calls=1,
