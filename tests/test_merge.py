@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.reconcile.clusters import cluster_claims, restated, supporting_passage
+from briefing.reconcile.clusters import cluster_claims
 from briefing.reconcile.corpus import Corpus
+from briefing.reconcile.corroboration import restated, supporting_passage
 from briefing.reconcile.similarity import EmbeddingSimilarity, LexicalSimilarity, StemWeights
 from briefing.sources.sentences import clauses
 from briefing.types.answers import ClaimType

@@ -39,7 +39,7 @@ from rapidfuzz import fuzz, utils
 from briefing.claims.dates import dates_agree, isos_in
 from briefing.compose.sections import statement_for
 from briefing.errors import OutputError
-from briefing.reconcile.clusters import differing_amounts
+from briefing.reconcile.corroboration import differing_amounts
 from briefing.reconcile.similarity import LexicalSimilarity, StemWeights
 from briefing.types.contract import (
     Briefing,

@@ -4,44 +4,26 @@ Pure. Two steps:
 1. Clustering: a verified claim joins the cluster whose members it resembles most, if that
    resemblance clears the similarity's `same_claim` bar (`similarity.py`; lexical by default).
 2. Corroboration: for every cluster, each other article is searched for a sentence that
-   states the claim too: in its words (every name and number of the claim occurs in it and
-   it carries most of the claim's weight of words) or, with a sentence encoder, in other
-   words (the sentence or one of its clauses is close in meaning, has every number and most
-   names of the claim, and shares something with it beyond the topic every article is
-   about). Such a passage counts its article as a source even when the model did not pick
-   that fact out of it. Duplicates never reach this stage, so a syndicated copy cannot count
-   twice.
+   states one of its claims (`corroboration.py`), which counts that article as a source too.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from briefing.claims.dates import dates_in
-from briefing.claims.verify import (
-    amounts,
-    evidence_problems,
-    names_in,
-    numbers_in,
-    polarity_problems,
-    word_keys,
-)
+from briefing.claims.verify import numbers_in
 from briefing.reconcile.candidates import MEANING_MARGIN, StemIndex, top
 from briefing.reconcile.corpus import Corpus, Values
+from briefing.reconcile.corroboration import Corroboration
 from briefing.reconcile.similarity import LexicalSimilarity, Meaning, Similarity, Vectors
 from briefing.types.answers import ClaimType
-from briefing.types.stages import Article, ArticleClaims, Claim, Cluster, Evidence, Sentence
+from briefing.types.stages import ArticleClaims, Claim, Cluster
 
-SUPPORT_COVERAGE = 0.6
-"""Share of a claim's word weight another article's sentence must carry to corroborate it."""
-SUPPORT_MEANING = 0.6
-"""Cosine between a claim and another article's sentence (or clause) at which, with every
-number and most names of the claim in it and something specific in common, the sentence
-states the claim in other words."""
 EXHAUSTIVE_CLAIMS = 400
 """Up to this many claims, each is compared with every cluster formed before it. Beyond, with
 the clusters of its `NEAREST_CLAIMS` nearest earlier claims (by shared weighty words and, with
@@ -67,62 +49,73 @@ _TYPE_RANK = {
 class _Group:
     """Claims becoming one cluster, with what a claim joining it is checked against: their
     sources, and each different set of values they give once (thousands of members of one
-    look-alike cluster give the same few)."""
+    look-alike cluster give the same few); and how alike the members its canonical claim is
+    chosen among were found as they joined."""
 
     claims: list[Claim] = field(default_factory=list)
     sources: set[str] = field(default_factory=set)
     values: dict[object, Values] = field(default_factory=dict)
+    alike: dict[tuple[int, int], float] = field(default_factory=dict)
+    """(id of a member, id of an earlier one): their similarity, for the first
+    `TYPICAL_AMONG` members."""
 
-    def add(self, claim: Claim, values: Values) -> None:
+    def add(self, claim: Claim, values: Values, alike: dict[int, float]) -> None:
+        """Add `claim`, `alike` each earlier member (by id) it was compared with."""
+        if len(self.claims) < TYPICAL_AMONG:
+            self.alike.update(((id(claim), member), score) for member, score in alike.items())
         self.claims.append(claim)
         self.sources.add(claim.source)
         self.values.setdefault(values.key, values)
-
-
-def differing_amounts(a: str, b: str) -> dict[str, tuple[set[str], set[str]]]:
-    """Units both texts count in, with no value in common: {"troop": ({"400"}, {"500"})}."""
-    amounts_a = amounts(a, skip=dates_in(a))
-    amounts_b = amounts(b, skip=dates_in(b))
-    return {
-        unit: (amounts_a[unit], amounts_b[unit])
-        for unit in amounts_a.keys() & amounts_b.keys()
-        if not amounts_a[unit] & amounts_b[unit]
-    }
 
 
 def cluster_claims(
     extracted: Sequence[ArticleClaims],
     corpus: Corpus,
     similarity: Similarity | None = None,
+    corroboration: Corroboration | None = None,
 ) -> list[Cluster]:
-    """Clusters of verified claims, each with its corroborating passages, best first."""
+    """Clusters of verified claims, each with its corroborating passages, best first.
+    `corroboration` holds what was searched ahead, used when it searched `corpus` by the
+    same meaning."""
     similarity = similarity or LexicalSimilarity(corpus.weights)
+    meaning = similarity if isinstance(similarity, Meaning) else None
+    corroboration = _searching(corpus, meaning, corroboration)
     claims = [claim for article in extracted for claim in article.verified]
     similarity.prepare(claims)
-    if isinstance(similarity, Meaning):  # every sentence may support a claim: one batch
-        similarity.prepare_texts([text for a in corpus.articles for _, text in corpus.units(a)])
+    if meaning is not None:  # every sentence may support a claim: one batch
+        meaning.prepare_texts([text for a in corpus.articles for _, text in corpus.units(a)])
     nearest = _Nearest(claims, similarity, corpus)
     groups: list[_Group] = []
     group_of: list[int] = []
     for position, claim in enumerate(claims):
         candidates = nearest.candidates(position, groups, group_of)
-        best = _closest_group(claim, candidates, groups, similarity, corpus)
+        best, alike = _closest_group(claim, candidates, groups, similarity, corpus)
         if best is None:
             best = len(groups)
             groups.append(_Group())
-        groups[best].add(claim, corpus.values(claim))
+        groups[best].add(claim, corpus.values(claim), alike)
         group_of.append(best)
-    near = _near_in_meaning(claims, corpus, similarity)
+    corroboration.narrow(claim.text for claim in claims)
     clusters = [
         Cluster(
             id=f"c{number}",
-            canonical=_canonical(group.claims, similarity).text,
+            canonical=_canonical(group, similarity).text,
             claims=tuple(group.claims),
-            support=tuple(_support(group.claims, corpus, similarity, near)),
+            support=tuple(corroboration.support(group.claims)),
         )
         for number, group in enumerate(groups, start=1)
     ]
     return ranked(clusters)
+
+
+def _searching(
+    corpus: Corpus, meaning: Meaning | None, searched: Corroboration | None
+) -> Corroboration:
+    """What was `searched` ahead when it searched this corpus by this meaning, else a new
+    search."""
+    if searched is not None and searched.corpus is corpus and searched.meaning is meaning:
+        return searched
+    return Corroboration(corpus, meaning)
 
 
 class _Nearest:
@@ -138,7 +131,7 @@ class _Nearest:
         if self.exhaustive:
             return
         texts = [claim.text for claim in claims]
-        cited = [" ".join(e.quote for e in claim.evidence) or claim.text for claim in claims]
+        cited = [claim.cited or claim.text for claim in claims]
         self._words = [StemIndex(texts, corpus.weights), StemIndex(cited, corpus.weights)]
         self._views = [texts, cited]
         self._numbers = _NumberIndex(texts)
@@ -213,103 +206,18 @@ def ranked(clusters: Sequence[Cluster]) -> list[Cluster]:
     )
 
 
-def supporting_passage(
-    claim: str, article: Article, corpus: Corpus, meaning: Meaning | None = None
-) -> Sentence | None:
-    """The article's sentence that states `claim` best, if one states it at all: one that
-    carries most of its rare words and every name and number of the claim, or (with
-    `meaning`) one whose sentence or clause is close in meaning and `restated` holds."""
-    best = corpus.best_covering(claim, article)
-    if (
-        best is not None
-        and corpus.weights.coverage(claim, best.text) >= SUPPORT_COVERAGE
-        and not evidence_problems(claim, [best.text], corpus.names)
-    ):
-        return best
-    closest = corpus.closest(claim, article, meaning) if meaning is not None else None
-    if closest is None or closest[1] < SUPPORT_MEANING:
-        return None
-    passage = closest[0].text
-    if not corpus.anchored(claim, passage) or not restated(claim, passage, corpus.names):
-        return None
-    if not corpus.same_doing(claim, passage):
-        return None
-    return closest[0]
-
-
-def restated(claim: str, passage: str, names: frozenset[str]) -> bool:
-    """Whether a passage close in meaning to `claim` can state it in other words: it has
-    every number of the claim, counts nothing the claim counts differently, negates what
-    the claim negates, and names most of whom the claim names."""
-    if numbers_in(claim) - numbers_in(passage) or differing_amounts(claim, passage):
-        return False
-    if polarity_problems(claim, passage):
-        return False
-    named = names_in(claim, names)
-    return len(named - word_keys(passage)) <= len(named) // 2
-
-
-def _near_in_meaning(
-    claims: Sequence[Claim], corpus: Corpus, similarity: Similarity
-) -> dict[str, set[str]]:
-    """For each claim's text, the articles with a sentence or clause that may come close
-    enough in meaning to state it; none without a meaning to compare by."""
-    if not isinstance(similarity, Meaning):
-        return {}
-    texts = list(dict.fromkeys(claim.text for claim in claims))
-    return dict(zip(texts, corpus.near_each(texts, similarity, SUPPORT_MEANING), strict=True))
-
-
-def _support(
-    group: list[Claim], corpus: Corpus, similarity: Similarity, near: dict[str, set[str]]
-) -> list[Evidence]:
-    """Per article not in the group, in order, the first passage that states one of its
-    claims. Only articles that may hold one are searched (`_may_support`, with the articles
-    `near` each claim in meaning); in the others `supporting_passage` finds nothing."""
-    meaning = similarity if isinstance(similarity, Meaning) else None
-    claimed = {claim.source for claim in group}
-    possible = {
-        id(claim): _may_support(claim.text, corpus, near.get(claim.text, set()), claimed)
-        for claim in group
-    }
-    searched = set().union(*possible.values())
-    found: list[Evidence] = []
-    for article in corpus.in_order(searched):
-        for claim in group:
-            if article.id not in possible[id(claim)]:
-                continue
-            passage = supporting_passage(claim.text, article, corpus, meaning)
-            if passage is not None:
-                found.append(Evidence.of(article.id, passage))
-                break
-    return found
-
-
-def _may_support(claim: str, corpus: Corpus, near: set[str], claimed: set[str]) -> set[str]:
-    """Articles besides `claimed` that may state `claim`: one sentence there gives every
-    number and half the names of the claim, and a citable sentence carries enough of its
-    words or the article is `near` the claim in meaning."""
-    stating = corpus.stating(claim)
-    if stating is not None:
-        stating -= claimed
-        if not stating:
-            return set()
-    possible = corpus.covering(claim, SUPPORT_COVERAGE, within=stating) | near
-    possible -= claimed
-    return possible if stating is None else possible & stating
-
-
 def _closest_group(
     claim: Claim,
     candidates: Sequence[tuple[int, Sequence[Claim]]],
     groups: Sequence[_Group],
     similarity: Similarity,
     corpus: Corpus,
-) -> int | None:
+) -> tuple[int | None, dict[int, float]]:
     """The most similar group that takes the claim: none of its members is from the same
     article (one article saying a thing twice is still one source) or gives a different
-    figure or date (sources that disagree do not corroborate each other). `candidates` are
-    (group position, the members whose similarity to the claim counts)."""
+    figure or date (sources that disagree do not corroborate each other); with the claim's
+    similarity to each of its members compared (by id). `candidates` are (group position,
+    the members whose similarity to the claim counts)."""
     values = corpus.values(claim)
     takers = [
         (position, members)
@@ -317,21 +225,23 @@ def _closest_group(
         if claim.source not in groups[position].sources
         and not any(values.differ(given) for given in groups[position].values.values())
     ]  # checked first: cheaper than the similarity, and look-alike claims mostly fail it
-    scored = [
-        (max(similarity(claim, member) for member in members), position)
-        for position, members in takers
-    ]
-    best = min(scored, key=lambda item: (-item[0], item[1]), default=None)
-    return best[1] if best is not None and best[0] >= similarity.same_claim else None
+    alike = [{id(member): similarity(claim, member) for member in members} for _, members in takers]
+    scored = [(max(each.values()), n) for n, each in enumerate(alike)]
+    best = min(scored, key=lambda item: (-item[0], takers[item[1]][0]), default=None)
+    if best is None or best[0] < similarity.same_claim:
+        return None, {}
+    return takers[best[1]][0], alike[best[1]]
 
 
-def _canonical(group: list[Claim], similarity: Similarity) -> Claim:
+def _canonical(group: _Group, similarity: Similarity) -> Claim:
     """The member most like all the others (ties: the earliest), among the first
-    `TYPICAL_AMONG`."""
-    if len(group) == 1:
-        return group[0]
-    pool = group[:TYPICAL_AMONG]
-    return max(
-        pool,
-        key=lambda claim: sum(similarity(claim, other) for other in pool if other is not claim),
-    )
+    `TYPICAL_AMONG`: by the similarities found as they joined, the rest worked out now."""
+    if len(group.claims) == 1:
+        return group.claims[0]
+    pool = group.claims[:TYPICAL_AMONG]
+    scores = np.zeros((len(pool), len(pool)))
+    for i, j in itertools.combinations(range(len(pool)), 2):  # a similarity is symmetric
+        found = group.alike.get((id(pool[j]), id(pool[i])))
+        scores[i, j] = scores[j, i] = similarity(pool[i], pool[j]) if found is None else found
+    totals = [sum(row[j] for j in range(len(pool)) if j != i) for i, row in enumerate(scores)]
+    return pool[totals.index(max(totals))]

@@ -324,7 +324,7 @@ class _Told:
 
     @classmethod
     def of(cls, claim: Claim, corpus: Corpus) -> _Told:
-        cited = word_keys(_cited(claim))
+        cited = word_keys(claim.cited)
         values = corpus.values(claim)
         return cls(
             values.amounts,
@@ -382,10 +382,6 @@ def _claims_side(claims: Sequence[Claim], says: str) -> ConflictSide:
         sources=tuple(dict.fromkeys(claim.source for claim in claims)),
         evidence=tuple(dict.fromkeys(e for claim in claims for e in claim.evidence)),
     )
-
-
-def _cited(claim: Claim) -> str:
-    return " ".join(e.quote for e in claim.evidence)
 
 
 def _listed(values: Iterable[str]) -> str:

@@ -3,12 +3,13 @@ sentences may be quoted, their words, names and numbers indexed once, and the to
 article shares. Clustering, conflicts, events and the timeline all search the articles
 through one `Corpus`.
 
-Pure: built from the articles and their extracted claims, and filled lazily as asked.
+Pure: built from the articles alone (so before the model reads them), and filled lazily as
+asked.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,9 +22,9 @@ from briefing.claims.dates import dates_agree, dates_in, isos_of
 from briefing.claims.verify import amounts, names_in, numbers_in, word_keys
 from briefing.reconcile.candidates import MeaningIndex, StemIndex
 from briefing.reconcile.similarity import Meaning, StemWeights, Vectors
-from briefing.sources.checks import addressed_to_model
+from briefing.sources.checks import addressed_to_model, self_contradictions
 from briefing.sources.sentences import clauses
-from briefing.types.stages import Article, ArticleClaims, Claim, Sentence
+from briefing.types.stages import Article, Claim, Sentence
 
 SEARCHED_BY_MEANING = 300
 _SHARED_KEPT = 64
@@ -47,11 +48,15 @@ class Corpus:
     _shared: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def of(cls, articles: Sequence[Article], extracted: Sequence[ArticleClaims] = ()) -> Corpus:
+    def of(cls, articles: Sequence[Article]) -> Corpus:
+        """The articles' corpus, withholding the passages each contradicts itself on (a
+        reading reports them too, as the source issues of its claims)."""
         sentences = [s.text for article in articles for s in article.sentences]
         names = frozenset().union(*(names_in(text) for text in sentences))
         flagged = frozenset(
-            (issue.source, issue.sentence) for claims in extracted for issue in claims.source_issues
+            (article.id, issue.sentence)
+            for article in articles
+            for issue in self_contradictions(article)
         )
         return cls(tuple(articles), StemWeights(sentences), names, flagged)
 
@@ -159,32 +164,23 @@ class Corpus:
         numbers, names = numbers_in(claim), names_in(claim, self.names)
         if not numbers and not names:
             return None
-        owners, by_number, by_name = self._sentence_keys
+        keys = self._sentence_keys
         need = len(names) - len(names) // 2
         if numbers:
-            found = set.intersection(*(by_number.get(number, set()) for number in numbers))
+            found = functools.reduce(np.intersect1d, (keys.giving(n) for n in numbers))
             if names:
-                found = {p for p in found if sum(p in by_name.get(n, ()) for n in names) >= need}
+                named = sum(np.isin(found, keys.holding(name)).astype(np.int64) for name in names)
+                found = found[named >= need]
         else:
-            counts = Counter(p for name in names for p in by_name.get(name, ()))
-            found = {position for position, count in counts.items() if count >= need}
-        return {self.articles[owners[position]].id for position in found}
+            counts = np.bincount(
+                np.concatenate([keys.holding(name) for name in names]), minlength=keys.size
+            )
+            found = np.flatnonzero(counts >= need)
+        return {self.articles[int(owner)].id for owner in np.unique(keys.owners[found])}
 
     @cached_property
-    def _sentence_keys(self) -> tuple[list[int], dict[str, set[int]], dict[str, set[int]]]:
-        """For every citable sentence, its article's position; the sentences giving each
-        number, and those holding each word (as a name key)."""
-        owners: list[int] = []
-        by_number: dict[str, set[int]] = {}
-        by_name: dict[str, set[int]] = {}
-        for number, article in enumerate(self.articles):
-            for sentence in self.citable(article):
-                for found in numbers_in(sentence.text):
-                    by_number.setdefault(found, set()).add(len(owners))
-                for key in word_keys(sentence.text):
-                    by_name.setdefault(key, set()).add(len(owners))
-                owners.append(number)
-        return owners, by_number, by_name
+    def _sentence_keys(self) -> _SentenceKeys:
+        return _SentenceKeys([self.citable(article) for article in self.articles])
 
     def closest(
         self, text: str, article: Article, meaning: Meaning
@@ -193,8 +189,10 @@ class Corpus:
         units = self.units(article)
         if not units:
             return None
-        if isinstance(meaning, Vectors) and article.id in self._position:
+        index = self._meanings.get(meaning)  # asked for one article after another: no isinstance
+        if index is None and isinstance(meaning, Vectors):
             index = self._meaning_index(meaning)
+        if index is not None and article.id in self._position:
             sentence, unit = units[index.closest_of(text, self._position[article.id]) or 0]
         else:
             sentence, unit = max(units, key=lambda u: meaning.texts(text, u[1]))
@@ -271,6 +269,38 @@ class Corpus:
         if not self._published:
             self._published.update({a.id: a.published for a in self.articles})
         return self._published.get(source)
+
+
+class _SentenceKeys:
+    """Every citable sentence, numbered across the articles: the article each lies in, and
+    which sentences give each number and hold each word (as a name key)."""
+
+    def __init__(self, citable: Sequence[Sequence[Sentence]]) -> None:
+        owners: list[int] = []
+        by_number: dict[str, list[int]] = {}
+        by_key: dict[str, list[int]] = {}
+        for owner, sentences in enumerate(citable):
+            for sentence in sentences:
+                for number in numbers_in(sentence.text):
+                    by_number.setdefault(number, []).append(len(owners))
+                for key in word_keys(sentence.text):
+                    by_key.setdefault(key, []).append(len(owners))
+                owners.append(owner)
+        self.owners = np.asarray(owners, dtype=np.int64)
+        self.size = len(owners)
+        self._by_number = {n: np.unique(at) for n, at in by_number.items()}
+        self._by_key = {k: np.unique(at) for k, at in by_key.items()}
+
+    def giving(self, number: str) -> np.ndarray[Any, Any]:
+        """The sentences giving `number`, in order."""
+        return self._by_number.get(number, _NONE)
+
+    def holding(self, key: str) -> np.ndarray[Any, Any]:
+        """The sentences holding the word `key`, in order."""
+        return self._by_key.get(key, _NONE)
+
+
+_NONE = np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)

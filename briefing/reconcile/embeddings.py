@@ -21,7 +21,7 @@ import queue
 import struct
 import threading
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -206,11 +206,18 @@ class Remembered:
 
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
+        if self.knows(texts):  # without waiting for the slice being encoded ahead
+            return np.stack([self._known[text] for text in texts])
         with self._lock:
             missing = [text for text in dict.fromkeys(texts) if text not in self._known]
             if missing:
                 self._known.update(zip(missing, self._embed(missing), strict=True))
             return np.stack([self._known[text] for text in texts])
+
+    def knows(self, texts: Iterable[str]) -> bool:
+        """Whether every one of `texts` is encoded already. Read without the lock, which an
+        encoding holds throughout: a text enters only with its vector."""
+        return all(text in self._known for text in texts)
 
 
 class Ahead:

@@ -79,9 +79,13 @@ class StemWeights:
         return self._weights[stem]
 
     def stems(self, text: str) -> frozenset[str]:
-        """`content_stems`, computed once per text: clustering compares each text often."""
+        """`content_stems`, computed once per text (clustering compares each text often),
+        each stem's weight with them."""
         if text not in self._stems:
-            self._stems[text] = frozen_content_stems(text)
+            stems = frozen_content_stems(text)
+            for stem in stems:
+                self.weight(stem)
+            self._stems[text] = stems
         return self._stems[text]
 
     def total(self, text: str) -> float:
@@ -113,9 +117,10 @@ class StemWeights:
         return self._total_weight(stems & self.stems(passage)) / weight
 
     def _total_weight(self, stems: Iterable[str]) -> float:
+        """The weight of `stems`, each one of a text `stems()` has split (so weighed)."""
         # fsum: a set's order changes with the hash seed, and a plain sum's last bits with the
         # order, which tipped comparisons at a threshold from one run to the next.
-        return math.fsum(self.weight(stem) for stem in stems)
+        return math.fsum(map(self._weights.__getitem__, stems))
 
 
 class LexicalSimilarity:
@@ -136,7 +141,7 @@ class LexicalSimilarity:
         return max(
             wording if wording >= self.near_identical else 0.0,
             self.weights.overlap(a.text, b.text),
-            self.weights.overlap(_cited(a), _cited(b)),
+            self.weights.overlap(a.cited, b.cited),
         )
 
     def _normalised(self, text: str) -> str:
@@ -178,6 +183,8 @@ class EmbeddingSimilarity:
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
         self.embed_all(texts)
+        if len(texts) == 1:  # one claim at a time, thousands of times
+            return self._vectors[texts[0]][np.newaxis]
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
         return np.stack([self._vectors[text] for text in texts])
@@ -233,11 +240,7 @@ class MeaningSimilarity:
 
 
 def _passage_of(claim: Claim) -> str:
-    return _cited(claim) or claim.text
-
-
-def _cited(claim: Claim) -> str:
-    return " ".join(e.quote for e in claim.evidence)
+    return claim.cited or claim.text
 
 
 def _normalised(text: str) -> str:

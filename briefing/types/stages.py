@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 from pydantic.json_schema import SkipJsonSchema
@@ -96,6 +97,12 @@ class Claim(Frozen):
         description="The sentences the model cited, when they did not support the claim and "
         "the program found the sentence that does.",
     )
+
+    @cached_property
+    def cited(self) -> str:
+        """The passages its evidence quotes, joined: what comparing claims reads besides
+        their words (clustering reads it thousands of times)."""
+        return " ".join(e.quote for e in self.evidence)
 
 
 class DatedEvent(Frozen):
