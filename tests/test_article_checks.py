@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from briefing.reconcile.corpus import Corpus
 from briefing.sources.checks import addressed_to_model, repeats_issue, self_contradictions
 from briefing.sources.clean import clean
 from briefing.sources.sentences import segment, split_sentences
@@ -102,3 +103,9 @@ def test_a_claim_repeats_the_issue_only_when_it_carries_the_threat_framing() -> 
     assert repeats_issue("Japan responds to challenges posed by Japan by doubling spending.", issue)
     assert not repeats_issue("Japan plans to double its defense budget.", issue)
     assert not repeats_issue("Japan responds to challenges posed by China.", issue)
+
+
+def test_the_corpus_withholds_a_self_contradicting_passage_before_any_model_reads_it() -> None:
+    text = HAND_BUILT.format(odd="Facing pressure from France, France will buy new radars.")
+    flagged = article(text)
+    assert [s.number for s in Corpus.of([flagged]).citable(flagged)] == [1, 2, 3]

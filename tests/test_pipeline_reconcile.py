@@ -4,8 +4,10 @@ article, an embedding model can do the clustering, and the composed sections are
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 import weakref
+import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,8 +17,10 @@ import numpy as np
 import pytest
 
 from briefing import Settings, generate, pipeline
+from briefing.claims.verify import content_stems
 from briefing.model.structured import OutputMode
 from briefing.reconcile import embeddings
+from briefing.reconcile.corroboration import Corroboration
 from briefing.types.contract import SectionKind
 
 from .support.endpoint import IN_PROCESS_URL, MODEL, FakeEndpoint, client_for
@@ -221,3 +225,88 @@ def test_a_model_on_this_machine_is_asked_to_write_once_the_rest_is_found(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: dict[str, Any]
 ) -> None:
     assert not composing_while_disagreements_are_found(tmp_path, monkeypatch, 0.3, **settings)
+
+
+FOUR = {
+    "a.txt": "Budget talks\n\n2024-03-25\n\nJapan will double its defense budget by 2027. "
+    "Both sides were pleased.",
+    "b.txt": "Drones\n\n2024-03-26\n\nMQ-9 drones will fly from Kanoya Air Base. "
+    "Japan will double its defense budget by 2027, a minister said.",
+    "c.txt": "Kanoya\n\n2024-03-26\n\nThe drones at Kanoya Air Base are MQ-9s. "
+    "Officials were pleased.",
+    "d.txt": "Protest\n\n2024-03-27\n\nResidents near Kanoya protested the MQ-9 drones. "
+    "Japan will double its defense budget by 2027, officials said.",
+}
+
+
+class HashedStems:
+    """Stands in for the sentence encoder: texts sharing word stems point the same way."""
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        vectors = np.zeros((len(texts), 64), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for stem in content_stems(text):
+                vectors[row, zlib.crc32(stem.encode()) % 64] += 1.0
+        return vectors
+
+
+def corroborated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, delay: float, concurrency: int
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """The clusters of a run over FOUR, and how many answers had come when each article's
+    claims were searched for in the others."""
+    fake = FakeEndpoint(respond=answer, delay=delay)
+    searched_at: list[int] = []
+    search = Corroboration.search
+
+    def searching(self: Corroboration, claims: Sequence[Any]) -> None:
+        searched_at.append(len(fake.chat_requests))
+        search(self, claims)
+
+    monkeypatch.setattr(Corroboration, "search", searching)
+    monkeypatch.setattr(embeddings, "available", lambda: True)
+    monkeypatch.setattr(embeddings, "encoder", lambda: HashedStems())
+    folder = tmp_path / f"run-{concurrency}"
+    folder.mkdir()
+    for name, text in FOUR.items():
+        (folder / name).write_text(text)
+    settings = Settings(cache_dir=folder, base_url=IN_PROCESS_URL, model=MODEL)
+    settings = settings.model_copy(update={"concurrency": concurrency})
+    with client_for(fake, mode=OutputMode.json_schema) as client:
+        briefing = generate([folder], settings, client=client, now=NOW)
+    return [c.model_dump() for c in briefing.clusters], searched_at
+
+
+def test_a_remote_run_searches_for_corroboration_while_answers_come_and_finds_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waiting, searched_at = corroborated(tmp_path, monkeypatch, delay=0.3, concurrency=2)
+    assert searched_at and min(searched_at) <= len(FOUR)  # before the composition was asked for
+    one_at_a_time, none_ahead = corroborated(tmp_path, monkeypatch, delay=0.0, concurrency=1)
+    assert none_ahead == []
+    assert waiting == one_at_a_time  # what is found is tested in test_corroboration.py
+
+
+def test_answers_come_in_order_and_the_waits_for_them_are_filled() -> None:
+    release = [threading.Event() for _ in range(3)]
+    filled: list[int] = []
+    work = iter(range(5))
+
+    def idle() -> bool:
+        piece = next(work, None)
+        if piece is None:
+            release[2].set()  # no more to do: let the rest come
+            release[1].set()
+            return False
+        filled.append(piece)
+        release[0].set()
+        return True
+
+    def answer_when_released(n: int) -> int:
+        release[n].wait(5)
+        return n * 10
+
+    answers = pipeline._ordered_map(answer_when_released, [0, 1, 2], workers=3, idle=idle)
+    assert list(answers) == [0, 10, 20]
+    assert filled[0] == 0 and filled == list(range(len(filled)))
+    assert sys.getswitchinterval() == 0.005  # the default again, once the answers are in
