@@ -57,7 +57,7 @@ from briefing.model.protocol import Model
 from briefing.model.structured import OutputMode
 from briefing.progress import Progress, silent
 from briefing.reconcile import embeddings
-from briefing.reconcile.clusters import cluster_claims
+from briefing.reconcile.clusters import EXHAUSTIVE_CLAIMS, Grouping, cluster_claims
 from briefing.reconcile.conflicts import MAX_CONFLICTS, find_conflicts
 from briefing.reconcile.corpus import Corpus, searched_texts
 from briefing.reconcile.corroboration import Corroboration
@@ -296,17 +296,18 @@ class _Run:
         """The articles' claims, matched into clusters: what the composition needs."""
         unique = self.reading.unique
         with self._encoding_ahead(unique) as ahead:
-            searching = self._corroborating_ahead(unique, ahead)
-            extracted = self._extract_all(unique, client, ahead, searching)
+            matching = self._matching_ahead(unique, ahead)
+            extracted = self._extract_all(unique, client, ahead, matching)
         read = [article for article in unique if article.id in {c.source for c in extracted}]
         if len(read) < len(unique):
             corpus = Corpus.of(read)
-        else:  # the corpus searched ahead
-            corpus = searching.corpus if searching is not None else Corpus.of(unique)
+        else:  # the corpus matched in ahead
+            corpus = matching.corpus if matching is not None else Corpus.of(unique)
         encoder = ahead.encoder if ahead is not None else None
-        similarity = self._similarity(corpus, extracted, client, encoder, searching)
-        searched = searching.corroboration if searching is not None else None  # or built now
-        clusters = self._clusters(extracted, corpus, similarity, searched)
+        similarity = self._similarity(corpus, extracted, client, encoder)
+        if matching is not None:
+            similarity = matching.same_similarity(corpus, similarity)
+        clusters = self._clusters(extracted, corpus, similarity, matching)
         if not clusters:
             raise ModelOutputError(
                 "no claim survived verification, so there is nothing to brief",
@@ -404,7 +405,7 @@ class _Run:
         articles: list[Article],
         client: Model,
         ahead: embeddings.Ahead | None = None,
-        searching: _CorroboratingAhead | None = None,
+        matching: _MatchingAhead | None = None,
     ) -> list[ArticleClaims]:
         """Each article's claims, in order; an article the model fails on (an invalid answer,
         a request that failed or timed out), or that the budget does not reach, is left out
@@ -415,8 +416,8 @@ class _Run:
         Only the model's answers are awaited in parallel: each is grounded here, in article
         order, while the requests after it are already out (grounding needs the CPU, which
         the waiting requests leave idle), and its claims go to `ahead` to be encoded and to
-        `searching`, whose search for other articles stating them fills the waits for the
-        next answer."""
+        `matching`, which groups them and searches the other articles for them in the waits
+        for the next answer."""
         self.progress.stage(f"reading {len(articles)} articles", total=len(articles))
         workers = self.settings.concurrency if self.settings.base_url else 1
         extracted: list[ArticleClaims] = []
@@ -427,7 +428,7 @@ class _Run:
                 lambda article: self._ask(article, client),
                 articles,
                 workers=workers,
-                idle=self._while_answers_come(searching),
+                idle=self._while_answers_come(matching),
             ),
             strict=True,
         ):
@@ -442,19 +443,19 @@ class _Run:
             extracted.append(outcome)
             if ahead is not None:
                 ahead.add(_compared_texts(article, outcome))
-            if searching is not None:
-                searching.add(outcome.verified)
+            if matching is not None:
+                matching.add(outcome.verified)
         if not extracted and errors:  # say why there is nothing to brief: the budget, or the model
             raise next((e for e in errors if isinstance(e, BudgetError)), errors[0])
         return extracted
 
-    def _while_answers_come(self, searching: _CorroboratingAhead | None) -> Callable[[], bool]:
+    def _while_answers_come(self, matching: _MatchingAhead | None) -> Callable[[], bool]:
         """What fills the waits for a remote endpoint's answers, once every request is out:
-        the encoder ahead begins, and `searching` searches a piece at a time."""
+        the encoder ahead begins, and `matching` matches an article's claims at a time."""
 
         def idle() -> bool:
             self.requests_out.set()
-            return searching is not None and searching.search_one()
+            return matching is not None and matching.match_one()
 
         return idle
 
@@ -499,17 +500,12 @@ class _Run:
         extracted: list[ArticleClaims],
         client: Model,
         encoder: embeddings.Remembered | None,
-        searching: _CorroboratingAhead | None = None,
     ) -> Similarity | None:
         """How claims are compared: by the endpoint's embeddings when --embedding-model names
-        one, else by the embedded sentence encoder when installed (the one `searching` used
-        when it searched this corpus), else by words."""
+        one, else by the embedded sentence encoder when installed, else by words."""
         model = self.settings.embedding_model
         if model is None:
-            similarity = self._local_similarity(corpus, extracted, encoder)
-            if searching is not None and similarity is not None:
-                return searching.same_meaning(corpus) or similarity
-            return similarity
+            return self._local_similarity(corpus, extracted, encoder)
         return EmbeddingSimilarity(lambda texts: client.embed(texts, model))
 
     def _clusters(
@@ -517,10 +513,12 @@ class _Run:
         extracted: list[ArticleClaims],
         corpus: Corpus,
         similarity: Similarity | None,
-        searched: Corroboration | None = None,
+        matched: _MatchingAhead | None = None,
     ) -> list[Cluster]:
+        """The claims' clusters, from what was `matched` ahead as far as it holds."""
+        ahead = (matched.corroboration, matched.grouping) if matched is not None else (None, None)
         try:
-            return cluster_claims(extracted, corpus, similarity, searched)
+            return cluster_claims(extracted, corpus, similarity, *ahead)
         except EndpointError as error:
             self.diagnostics.warn(f"{error.message}; clustered claims by their words instead")
             return cluster_claims(extracted, corpus)
@@ -559,15 +557,15 @@ class _Run:
         with embeddings.Ahead(encoder, texts, free) as ahead:
             yield ahead
 
-    def _corroborating_ahead(
+    def _matching_ahead(
         self, articles: Sequence[Article], ahead: embeddings.Ahead | None
-    ) -> _CorroboratingAhead | None:
-        """A search of `articles` for those stating each claim, run while a remote endpoint
-        answers several articles at once (this machine waits then), by the meaning the
-        encoder `ahead` gives, or by words when claims are matched by words."""
+    ) -> _MatchingAhead | None:
+        """Claims matched as the articles are read, while a remote endpoint answers several
+        articles at once (this machine waits then), by the meaning the encoder `ahead`
+        gives, or by words when claims are matched by words."""
         if not _waits_for_another_machine(self.settings) or self.settings.embedding_model:
             return None
-        return _CorroboratingAhead(articles, ahead.encoder if ahead is not None else None)
+        return _MatchingAhead(articles, ahead.encoder if ahead is not None else None)
 
     def _local_similarity(
         self, corpus: Corpus, extracted: list[ArticleClaims], ahead: embeddings.Remembered | None
@@ -612,50 +610,72 @@ class _Run:
         )
 
 
-class _CorroboratingAhead:
-    """The search for other articles stating each claim (`Corroboration.search`), an
-    article's claims at a time, run while the model reads the articles after them, in the
-    corpus of every article (built at the first search). Compared by meaning, a claim is
-    searched only once the encoder ahead has encoded it and every sentence, in its own
-    slices: a vector's last bits depend on the batch it was encoded in, and what is found
-    must not depend on the endpoint's timing."""
+class _MatchingAhead:
+    """Claims matched while the model reads the articles after theirs, an article's claims
+    at a time: grouped (`Grouping`) and searched for in the other articles
+    (`Corroboration.search`), in the corpus of every article (built at the first match).
+    Compared by meaning, claims are matched only once the encoder ahead has encoded them and
+    every sentence, in its own slices: a vector's last bits depend on the batch it was
+    encoded in, and what is found must not depend on the endpoint's timing."""
 
     def __init__(self, articles: Sequence[Article], encoder: embeddings.Remembered | None) -> None:
         self._articles = articles
         self._encoder = encoder
         self._waiting: deque[list[Claim]] = deque()
         self._sentences_encoded = encoder is None
+        self._matched_articles = 0
+        self.grouping: Grouping | None = None
 
     @cached_property
     def corpus(self) -> Corpus:
         return Corpus.of(self._articles)
 
     @cached_property
-    def meaning(self) -> MeaningSimilarity | None:
-        """What claims and sentences are compared by besides words."""
+    def similarity(self) -> Similarity:
         if self._encoder is None:
-            return None
+            return LexicalSimilarity(self.corpus.weights)
         return MeaningSimilarity(self._encoder.embed, LexicalSimilarity(self.corpus.weights))
+
+    @property
+    def meaning(self) -> Meaning | None:
+        """What claims and sentences are compared by besides words."""
+        return self.similarity if isinstance(self.similarity, Meaning) else None
 
     @cached_property
     def corroboration(self) -> Corroboration:
         return Corroboration(self.corpus, self.meaning)
 
     def add(self, claims: Sequence[Claim]) -> None:
-        """Search these claims too, after those added before."""
-        if claims:
-            self._waiting.append(list(claims))
+        """Match an article's claims too, after those added before."""
+        self._waiting.append(list(claims))
 
-    def search_one(self) -> bool:
-        """Search the claims added first, if they can be searched yet; whether they were."""
+    def match_one(self) -> bool:
+        """Match the claims added first, if they can be matched yet; whether they were."""
         if not self._waiting or not self._encoded(self._waiting[0]):
             return False
-        self.corroboration.search(self._waiting.popleft())
+        claims = self._waiting.popleft()
+        self._group(claims)
+        self.corroboration.search(claims)
         return True
 
-    def same_meaning(self, corpus: Corpus) -> MeaningSimilarity | None:
-        """The meaning the search compared by, when it searched `corpus`."""
-        return self.meaning if self.corpus is corpus else None
+    def same_similarity(self, corpus: Corpus, similarity: Similarity | None) -> Similarity | None:
+        """The similarity the claims were matched by, when it compares what `similarity`
+        compares (meaning, or words alone) in `corpus`; else `similarity`."""
+        if corpus is not self.corpus or (similarity is None) != (self.meaning is None):
+            return similarity
+        return self.similarity
+
+    def _group(self, claims: list[Claim]) -> None:
+        """Group the claims, every earlier group a candidate until so many claims are
+        expected (the articles so far tell) that only the nearest claims' can be."""
+        self._matched_articles += 1
+        grouped = self.grouping.claims if self.grouping is not None else []
+        expected = (len(grouped) + len(claims)) * len(self._articles) / self._matched_articles
+        exhaustive = expected <= EXHAUSTIVE_CLAIMS
+        if self.grouping is None or (self.grouping.exhaustive and not exhaustive):
+            self.grouping = Grouping(self.corpus, self.similarity, exhaustive)
+            self.grouping.add(grouped)
+        self.grouping.add(claims)
 
     def _encoded(self, claims: Sequence[Claim]) -> bool:
         if self._encoder is None:
@@ -664,7 +684,8 @@ class _CorroboratingAhead:
             corpus = self.corpus
             units = (text for article in corpus.articles for _, text in corpus.units(article))
             self._sentences_encoded = self._encoder.knows(units)
-        return self._sentences_encoded and self._encoder.knows(c.text for c in claims)
+        compared = (text for claim in claims for text in MeaningSimilarity.compared_texts(claim))
+        return self._sentences_encoded and self._encoder.knows(compared)
 
 
 def _waits_for_another_machine(settings: Settings) -> bool:

@@ -73,28 +73,19 @@ def cluster_claims(
     corpus: Corpus,
     similarity: Similarity | None = None,
     corroboration: Corroboration | None = None,
+    grouping: Grouping | None = None,
 ) -> list[Cluster]:
     """Clusters of verified claims, each with its corroborating passages, best first.
-    `corroboration` holds what was searched ahead, used when it searched `corpus` by the
-    same meaning."""
+    `corroboration` and `grouping` hold what was worked out ahead (while the model read),
+    used when they worked on `corpus` with `similarity` and on these claims."""
     similarity = similarity or LexicalSimilarity(corpus.weights)
     meaning = similarity if isinstance(similarity, Meaning) else None
     corroboration = _searching(corpus, meaning, corroboration)
     claims = [claim for article in extracted for claim in article.verified]
-    similarity.prepare(claims)
-    if meaning is not None:  # every sentence may support a claim: one batch
-        meaning.prepare_texts([text for a in corpus.articles for _, text in corpus.units(a)])
-    nearest = _Nearest(claims, similarity, corpus)
-    groups: list[_Group] = []
-    group_of: list[int] = []
-    for position, claim in enumerate(claims):
-        candidates = nearest.candidates(position, groups, group_of)
-        best, alike = _closest_group(claim, candidates, groups, similarity, corpus)
-        if best is None:
-            best = len(groups)
-            groups.append(_Group())
-        groups[best].add(claim, corpus.values(claim), alike)
-        group_of.append(best)
+    exhaustive = len(claims) <= EXHAUSTIVE_CLAIMS
+    if grouping is None or not grouping.continues(corpus, similarity, claims, exhaustive):
+        grouping = Grouping(corpus, similarity, exhaustive)
+    grouping.add(claims[len(grouping.claims) :])
     corroboration.narrow(claim.text for claim in claims)
     clusters = [
         Cluster(
@@ -103,7 +94,7 @@ def cluster_claims(
             claims=tuple(group.claims),
             support=tuple(corroboration.support(group.claims)),
         )
-        for number, group in enumerate(groups, start=1)
+        for number, group in enumerate(grouping.groups, start=1)
     ]
     return ranked(clusters)
 
@@ -118,41 +109,95 @@ def _searching(
     return Corroboration(corpus, meaning)
 
 
-class _Nearest:
-    """The clusters a claim is compared with: every earlier one up to `EXHAUSTIVE_CLAIMS`
-    claims, else those of its nearest earlier claims. Near means sharing enough weighty words
-    (the lexical view's bar) or, when the similarity hands out vectors, close in meaning;
-    the nearest come first, and the similarity itself decides."""
+class Grouping:
+    """Claims grouped in the order they are added: each joins the closest group formed
+    before it that takes it, or starts one. Its groups depend only on the claims added, so
+    claims can be added an article's at a time while the model reads later articles, and
+    grouping them all at once gives the same groups. `exhaustive`: each claim is compared
+    with every earlier group (see `EXHAUSTIVE_CLAIMS`), else with those of its nearest
+    earlier claims."""
 
-    def __init__(self, claims: Sequence[Claim], similarity: Similarity, corpus: Corpus) -> None:
-        self._claims = claims
-        self._bar = similarity.same_claim
-        self.exhaustive = len(claims) <= EXHAUSTIVE_CLAIMS
-        if self.exhaustive:
+    def __init__(self, corpus: Corpus, similarity: Similarity, exhaustive: bool) -> None:
+        self.corpus = corpus
+        self.similarity = similarity
+        self.exhaustive = exhaustive
+        self.claims: list[Claim] = []
+        self.groups: list[_Group] = []
+        self._group_of: list[int] = []
+        self._nearest = None if exhaustive else _Nearest(similarity, corpus)
+        self._compared_texts = False
+
+    def add(self, claims: Sequence[Claim]) -> None:
+        if not claims:
             return
-        texts = [claim.text for claim in claims]
-        cited = [claim.cited or claim.text for claim in claims]
-        self._words = [StemIndex(texts, corpus.weights), StemIndex(cited, corpus.weights)]
-        self._views = [texts, cited]
-        self._numbers = _NumberIndex(texts)
-        self._same_text: dict[str, list[int]] = {}  # worded alike, however common the words
-        for j, text in enumerate(texts):
-            self._same_text.setdefault(text, []).append(j)
-        self._meanings = (
-            [similarity.vectors(texts), similarity.vectors(cited)]
-            if isinstance(similarity, Vectors)
-            else []
+        self.similarity.prepare(claims)
+        meaning = self.similarity if isinstance(self.similarity, Meaning) else None
+        if meaning is not None and not self._compared_texts:  # every sentence: one batch
+            corpus = self.corpus
+            meaning.prepare_texts([text for a in corpus.articles for _, text in corpus.units(a)])
+            self._compared_texts = True
+        if self._nearest is not None:
+            self._nearest.add(claims)
+        for claim in claims:
+            self._join(claim)
+
+    def continues(
+        self, corpus: Corpus, similarity: Similarity, claims: Sequence[Claim], exhaustive: bool
+    ) -> bool:
+        """Whether these groups are those of `claims` begun: the same corpus, similarity and
+        way of comparing, and the claims grouped so far are the first of them."""
+        done = len(self.claims)
+        return (
+            self.corpus is corpus
+            and self.similarity is similarity
+            and self.exhaustive == exhaustive
+            and done <= len(claims)
+            and all(a is b for a, b in zip(self.claims, claims[:done], strict=True))
         )
+
+    def _join(self, claim: Claim) -> None:
+        position = len(self.claims)
+        self.claims.append(claim)
+        candidates: list[tuple[int, Sequence[Claim]]]
+        if self._nearest is None:
+            candidates = [(number, group.claims) for number, group in enumerate(self.groups)]
+        else:
+            candidates = self._nearest.candidates(position, self.groups, self._group_of)
+        best, alike = _closest_group(claim, candidates, self.groups, self.similarity, self.corpus)
+        if best is None:
+            best = len(self.groups)
+            self.groups.append(_Group())
+        self.groups[best].add(claim, self.corpus.values(claim), alike)
+        self._group_of.append(best)
+
+
+class _Nearest:
+    """Which groups formed before a claim it is compared with, when not every one: those of
+    its nearest earlier claims. Near means sharing enough weighty words (the lexical view's
+    bar) or, when the similarity hands out vectors, close in meaning; the nearest come first,
+    and the similarity itself decides. Its indexes cover the claims added so far, built
+    again when a claim beyond them is asked about (a claim is scored against earlier ones
+    only, the same however many come after)."""
+
+    def __init__(self, similarity: Similarity, corpus: Corpus) -> None:
+        self._similarity = similarity
+        self._corpus = corpus
+        self._bar = similarity.same_claim
+        self._claims: list[Claim] = []
+        self._indexed = 0
+
+    def add(self, claims: Sequence[Claim]) -> None:
+        self._claims.extend(claims)
 
     def candidates(
         self, position: int, groups: Sequence[_Group], group_of: Sequence[int]
     ) -> list[tuple[int, Sequence[Claim]]]:
         """The groups formed before the claim at `position` to compare it with, in their
-        order, each with the members whose similarity to it counts (all of them, or its
-        first and those among the claim's nearest)."""
-        if self.exhaustive:
-            return [(number, group.claims) for number, group in enumerate(groups)]
-        scores = self._scores(position)[:position]
+        order, each with the members whose similarity to it counts: its first and those
+        among the claim's nearest."""
+        if position >= self._indexed:
+            self._index()
+        scores = self._scores(position)
         # Among claims worded alike, those giving one of its numbers first: look-alike claims
         # differ in little else.
         ranks = scores + NUMBER_BONUS * (self._numbers.sharing(position)[:position] > 0)
@@ -166,14 +211,34 @@ class _Nearest:
                 members.append(self._claims[j])
         return sorted(near.items())
 
+    def _index(self) -> None:
+        claims, weights = self._claims, self._corpus.weights
+        texts = [claim.text for claim in claims]
+        cited = [claim.cited or claim.text for claim in claims]
+        self._words = [StemIndex(texts, weights), StemIndex(cited, weights)]
+        self._views = [texts, cited]
+        self._numbers = _NumberIndex(texts)
+        self._same_text: dict[str, list[int]] = {}  # worded alike, however common the words
+        for j, text in enumerate(texts):
+            self._same_text.setdefault(text, []).append(j)
+        similarity = self._similarity
+        self._meanings = (
+            [similarity.vectors(texts), similarity.vectors(cited)]
+            if isinstance(similarity, Vectors)
+            else []
+        )
+        self._indexed = len(claims)
+
     def _scores(self, position: int) -> np.ndarray[Any, Any]:
-        """For every claim, the highest of its views' closeness to the claim at `position`."""
-        scores = np.zeros(len(self._claims))
+        """For each earlier claim, the highest of its views' closeness to the claim at
+        `position`."""
+        scores = np.zeros(position)
         for index, view in zip(self._words, self._views, strict=True):
-            scores = np.maximum(scores, index.overlaps(view[position]))
+            scores = np.maximum(scores, index.overlaps(view[position])[:position])
         for matrix in self._meanings:
-            scores = np.maximum(scores, matrix @ matrix[position])
-        scores[self._same_text[self._views[0][position]]] = 1.0
+            scores = np.maximum(scores, matrix[:position] @ matrix[position])
+        same = [j for j in self._same_text[self._views[0][position]] if j < position]
+        scores[same] = 1.0
         return scores
 
 
