@@ -20,9 +20,11 @@ from briefing import Settings, generate, pipeline
 from briefing.claims.verify import content_stems
 from briefing.model.structured import OutputMode
 from briefing.reconcile import embeddings
+from briefing.reconcile.clusters import Grouping
 from briefing.reconcile.corroboration import Corroboration
 from briefing.types.contract import SectionKind
 
+from .support import builders
 from .support.endpoint import IN_PROCESS_URL, MODEL, FakeEndpoint, client_for
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
@@ -250,20 +252,27 @@ class HashedStems:
         return vectors
 
 
-def corroborated(
+def matched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, delay: float, concurrency: int
-) -> tuple[list[dict[str, Any]], list[int]]:
-    """The clusters of a run over FOUR, and how many answers had come when each article's
-    claims were searched for in the others."""
+) -> tuple[list[dict[str, Any]], list[int], list[int]]:
+    """The clusters of a run over FOUR; how many requests had been sent when each
+    article's claims were searched for in the others; how many claims were grouped at a
+    time."""
     fake = FakeEndpoint(respond=answer, delay=delay)
     searched_at: list[int] = []
-    search = Corroboration.search
+    grouped: list[int] = []
+    search, group = Corroboration.search, Grouping.add
 
     def searching(self: Corroboration, claims: Sequence[Any]) -> None:
         searched_at.append(len(fake.chat_requests))
         search(self, claims)
 
+    def grouping(self: Grouping, claims: Sequence[Any]) -> None:
+        grouped.extend([len(claims)] if claims else [])
+        group(self, claims)
+
     monkeypatch.setattr(Corroboration, "search", searching)
+    monkeypatch.setattr(Grouping, "add", grouping)
     monkeypatch.setattr(embeddings, "available", lambda: True)
     monkeypatch.setattr(embeddings, "encoder", lambda: HashedStems())
     folder = tmp_path / f"run-{concurrency}"
@@ -274,16 +283,20 @@ def corroborated(
     settings = settings.model_copy(update={"concurrency": concurrency})
     with client_for(fake, mode=OutputMode.json_schema) as client:
         briefing = generate([folder], settings, client=client, now=NOW)
-    return [c.model_dump() for c in briefing.clusters], searched_at
+    return [c.model_dump() for c in briefing.clusters], searched_at, grouped
 
 
-def test_a_remote_run_searches_for_corroboration_while_answers_come_and_finds_the_same(
+def test_a_remote_run_matches_claims_while_answers_come_and_finds_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    waiting, searched_at = corroborated(tmp_path, monkeypatch, delay=0.3, concurrency=2)
+    waiting, searched_at, grouped = matched(tmp_path, monkeypatch, delay=0.3, concurrency=2)
     assert searched_at and min(searched_at) <= len(FOUR)  # before the composition was asked for
-    one_at_a_time, none_ahead = corroborated(tmp_path, monkeypatch, delay=0.0, concurrency=1)
+    assert len(grouped) == len(FOUR)  # an article's claims at a time, none left for the end
+    claims = sum(grouped)
+    monkeypatch.undo()
+    one_at_a_time, none_ahead, at_the_end = matched(tmp_path, monkeypatch, 0.0, concurrency=1)
     assert none_ahead == []
+    assert at_the_end == [claims]
     assert waiting == one_at_a_time  # what is found is tested in test_corroboration.py
 
 
@@ -310,3 +323,28 @@ def test_answers_come_in_order_and_the_waits_for_them_are_filled() -> None:
     assert list(answers) == [0, 10, 20]
     assert filled[0] == 0 and filled == list(range(len(filled)))
     assert sys.getswitchinterval() == 0.005  # the default again, once the answers are in
+
+
+def test_matching_ahead_compares_with_the_nearest_claims_once_more_are_expected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pipeline, "EXHAUSTIVE_CLAIMS", 5)
+    texts = [f"The bridge over the {river} river opened in 19{n}." for n, river in
+             enumerate(["Avon", "Exe", "Tees", "Wear", "Usk", "Dee", "Taw"], start=50)]  # fmt: skip
+    articles = [builders.article(f"S{n}", *texts[a:b]) for n, (a, b) in
+                enumerate([(0, 1), (1, 2), (2, 6), (6, 7)], start=1)]  # fmt: skip
+    claims = [[builders.claim(a, s.text, s.number) for s in a.sentences] for a in articles]
+    matching = pipeline._MatchingAhead(articles, None)
+    exhaustive = []
+    for found in claims:
+        matching.add(found)
+        assert matching.match_one()
+        assert matching.grouping is not None
+        exhaustive.append(matching.grouping.exhaustive)
+
+    assert exhaustive == [True, True, False, False]  # 1, 2, then 6 of 7 claims: 8 expected
+    every = [claim for found in claims for claim in found]
+    at_once = Grouping(matching.corpus, matching.similarity, exhaustive=False)
+    at_once.add(every)
+    assert [g.claims for g in matching.grouping.groups] == [g.claims for g in at_once.groups]
+    assert matching.grouping.continues(matching.corpus, matching.similarity, every, False)

@@ -11,6 +11,7 @@ nothing a full comparison would find).
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import time
@@ -22,6 +23,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from briefing import pipeline
@@ -37,7 +40,7 @@ from briefing.output.html import MAX_MATRIX_SOURCES, to_html
 from briefing.output.markdown import to_markdown
 from briefing.reconcile import candidates, embeddings
 from briefing.reconcile.candidates import MeaningIndex, StemIndex
-from briefing.reconcile.clusters import EXHAUSTIVE_CLAIMS, cluster_claims
+from briefing.reconcile.clusters import EXHAUSTIVE_CLAIMS, Grouping, cluster_claims
 from briefing.reconcile.conflicts import (
     MAX_CONFLICTS,
     MAX_SIDE_SOURCES,
@@ -297,6 +300,34 @@ def test_beyond_the_exhaustive_bound_equal_claims_still_cluster_and_unequal_ones
         assert len(cluster.sources) == len({c.source for c in cluster.claims})
 
 
+def _grouped(grouping: Grouping) -> list[list[str]]:
+    return [[claim.id for claim in group.claims] for group in grouping.groups]
+
+
+@settings(deadline=None, max_examples=25)
+@given(
+    cuts=st.lists(st.integers(1, 59), max_size=6, unique=True),
+    exhaustive=st.booleans(),
+    by_meaning=st.booleans(),
+)
+def test_claims_grouped_in_pieces_form_the_groups_grouping_them_at_once_does(
+    cuts: list[int], exhaustive: bool, by_meaning: bool
+) -> None:
+    """Grouping runs an article's claims at a time while a remote endpoint answers."""
+    articles, claims = _GROUPED
+    everything = corpus(*articles)
+    lexical = LexicalSimilarity(everything.weights)
+    similarity = MeaningSimilarity(_words_as_vectors, lexical) if by_meaning else lexical
+    at_once = Grouping(everything, similarity, exhaustive)
+    at_once.add(claims)
+    in_pieces = Grouping(everything, similarity, exhaustive)
+    bounds = [0, *sorted(cuts), len(claims)]
+    for begin, end in itertools.pairwise(bounds):
+        in_pieces.add(claims[begin:end])
+    assert _grouped(in_pieces) == _grouped(at_once)
+    assert len(at_once.groups) < len(claims)  # some claims were grouped together
+
+
 # --- the indexes miss nothing a full comparison finds --------------------------------------------
 
 
@@ -418,3 +449,20 @@ class _WithoutVectors:
 
     def __call__(self, a: Claim, b: Claim) -> float:
         return self._inner(a, b)
+
+
+def _grouped_claims() -> tuple[list[Article], list[Claim]]:
+    """Look-alike articles, each claiming its first two sentences, and the same bridge's
+    record in five wordings: 60 claims."""
+    articles = [_lookalike(n) for n in range(20)]
+    records = [
+        article(f"R{n}", f"It is the largest bridge in the county since {1950 + n % 5}.",
+                f"The bridge has been the county's largest since {1950 + n % 5}.",
+                *OTHER_NEWS, published=date(2025, 1, 1))
+        for n in range(10)
+    ]  # fmt: skip
+    claims = [claim(a, s.text, s.number) for a in articles + records for s in a.sentences[:2]]
+    return articles + records, claims
+
+
+_GROUPED = _grouped_claims()
