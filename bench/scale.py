@@ -20,6 +20,7 @@ refused, each promptly.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import pstats
@@ -84,6 +85,13 @@ def run_child(args: Sequence[str], env: dict[str, str], timeout: float) -> Finis
 
 def child_env(cache: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), "BRIEFING_CACHE_DIR": str(cache)}
+
+
+def compile_package() -> None:
+    """Write the package's bytecode before any run is timed, as an installed package has it:
+    with PYTHONDONTWRITEBYTECODE set (these machines set it) an edited worktree's modules are
+    otherwise compiled again by every child, 0.2-0.3 s of each run's start."""
+    compileall.compile_dir(ROOT / "briefing", quiet=1)
 
 
 # --- item 1: look-alike articles ------------------------------------------------------------
@@ -339,6 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=1.0, help="seconds per call (--remote)")
     parser.add_argument("--concurrency", type=int, default=8, help="calls at once (--remote)")
     options = parser.parse_args(argv)
+    compile_package()
     rows: list[Scaled] = []
     for count in options.sizes:
         rows.append(scaled_run(count, options.timeout))

@@ -17,7 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -285,8 +285,8 @@ class _Run:
     """Set while the embedded model's server starts: one core loads the model, the other is
     free (a run of cached answers starts none)."""
     requests_out: threading.Event = field(default_factory=threading.Event)
-    """Set once the articles' requests to a remote endpoint are out: the work of the waits
-    begins then, not before the first request, which it would hold up."""
+    """Set once every article's request to a remote endpoint is handed to the workers: the
+    encoder ahead begins then, not before the first requests, which it would hold up."""
 
     def reconcile(self, client: Model) -> Reconciled:
         """Everything before the composition: claims, clusters, conflicts, timeline."""
@@ -298,7 +298,8 @@ class _Run:
         with self._encoding_ahead(unique) as ahead:
             matching = self._matching_ahead(unique, ahead)
             extracted = self._extract_all(unique, client, ahead, matching)
-        read = [article for article in unique if article.id in {c.source for c in extracted}]
+        sources = {claims.source for claims in extracted}
+        read = [article for article in unique if article.id in sources]
         if len(read) < len(unique):
             corpus = Corpus.of(read)
         else:  # the corpus matched in ahead
@@ -428,7 +429,8 @@ class _Run:
                 lambda article: self._ask(article, client),
                 articles,
                 workers=workers,
-                idle=self._while_answers_come(matching),
+                idle=matching.match_one if matching is not None else None,
+                sent=self.requests_out,
             ),
             strict=True,
         ):
@@ -448,16 +450,6 @@ class _Run:
         if not extracted and errors:  # say why there is nothing to brief: the budget, or the model
             raise next((e for e in errors if isinstance(e, BudgetError)), errors[0])
         return extracted
-
-    def _while_answers_come(self, matching: _MatchingAhead | None) -> Callable[[], bool]:
-        """What fills the waits for a remote endpoint's answers, once every request is out:
-        the encoder ahead begins, and `matching` matches an article's claims at a time."""
-
-        def idle() -> bool:
-            self.requests_out.set()
-            return matching is not None and matching.match_one()
-
-        return idle
 
     def _ask(self, article: Article, client: Model) -> tuple[Answers, Diagnostics] | BriefingError:
         """The model's answers for the article and what asking had to report (kept apart, as
@@ -722,31 +714,47 @@ def _ordered_map(
     *,
     workers: int,
     idle: Callable[[], bool] | None = None,
+    sent: threading.Event | None = None,
 ) -> Iterator[R]:
     """`function` over `items`, with at most `workers` running at once; each result is
-    yielded, in order, as soon as it and those before it are done. While the next is not,
-    `idle` is called, as long as it says it did something (a small piece of work each time).
+    yielded, in order, as soon as it and those before it are done. `sent` is set once every
+    item is handed to the workers. When the next result has not come within
+    `_IDLE_AFTER_SECONDS`, `idle` is called until it comes, as long as `idle` says it did
+    something (a small piece of work each time): a wait that long is the workers waiting
+    for another machine, not for this one's interpreter, which `idle` would take from them.
     One worker runs inline, so Ctrl-C and SIGTERM stop it at once."""
     if workers <= 1 or len(items) <= 1:
         yield from map(function, items)
         return
     pool = ThreadPoolExecutor(max_workers=min(workers, len(items)))
-    switching = sys.getswitchinterval()
-    if idle is not None:
-        # A worker whose answer came waits for the interpreter while `idle` computes: up to
-        # the switch interval, 5 ms by default, at each of the dozens of times it takes it
-        # back to read its answer and send the next request.
-        sys.setswitchinterval(_SWITCH_WHILE_IDLE_WORKS)
     try:
-        for future in [pool.submit(function, item) for item in items]:
-            while idle is not None and not future.done() and idle():
-                pass
+        futures = [pool.submit(function, item) for item in items]
+        if sent is not None:
+            sent.set()
+        for future in futures:
+            if idle is not None and not wait([future], _IDLE_AFTER_SECONDS).done:
+                _fill(future, idle)
             yield future.result()
     finally:
-        sys.setswitchinterval(switching)
         pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _fill(future: Future[R], idle: Callable[[], bool]) -> None:
+    """Call `idle` until `future` is done or `idle` has nothing more to do."""
+    switching = sys.getswitchinterval()
+    # A worker whose answer came waits for the interpreter while `idle` computes: up to the
+    # switch interval, 5 ms by default, at each of the dozens of times it takes it back to
+    # read its answer and send the next request. Shorter only meanwhile: workers that
+    # compute rather than wait lose more to handing the interpreter over that often.
+    sys.setswitchinterval(_SWITCH_WHILE_IDLE_WORKS)
+    try:
+        while not future.done() and idle():
+            pass
+    finally:
+        sys.setswitchinterval(switching)
+
+
+_IDLE_AFTER_SECONDS = 0.05
 _SWITCH_WHILE_IDLE_WORKS = 0.001
 """Seconds a thread runs before another waiting for the interpreter gets it, while the
 reading's waits are filled: with 5 ms, 100 articles at 8 at a time were read 0.25 s later."""

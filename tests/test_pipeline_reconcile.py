@@ -291,7 +291,9 @@ def test_a_remote_run_matches_claims_while_answers_come_and_finds_the_same(
 ) -> None:
     waiting, searched_at, grouped = matched(tmp_path, monkeypatch, delay=0.3, concurrency=2)
     assert searched_at and min(searched_at) <= len(FOUR)  # before the composition was asked for
-    assert len(grouped) == len(FOUR)  # an article's claims at a time, none left for the end
+    # An article's claims at a time while later answers are awaited; those of the last round
+    # (two articles, answered together) once it is in, unless one came well before the other.
+    assert len(grouped) >= 3
     claims = sum(grouped)
     monkeypatch.undo()
     one_at_a_time, none_ahead, at_the_end = matched(tmp_path, monkeypatch, 0.0, concurrency=1)

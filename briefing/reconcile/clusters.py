@@ -86,7 +86,7 @@ def cluster_claims(
     if grouping is None or not grouping.continues(corpus, similarity, claims, exhaustive):
         grouping = Grouping(corpus, similarity, exhaustive)
     grouping.add(claims[len(grouping.claims) :])
-    corroboration.narrow(claim.text for claim in claims)
+    corroboration.narrow(claims)
     clusters = [
         Cluster(
             id=f"c{number}",

@@ -9,7 +9,6 @@ asked.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -167,16 +166,15 @@ class Corpus:
         keys = self._sentence_keys
         need = len(names) - len(names) // 2
         if numbers:
-            found = functools.reduce(np.intersect1d, (keys.giving(n) for n in numbers))
+            found = set.intersection(*(keys.by_number.get(number, set()) for number in numbers))
             if names:
-                named = sum(np.isin(found, keys.holding(name)).astype(np.int64) for name in names)
-                found = found[named >= need]
-        else:
-            counts = np.bincount(
-                np.concatenate([keys.holding(name) for name in names]), minlength=keys.size
-            )
-            found = np.flatnonzero(counts >= need)
-        return {self.articles[int(owner)].id for owner in np.unique(keys.owners[found])}
+                found = {
+                    p for p in found if sum(p in keys.by_key.get(n, ()) for n in names) >= need
+                }
+            return {self.articles[keys.owners[position]].id for position in found}
+        holders = np.concatenate([keys.holding(name) for name in names])
+        counts = np.bincount(holders, minlength=len(keys.owners))  # a topic's names: thousands
+        return {self.articles[keys.owners[p]].id for p in np.flatnonzero(counts >= need)}
 
     @cached_property
     def _sentence_keys(self) -> _SentenceKeys:
@@ -276,31 +274,23 @@ class _SentenceKeys:
     which sentences give each number and hold each word (as a name key)."""
 
     def __init__(self, citable: Sequence[Sequence[Sentence]]) -> None:
-        owners: list[int] = []
-        by_number: dict[str, list[int]] = {}
-        by_key: dict[str, list[int]] = {}
+        self.owners: list[int] = []
+        self.by_number: dict[str, set[int]] = {}
+        self.by_key: dict[str, set[int]] = {}
         for owner, sentences in enumerate(citable):
             for sentence in sentences:
                 for number in numbers_in(sentence.text):
-                    by_number.setdefault(number, []).append(len(owners))
+                    self.by_number.setdefault(number, set()).add(len(self.owners))
                 for key in word_keys(sentence.text):
-                    by_key.setdefault(key, []).append(len(owners))
-                owners.append(owner)
-        self.owners = np.asarray(owners, dtype=np.int64)
-        self.size = len(owners)
-        self._by_number = {n: np.unique(at) for n, at in by_number.items()}
-        self._by_key = {k: np.unique(at) for k, at in by_key.items()}
-
-    def giving(self, number: str) -> np.ndarray[Any, Any]:
-        """The sentences giving `number`, in order."""
-        return self._by_number.get(number, _NONE)
+                    self.by_key.setdefault(key, set()).add(len(self.owners))
+                self.owners.append(owner)
+        self._holding: dict[str, np.ndarray[Any, Any]] = {}
 
     def holding(self, key: str) -> np.ndarray[Any, Any]:
-        """The sentences holding the word `key`, in order."""
-        return self._by_key.get(key, _NONE)
-
-
-_NONE = np.zeros(0, dtype=np.int64)
+        """The sentences holding the word `key`, as an array (kept: asked once per claim)."""
+        if key not in self._holding:
+            self._holding[key] = np.fromiter(self.by_key.get(key, ()), dtype=np.int64)
+        return self._holding[key]
 
 
 @dataclass(frozen=True)

@@ -45,21 +45,25 @@ class Corroboration:
     def __init__(self, corpus: Corpus, meaning: Meaning | None) -> None:
         self.corpus = corpus
         self.meaning = meaning
-        self._possible: dict[str, set[str]] = {}
+        self._possible: dict[tuple[str, str], set[str]] = {}
         self._searched: dict[tuple[str, str], Sentence | None] = {}
 
-    def narrow(self, texts: Iterable[str]) -> None:
-        """Find, for each text not yet narrowed, the articles that may state it (`possible`):
-        all of them together, which comparing by meaning does as a few matrix products."""
-        new = [text for text in dict.fromkeys(texts) if text not in self._possible]
-        for text, near in zip(new, self._near(new), strict=True):
-            self._possible[text] = _may_support(text, self.corpus, near)
+    def narrow(self, claims: Iterable[Claim]) -> None:
+        """Find, for each claim not yet narrowed, the other articles that may state it: all
+        of them together, which comparing by meaning does as a few matrix products."""
+        new = list(
+            dict.fromkeys(_key(claim) for claim in claims if _key(claim) not in self._possible)
+        )
+        texts = list(dict.fromkeys(text for text, _ in new))
+        near = dict(zip(texts, self._near(texts), strict=True))
+        for text, source in new:
+            self._possible[text, source] = _may_support(text, self.corpus, near[text], source)
 
     def search(self, claims: Sequence[Claim]) -> None:
-        """Search every article but its own that may state each claim, ahead of `support`."""
-        self.narrow(claim.text for claim in claims)
+        """Search every other article that may state each claim, ahead of `support`."""
+        self.narrow(claims)
         for claim in claims:
-            for article in self.corpus.in_order(self._possible[claim.text] - {claim.source}):
+            for article in self.corpus.in_order(self._possible[_key(claim)]):
                 key = (claim.text, article.id)
                 if key not in self._searched:
                     self._searched[key] = self._passage(claim.text, article)
@@ -68,13 +72,13 @@ class Corroboration:
         """Per article not in the group, in order, the first passage that states one of its
         claims. Only the articles that may hold one are searched (`narrow`); in the others
         `supporting_passage` finds nothing."""
-        self.narrow(claim.text for claim in group)
+        self.narrow(group)
         claimed = {claim.source for claim in group}
-        possible = {text: self._possible[text] - claimed for text in {c.text for c in group}}
+        possible = {key: self._possible[key] - claimed for key in map(_key, group)}
         found: list[Evidence] = []
         for article in self.corpus.in_order(set().union(*possible.values())):
             for claim in group:
-                if article.id not in possible[claim.text]:
+                if article.id not in possible[_key(claim)]:
                     continue
                 passage = self._found(claim.text, article)
                 if passage is not None:
@@ -146,12 +150,19 @@ def differing_amounts(a: str, b: str) -> dict[str, tuple[set[str], set[str]]]:
     }
 
 
-def _may_support(claim: str, corpus: Corpus, near: set[str]) -> set[str]:
-    """Articles that may state `claim`: one sentence there gives every number and half the
-    names of the claim, and a citable sentence carries enough of its words or the article is
-    `near` the claim in meaning."""
+def _key(claim: Claim) -> tuple[str, str]:
+    return claim.text, claim.source
+
+
+def _may_support(claim: str, corpus: Corpus, near: set[str], source: str) -> set[str]:
+    """Articles besides `source` that may state `claim`: one sentence there gives every
+    number and half the names of the claim, and a citable sentence carries enough of its
+    words or the article is `near` the claim in meaning."""
     stating = corpus.stating(claim)
-    if stating is not None and not stating:
-        return set()
+    if stating is not None:
+        stating.discard(source)
+        if not stating:  # the common case among look-alike articles: no index search
+            return set()
     possible = corpus.covering(claim, SUPPORT_COVERAGE, within=stating) | near
+    possible.discard(source)
     return possible if stating is None else possible & stating
