@@ -15,13 +15,11 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
@@ -57,11 +55,11 @@ from briefing.model.protocol import Model
 from briefing.model.structured import OutputMode
 from briefing.progress import Progress, silent
 from briefing.reconcile import embeddings
-from briefing.reconcile.clusters import EXHAUSTIVE_CLAIMS, Grouping, cluster_claims
+from briefing.reconcile.clusters import cluster_claims
 from briefing.reconcile.conflicts import MAX_CONFLICTS, find_conflicts
 from briefing.reconcile.corpus import Corpus, searched_texts
-from briefing.reconcile.corroboration import Corroboration
 from briefing.reconcile.events import description, find_events
+from briefing.reconcile.matching import MatchingAhead
 from briefing.reconcile.quotes import find_quotes
 from briefing.reconcile.similarity import (
     EmbeddingSimilarity,
@@ -81,7 +79,6 @@ from briefing.types.contract import Briefing, Section, SourceInfo
 from briefing.types.stages import (
     Article,
     ArticleClaims,
-    Claim,
     Cluster,
     Conflict,
     Document,
@@ -406,7 +403,7 @@ class _Run:
         articles: list[Article],
         client: Model,
         ahead: embeddings.Ahead | None = None,
-        matching: _MatchingAhead | None = None,
+        matching: MatchingAhead | None = None,
     ) -> list[ArticleClaims]:
         """Each article's claims, in order; an article the model fails on (an invalid answer,
         a request that failed or timed out), or that the budget does not reach, is left out
@@ -505,7 +502,7 @@ class _Run:
         extracted: list[ArticleClaims],
         corpus: Corpus,
         similarity: Similarity | None,
-        matched: _MatchingAhead | None = None,
+        matched: MatchingAhead | None = None,
     ) -> list[Cluster]:
         """The claims' clusters, from what was `matched` ahead as far as it holds."""
         ahead = (matched.corroboration, matched.grouping) if matched is not None else (None, None)
@@ -551,13 +548,13 @@ class _Run:
 
     def _matching_ahead(
         self, articles: Sequence[Article], ahead: embeddings.Ahead | None
-    ) -> _MatchingAhead | None:
+    ) -> MatchingAhead | None:
         """Claims matched as the articles are read, while a remote endpoint answers several
         articles at once (this machine waits then), by the meaning the encoder `ahead`
         gives, or by words when claims are matched by words."""
         if not _waits_for_another_machine(self.settings) or self.settings.embedding_model:
             return None
-        return _MatchingAhead(articles, ahead.encoder if ahead is not None else None)
+        return MatchingAhead(articles, ahead.encoder if ahead is not None else None)
 
     def _local_similarity(
         self, corpus: Corpus, extracted: list[ArticleClaims], ahead: embeddings.Remembered | None
@@ -600,84 +597,6 @@ class _Run:
             claims_verified=len(claims.verified) if claims else 0,
             possible_errors=claims.source_issues if claims else (),
         )
-
-
-class _MatchingAhead:
-    """Claims matched while the model reads the articles after theirs, an article's claims
-    at a time: grouped (`Grouping`) and searched for in the other articles
-    (`Corroboration.search`), in the corpus of every article (built at the first match).
-    Compared by meaning, claims are matched only once the encoder ahead has encoded them and
-    every sentence, in its own slices: a vector's last bits depend on the batch it was
-    encoded in, and what is found must not depend on the endpoint's timing."""
-
-    def __init__(self, articles: Sequence[Article], encoder: embeddings.Remembered | None) -> None:
-        self._articles = articles
-        self._encoder = encoder
-        self._waiting: deque[list[Claim]] = deque()
-        self._sentences_encoded = encoder is None
-        self._matched_articles = 0
-        self.grouping: Grouping | None = None
-
-    @cached_property
-    def corpus(self) -> Corpus:
-        return Corpus.of(self._articles)
-
-    @cached_property
-    def similarity(self) -> Similarity:
-        if self._encoder is None:
-            return LexicalSimilarity(self.corpus.weights)
-        return MeaningSimilarity(self._encoder.embed, LexicalSimilarity(self.corpus.weights))
-
-    @property
-    def meaning(self) -> Meaning | None:
-        """What claims and sentences are compared by besides words."""
-        return self.similarity if isinstance(self.similarity, Meaning) else None
-
-    @cached_property
-    def corroboration(self) -> Corroboration:
-        return Corroboration(self.corpus, self.meaning)
-
-    def add(self, claims: Sequence[Claim]) -> None:
-        """Match an article's claims too, after those added before."""
-        self._waiting.append(list(claims))
-
-    def match_one(self) -> bool:
-        """Match the claims added first, if they can be matched yet; whether they were."""
-        if not self._waiting or not self._encoded(self._waiting[0]):
-            return False
-        claims = self._waiting.popleft()
-        self._group(claims)
-        self.corroboration.search(claims)
-        return True
-
-    def same_similarity(self, corpus: Corpus, similarity: Similarity | None) -> Similarity | None:
-        """The similarity the claims were matched by, when it compares what `similarity`
-        compares (meaning, or words alone) in `corpus`; else `similarity`."""
-        if corpus is not self.corpus or (similarity is None) != (self.meaning is None):
-            return similarity
-        return self.similarity
-
-    def _group(self, claims: list[Claim]) -> None:
-        """Group the claims, every earlier group a candidate until so many claims are
-        expected (the articles so far tell) that only the nearest claims' can be."""
-        self._matched_articles += 1
-        grouped = self.grouping.claims if self.grouping is not None else []
-        expected = (len(grouped) + len(claims)) * len(self._articles) / self._matched_articles
-        exhaustive = expected <= EXHAUSTIVE_CLAIMS
-        if self.grouping is None or (self.grouping.exhaustive and not exhaustive):
-            self.grouping = Grouping(self.corpus, self.similarity, exhaustive)
-            self.grouping.add(grouped)
-        self.grouping.add(claims)
-
-    def _encoded(self, claims: Sequence[Claim]) -> bool:
-        if self._encoder is None:
-            return True
-        if not self._sentences_encoded:
-            corpus = self.corpus
-            units = (text for article in corpus.articles for _, text in corpus.units(article))
-            self._sentences_encoded = self._encoder.knows(units)
-        compared = (text for claim in claims for text in MeaningSimilarity.compared_texts(claim))
-        return self._sentences_encoded and self._encoder.knows(compared)
 
 
 def _waits_for_another_machine(settings: Settings) -> bool:
@@ -755,6 +674,7 @@ def _fill(future: Future[R], idle: Callable[[], bool]) -> None:
 
 
 _IDLE_AFTER_SECONDS = 0.05
+"""How long the next answer may take before the wait for it is filled."""
 _SWITCH_WHILE_IDLE_WORKS = 0.001
 """Seconds a thread runs before another waiting for the interpreter gets it, while the
 reading's waits are filled: with 5 ms, 100 articles at 8 at a time were read 0.25 s later."""

@@ -20,8 +20,10 @@ from briefing import Settings, generate, pipeline
 from briefing.claims.verify import content_stems
 from briefing.model.structured import OutputMode
 from briefing.reconcile import embeddings
+from briefing.reconcile import matching as matching_ahead
 from briefing.reconcile.clusters import Grouping
 from briefing.reconcile.corroboration import Corroboration
+from briefing.reconcile.matching import MatchingAhead
 from briefing.types.contract import SectionKind
 
 from .support import builders
@@ -330,13 +332,13 @@ def test_answers_come_in_order_and_the_waits_for_them_are_filled() -> None:
 def test_matching_ahead_compares_with_the_nearest_claims_once_more_are_expected(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(pipeline, "EXHAUSTIVE_CLAIMS", 5)
+    monkeypatch.setattr(matching_ahead, "EXHAUSTIVE_CLAIMS", 5)
     texts = [f"The bridge over the {river} river opened in 19{n}." for n, river in
              enumerate(["Avon", "Exe", "Tees", "Wear", "Usk", "Dee", "Taw"], start=50)]  # fmt: skip
     articles = [builders.article(f"S{n}", *texts[a:b]) for n, (a, b) in
                 enumerate([(0, 1), (1, 2), (2, 6), (6, 7)], start=1)]  # fmt: skip
     claims = [[builders.claim(a, s.text, s.number) for s in a.sentences] for a in articles]
-    matching = pipeline._MatchingAhead(articles, None)
+    matching = MatchingAhead(articles, None)
     exhaustive = []
     for found in claims:
         matching.add(found)
