@@ -4,31 +4,16 @@ search at the end finds."""
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Sequence
-
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefing.claims.verify import content_stems
 from briefing.reconcile.corpus import Corpus
 from briefing.reconcile.corroboration import Corroboration
 from briefing.reconcile.similarity import LexicalSimilarity, MeaningSimilarity
 
-from .support.builders import article, claim
+from .support.builders import BACKGROUND, A, article, claim, hashed_words
 
-BACKGROUND = (
-    "The United States and Japan held security talks this week.",
-    "The alliance between the United States and Japan is decades old.",
-)
-A = article(
-    "A",
-    "Japan will double its defense budget to 2% of GDP by 2027.",
-    "The U.S. will deploy MQ-9 drones to Kanoya Air Base.",
-    *BACKGROUND,
-)
 B = article(
     "B",
     "Japan is doubling its defense budget to 2% of GDP by 2027.",
@@ -45,18 +30,9 @@ CORPUS = Corpus.of([A, B, C])
 CLAIMS = [claim(a, s.text, s.number) for a in (A, B, C) for s in a.sentences[:3]]
 
 
-def stems_hashed(texts: Sequence[str]) -> np.ndarray:
-    """A stand-in sentence encoder: texts sharing word stems point the same way."""
-    vectors = np.zeros((len(texts), 64), dtype=np.float32)
-    for row, text in enumerate(texts):
-        for stem in content_stems(text):
-            vectors[row, zlib.crc32(stem.encode()) % 64] += 1.0
-    return vectors
-
-
 MEANINGS = {
     "by words": None,
-    "by meaning": MeaningSimilarity(stems_hashed, LexicalSimilarity(CORPUS.weights)),
+    "by meaning": MeaningSimilarity(hashed_words, LexicalSimilarity(CORPUS.weights)),
 }
 
 

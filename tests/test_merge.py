@@ -16,18 +16,8 @@ from briefing.reconcile.similarity import EmbeddingSimilarity, LexicalSimilarity
 from briefing.sources.sentences import clauses
 from briefing.types.answers import ClaimType
 
-from .support.builders import article, claim, claims_of, corpus
+from .support.builders import BACKGROUND, A, article, claim, claims_of, corpus
 
-BACKGROUND = (
-    "The United States and Japan held security talks this week.",
-    "The alliance between the United States and Japan is decades old.",
-)
-A = article(
-    "A",
-    "Japan will double its defense budget to 2% of GDP by 2027.",
-    "The U.S. will deploy MQ-9 drones to Kanoya Air Base.",
-    *BACKGROUND,
-)
 B = article(
     "B",
     "Tokyo said Japan will double its defense budget to 2% of GDP by 2027.",

@@ -7,7 +7,6 @@ import gc
 import sys
 import threading
 import weakref
-import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +16,6 @@ import numpy as np
 import pytest
 
 from briefing import Settings, generate, pipeline
-from briefing.claims.verify import content_stems
 from briefing.model.structured import OutputMode
 from briefing.reconcile import embeddings
 from briefing.reconcile import matching as matching_ahead
@@ -243,15 +241,11 @@ FOUR = {
 }
 
 
-class HashedStems:
-    """Stands in for the sentence encoder: texts sharing word stems point the same way."""
+class HashedWords:
+    """Stands in for the sentence encoder (`builders.hashed_words`)."""
 
     def embed(self, texts: Sequence[str]) -> Any:
-        vectors = np.zeros((len(texts), 64), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for stem in content_stems(text):
-                vectors[row, zlib.crc32(stem.encode()) % 64] += 1.0
-        return vectors
+        return builders.hashed_words(texts)
 
 
 def matched(
@@ -276,7 +270,7 @@ def matched(
     monkeypatch.setattr(Corroboration, "search", searching)
     monkeypatch.setattr(Grouping, "add", grouping)
     monkeypatch.setattr(embeddings, "available", lambda: True)
-    monkeypatch.setattr(embeddings, "encoder", lambda: HashedStems())
+    monkeypatch.setattr(embeddings, "encoder", lambda: HashedWords())
     folder = tmp_path / f"run-{concurrency}"
     folder.mkdir()
     for name, text in FOUR.items():

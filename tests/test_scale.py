@@ -15,7 +15,6 @@ import itertools
 import json
 import random
 import time
-import zlib
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -28,7 +27,6 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from briefing import pipeline
-from briefing.claims.verify import content_stems, numbers_in
 from briefing.cli.app import app
 from briefing.compose.sections import (
     MAX_DISAGREEMENTS,
@@ -61,7 +59,7 @@ from briefing.types.stages import (
     TimelineEntry,
 )
 
-from .support.builders import article, briefing, claim, claims_of, corpus
+from .support.builders import article, briefing, claim, claims_of, corpus, hashed_words
 from .support.endpoint import MODEL, FakeEndpoint
 from .support.lookalikes import lookalike_article, write_lookalikes
 
@@ -317,7 +315,7 @@ def test_claims_grouped_in_pieces_form_the_groups_grouping_them_at_once_does(
     articles, claims = _GROUPED
     everything = corpus(*articles)
     lexical = LexicalSimilarity(everything.weights)
-    similarity = MeaningSimilarity(_words_as_vectors, lexical) if by_meaning else lexical
+    similarity = MeaningSimilarity(hashed_words, lexical) if by_meaning else lexical
     at_once = Grouping(everything, similarity, exhaustive)
     at_once.add(claims)
     in_pieces = Grouping(everything, similarity, exhaustive)
@@ -402,11 +400,9 @@ def test_searching_by_meaning_through_the_index_finds_what_searching_every_artic
         return [c.model_dump() for c in clusters], [c.model_dump() for c in conflicts]
 
     weights = corpus(*articles).weights
-    indexed = MeaningSimilarity(_words_as_vectors, LexicalSimilarity(weights), 0.5, 0.55)
+    indexed = MeaningSimilarity(hashed_words, LexicalSimilarity(weights), 0.5, 0.55)
     assert isinstance(indexed, Vectors)
-    every = _WithoutVectors(
-        MeaningSimilarity(_words_as_vectors, LexicalSimilarity(weights), 0.5, 0.55)
-    )
+    every = _WithoutVectors(MeaningSimilarity(hashed_words, LexicalSimilarity(weights), 0.5, 0.55))
     assert not isinstance(every, Vectors)
 
     with_index, without = found(indexed), found(every)
@@ -418,17 +414,6 @@ def _lookalike(number: int) -> Article:
     paragraphs = lookalike_article(number).split("\n\n")
     return article(f"S{number}", *(p.strip() for p in paragraphs[1:]),
                    published=date(2025, 1, 1 + number % 28))  # fmt: skip
-
-
-def _words_as_vectors(texts: Sequence[str]) -> list[list[float]]:
-    """A stand-in encoder: each word stem hashed into 64 dimensions."""
-    rows = []
-    for text in texts:
-        row = [0.0] * 64
-        for stem in content_stems(text) | numbers_in(text):
-            row[zlib.crc32(stem.encode()) % 64] += 1.0
-        rows.append(row)
-    return rows
 
 
 class _WithoutVectors:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
+import numpy as np
+
+from briefing.claims.verify import content_stems, numbers_in
 from briefing.reconcile.corpus import Corpus
 from briefing.sources.clean import clean
 from briefing.sources.sentences import segment
@@ -19,6 +23,29 @@ def article(source: str, *sentences: str, published: date | None = None) -> Arti
     made = segment(clean(Document(path=f"{source}.txt", text=text, published=published), source))
     assert [s.text for s in made.sentences] == list(sentences), "a fixture sentence was split"
     return made
+
+
+BACKGROUND = (
+    "The United States and Japan held security talks this week.",
+    "The alliance between the United States and Japan is decades old.",
+)
+A = article(
+    "A",
+    "Japan will double its defense budget to 2% of GDP by 2027.",
+    "The U.S. will deploy MQ-9 drones to Kanoya Air Base.",
+    *BACKGROUND,
+)
+"""A budget and a deployment, with the background every article on the topic gives."""
+
+
+def hashed_words(texts: Sequence[str]) -> np.ndarray:
+    """A stand-in sentence encoder: each word stem and number hashed into 64 dimensions, so
+    texts sharing them point the same way."""
+    vectors = np.zeros((len(texts), 64), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in content_stems(text) | numbers_in(text):
+            vectors[row, zlib.crc32(word.encode()) % 64] += 1.0
+    return vectors
 
 
 def evidence(article: Article, number: int) -> Evidence:
