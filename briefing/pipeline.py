@@ -615,7 +615,7 @@ hold 27,000 texts (over 8 minutes), so beyond this claims are matched by their w
 def _passages_to_encode(corpus: Corpus, extracted: Sequence[ArticleClaims]) -> int:
     """The distinct texts matching by meaning would encode: every searched sentence and
     clause, and every verified claim."""
-    texts = {text for article in corpus.articles for _, text in corpus.units(article)}
+    texts = set(corpus.unit_texts())
     texts.update(claim.text for claims in extracted for claim in claims.verified)
     return len(texts)
 

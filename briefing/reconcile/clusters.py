@@ -133,8 +133,7 @@ class Grouping:
         self.similarity.prepare(claims)
         meaning = self.similarity if isinstance(self.similarity, Meaning) else None
         if meaning is not None and not self._compared_texts:  # every sentence: one batch
-            corpus = self.corpus
-            meaning.prepare_texts([text for a in corpus.articles for _, text in corpus.units(a)])
+            meaning.prepare_texts(self.corpus.unit_texts())
             self._compared_texts = True
         if self._nearest is not None:
             self._nearest.add(claims)

@@ -87,6 +87,10 @@ class Corpus:
             ]
         return self._units[article.id]
 
+    def unit_texts(self) -> list[str]:
+        """Every article's `units`, as texts, in order: what comparing by meaning encodes."""
+        return [text for article in self.articles for _, text in self.units(article)]
+
     def in_order(self, ids: set[str]) -> list[Article]:
         """The articles with these ids, in the corpus's order."""
         return [self.articles[n] for n in sorted(self._positions(ids))]

@@ -93,8 +93,6 @@ class MatchingAhead:
         if self._encoder is None:
             return True
         if not self._sentences_encoded:
-            corpus = self.corpus
-            units = (text for article in corpus.articles for _, text in corpus.units(article))
-            self._sentences_encoded = self._encoder.knows(units)
+            self._sentences_encoded = self._encoder.knows(self.corpus.unit_texts())
         compared = (text for claim in claims for text in MeaningSimilarity.compared_texts(claim))
         return self._sentences_encoded and self._encoder.knows(compared)
