@@ -541,9 +541,10 @@ class _Run:
             return
         # The encoder's weights are read in the thread too (half a second) while the first
         # requests go out; a failure to read them is reported when the main thread needs them.
-        encoder = embeddings.Remembered(lambda texts: embeddings.encoder().embed(texts))
+        cache_dir = settings.cache_dir
+        encoder = embeddings.Remembered(lambda texts: embeddings.encoder(cache_dir).embed(texts))
         free = self.server_starting if embedded else self.requests_out
-        with embeddings.Ahead(encoder, texts, free) as ahead:
+        with embeddings.Ahead(encoder, texts, free, one_core=embedded) as ahead:
             yield ahead
 
     def _matching_ahead(
@@ -578,7 +579,9 @@ class _Run:
                 "meaning"
             )
             return None
-        embed = ahead.embed if ahead is not None else embeddings.encoder().embed
+        embed = (
+            ahead.embed if ahead is not None else embeddings.encoder(self.settings.cache_dir).embed
+        )
         return MeaningSimilarity(embed, LexicalSimilarity(corpus.weights))
 
     def _source_info(self, article: Article, extracted: dict[str, ArticleClaims]) -> SourceInfo:

@@ -129,7 +129,7 @@ def encoded_ahead(
     fake = FakeEndpoint(respond=answer, delay=0.2)
     encoder = CountingEncoder(fake)
     monkeypatch.setattr(embeddings, "available", lambda: True)
-    monkeypatch.setattr(embeddings, "encoder", lambda: encoder)
+    monkeypatch.setattr(embeddings, "encoder", lambda cache_dir=None: encoder)
     run(tmp_path, Settings(cache_dir=tmp_path, **settings), fake)
     return encoder
 
@@ -163,7 +163,7 @@ def test_the_encoder_is_let_go_before_the_briefing_is_written(
     loaded: list[weakref.ref[CountingEncoder]] = []
     alive_when_composing: list[bool] = []
 
-    def read_encoder() -> CountingEncoder:
+    def read_encoder(unpacked: Path | None) -> CountingEncoder:
         encoder = CountingEncoder(fake)
         loaded.append(weakref.ref(encoder))
         return encoder
@@ -270,7 +270,7 @@ def matched(
     monkeypatch.setattr(Corroboration, "search", searching)
     monkeypatch.setattr(Grouping, "add", grouping)
     monkeypatch.setattr(embeddings, "available", lambda: True)
-    monkeypatch.setattr(embeddings, "encoder", lambda: HashedWords())
+    monkeypatch.setattr(embeddings, "encoder", lambda cache_dir=None: HashedWords())
     folder = tmp_path / f"run-{concurrency}"
     folder.mkdir()
     for name, text in FOUR.items():

@@ -49,6 +49,37 @@ def test_a_text_longer_than_the_window_is_truncated_not_refused(encoder: Any) ->
     assert np.isfinite(vector).all()
 
 
+def test_the_weights_are_unpacked_once_into_the_cache_and_read_from_there(
+    encoder: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    embeddings.release()
+    embeddings.encoder(tmp_path)
+    unpacked = embeddings.unpacked_weights(tmp_path)
+    assert unpacked.stat().st_size > 80_000_000
+
+    def unpacking(*args: object) -> None:
+        raise AssertionError("the weights were unpacked from the zip again")
+
+    embeddings.release()
+    monkeypatch.setattr(embeddings, "_read_member", unpacking)
+    vectors = embeddings.encoder(tmp_path).embed(REFERENCE["sentences"])
+    assert np.abs(vectors - np.array(REFERENCE["embeddings"])).max() < 1e-5
+    embeddings.release()
+
+
+def test_a_damaged_unpacked_copy_is_not_used_but_replaced(encoder: Any, tmp_path: Path) -> None:
+    unpacked = embeddings.unpacked_weights(tmp_path)
+    unpacked.parent.mkdir(parents=True)
+    unpacked.write_bytes(b"not the weights")
+    embeddings.release()
+
+    vectors = embeddings.encoder(tmp_path).embed(REFERENCE["sentences"])
+
+    assert np.abs(vectors - np.array(REFERENCE["embeddings"])).max() < 1e-5
+    assert unpacked.stat().st_size > 80_000_000
+    embeddings.release()
+
+
 def test_remembered_vectors_are_encoded_once() -> None:
     asked: list[list[str]] = []
 
@@ -118,6 +149,42 @@ def test_encoding_ahead_begins_slices_only_while_the_cores_are_free_until_the_en
         assert asked == [many[: embeddings.AHEAD_SLICE]]
     slices = [many[: embeddings.AHEAD_SLICE], many[embeddings.AHEAD_SLICE : -1], many[-1:]]
     assert asked == [*slices, ["claim"]]
+
+
+def _blas_threads() -> int:
+    from threadpoolctl import threadpool_info
+
+    return max(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+
+
+def test_encoding_ahead_on_one_core_runs_the_slices_begun_while_one_is_free_on_one_thread() -> None:
+    if _blas_threads() < 2:
+        pytest.skip("numpy's BLAS runs on one thread here already")
+    threads: list[int] = []
+    free = threading.Event()
+    free.set()  # the model's server is starting: one core is free
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        threads.append(_blas_threads())
+        free.clear()  # the server answers while the first slice is encoded
+        return np.ones((len(texts), 384), dtype=np.float32)
+
+    many = [f"text {n}" for n in range(embeddings.AHEAD_SLICE + 1)]
+    with embeddings.Ahead(embeddings.Remembered(embed), many, free, one_core=True):
+        deadline = time.monotonic() + 5
+        while not threads and time.monotonic() < deadline:
+            time.sleep(0.01)
+    all_threads = _blas_threads()
+    assert threads == [1, all_threads]  # the rest, after the reading, on every core
+
+
+def test_the_vectors_are_the_same_on_one_blas_thread_as_on_all(encoder: Any) -> None:
+    # Products large enough for OpenBLAS to split among threads.
+    texts = [f"{sentence} (case {n})" for n in range(16) for sentence in REFERENCE["sentences"]]
+    on_all = encoder.embed(texts)
+    with embeddings.one_blas_thread():
+        on_one = encoder.embed(texts)
+    assert np.array_equal(on_one, on_all)
 
 
 def test_encoding_ahead_stops_when_the_reading_fails_and_leaves_the_rest() -> None:

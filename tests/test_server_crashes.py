@@ -205,6 +205,7 @@ def test_sentences_are_encoded_while_the_server_starts_and_not_once_it_is_up(
 ) -> None:
     frees: list[threading.Event | None] = []
     free_while_starting: list[bool] = []
+    on_one_core: list[bool] = []
 
     class Watched(embeddings.Ahead):
         def __init__(
@@ -212,9 +213,12 @@ def test_sentences_are_encoded_while_the_server_starts_and_not_once_it_is_up(
             encoder: embeddings.Remembered,
             texts: Sequence[str],
             free: threading.Event | None = None,
+            *,
+            one_core: bool = False,
         ) -> None:
             frees.append(free)
-            super().__init__(encoder, texts, free)
+            on_one_core.append(one_core)
+            super().__init__(encoder, texts, free, one_core=one_core)
 
     def start(server: OnDemandServer) -> str:
         free_while_starting.extend(free is not None and free.is_set() for free in frees)
@@ -222,7 +226,7 @@ def test_sentences_are_encoded_while_the_server_starts_and_not_once_it_is_up(
 
     starting = OnDemandServer.start
     monkeypatch.setattr(embeddings, "available", lambda: True)
-    monkeypatch.setattr(embeddings, "encoder", lambda: ApartEncoder())
+    monkeypatch.setattr(embeddings, "encoder", lambda cache_dir=None: ApartEncoder())
     monkeypatch.setattr(embeddings, "Ahead", Watched)
     monkeypatch.setattr(OnDemandServer, "start", start)
     result = generate(tmp_path, stand_in, "ok", monkeypatch)
@@ -230,6 +234,7 @@ def test_sentences_are_encoded_while_the_server_starts_and_not_once_it_is_up(
     assert result.exit_code == 0, result.output
     (free,) = frees
     assert free_while_starting == [True] and free is not None and not free.is_set()
+    assert on_one_core == [True]  # the server loads on the other core
 
 
 def test_serve_stops_and_says_so_when_its_server_dies(

