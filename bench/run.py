@@ -6,6 +6,7 @@ It needs the project installed with the `local` extra. The peer (LangChain's map
 summarize chain) runs in its own environment, bench/.venv, created here from
 bench/requirements.txt on first use, so LangChain never enters the project's environment.
 Every run gets a fresh answer cache, except the re-run, which reuses the seeds run's.
+The floor is measured before the seeds run and again after it, and the two are taken together.
 `--readme` replaces the table between the bench markers in README.md.
 """
 
@@ -63,6 +64,21 @@ class Rates:
     generation_per_second: float
     seed_tokens: int
     seed_read_seconds: float
+    generation_seconds: float  # to generate GENERATION_SAMPLE tokens
+
+    def around(self, after: Rates) -> Rates:
+        """These rates and those measured `after` the runs, as one: the time of both reads and
+        both samples together, so a machine that speeds up or slows down meanwhile (these VMs
+        drift by 10% within minutes) weighs on the floor as on the runs it frames."""
+        read = self.seed_read_seconds + after.seed_read_seconds
+        generating = self.generation_seconds + after.generation_seconds
+        return Rates(
+            prompt_per_second=2 * self.seed_tokens / read,
+            generation_per_second=2 * GENERATION_SAMPLE / generating,
+            seed_tokens=self.seed_tokens,
+            seed_read_seconds=read / 2,
+            generation_seconds=generating / 2,
+        )
 
 
 @dataclass(frozen=True)
@@ -104,10 +120,13 @@ def main() -> int:
     if load > 0.5:
         say("the machine is busy: generation slows sharply when another process takes a core")
     runtime = choose(settings.cache_dir, probe_in_child(model_path, default_threads()))
-    rates, token_counts = measure_floor(model_path, runtime, [SEEDS, *corpora.values()])
-    say(f"floor: {rates}")
+    before, token_counts = measure_floor(model_path, runtime, [SEEDS, *corpora.values()])
+    say(f"floor, before the seeds run: {before}")
     seeds_cache = fresh_cache(work / "cache-seeds", settings.cache_dir)
     seeds_run = run_briefing("seeds", SEEDS, work / "seeds", seeds_cache, token_counts[SEEDS])
+    after, _ = measure_floor(model_path, runtime, [SEEDS])
+    say(f"floor, after the seeds run: {after}")
+    rates = before.around(after)
     rerun = run_briefing("cached re-run", SEEDS, work / "again", seeds_cache, token_counts[SEEDS])
     peer = (
         run_peer(python, model_path, settings, seeds, work, token_counts[SEEDS]) if python else None
@@ -117,7 +136,7 @@ def main() -> int:
         cache = fresh_cache(work / f"cache-{size}", settings.cache_dir)
         out = work / f"out-{size}"
         scaling.append(run_briefing(f"{size} articles", corpus, out, cache, token_counts[corpus]))
-    table = render(rates, seeds_run, rerun, peer, scaling, load)
+    table = render(rates, (before, after), seeds_run, rerun, peer, scaling, load)
     print(table)
     if arguments.readme:
         write_readme(table)
@@ -165,6 +184,7 @@ def measure_floor(
         generation_per_second=GENERATION_SAMPLE / generation_seconds,
         seed_tokens=counts[corpora[0]],
         seed_read_seconds=read_seconds,
+        generation_seconds=generation_seconds,
     )
     return rates, counts
 
@@ -396,9 +416,16 @@ def run_peer(
 
 
 def render(
-    rates: Rates, seeds: Run, rerun: Run, peer: PeerRun | None, scaling: list[Run], load: float
+    rates: Rates,
+    measured: tuple[Rates, Rates],
+    seeds: Run,
+    rerun: Run,
+    peer: PeerRun | None,
+    scaling: list[Run],
+    load: float,
 ) -> str:
     floor = floor_seconds(seeds, rates)
+    before, after = measured
     lines = [
         f"Measured {date.today().isoformat()} on {machine()} (load average {load:.2f} at the "
         f"start); model {EMBEDDED_MODEL.name}, llama-cpp-python {version('llama-cpp-python')}.",
@@ -408,7 +435,10 @@ def render(
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| floor: read {seeds.article_tokens:,} article tokens once at "
         f"{rates.prompt_per_second:.1f} tok/s + write {seeds.claim_tokens:,} claim tokens at "
-        f"{rates.generation_per_second:.1f} tok/s | {seeds.articles} | {floor:.1f} | "
+        f"{rates.generation_per_second:.1f} tok/s (measured before and after the seeds run: "
+        f"{before.prompt_per_second:.1f} and {after.prompt_per_second:.1f}, "
+        f"{before.generation_per_second:.1f} and {after.generation_per_second:.1f} tok/s) "
+        f"| {seeds.articles} | {floor:.1f} | "
         f"{floor / seeds.articles:.1f} | – | {seeds.article_tokens:,} | {seeds.claim_tokens:,} "
         "| 1.00 | – | – | – |",
         _row(seeds, rates),
