@@ -85,6 +85,70 @@ def test_favourite_first_sampling_matches_the_stock_sampler_token_for_token(
     assert len(stock) > 200
     assert [type(s) for s in samplers] == [sampling.FavouriteFirstGrammarSampler]
     assert samplers[0].overruled > 0, "the grammar never overruled the favourite; no fallback"
+    assert samplers[0].penalised > 0, "the penalties never changed the favourite"
+
+
+def _reference_pick(llama: Any, grammar: Any, logits: Any, picked: list[int]) -> int:
+    """What stock sampling picks: llama.cpp's penalties and grammar over the whole vocabulary."""
+    import numpy as np
+    from llama_cpp import _internals  # type: ignore[import-untyped,unused-ignore]
+
+    from briefing.local import sampling
+
+    penalties = _internals.LlamaSampler()
+    penalties.add_penalties(n_vocab=llama.n_vocab(), **PENALTIES)
+    for token in picked:
+        penalties.accept(token)
+    allowed = _internals.LlamaSampler()
+    allowed.add_grammar(llama._model, grammar)
+    candidates = np.zeros(llama.n_vocab(), dtype=sampling._TOKEN_DATA)
+    candidates["id"] = np.arange(llama.n_vocab())
+    candidates["logit"] = logits
+    sampling.FavouriteFirstGrammarSampler._apply(penalties, candidates)
+    sampling.FavouriteFirstGrammarSampler._apply(allowed, candidates)
+    return int(np.argmax(candidates["logit"]))
+
+
+PENALTIES = {
+    "penalty_last_n": 64,
+    "penalty_repeat": 1.1,
+    "penalty_freq": 0.0,
+    "penalty_present": 0.0,
+}
+
+
+@pytest.mark.parametrize("rejected_above", [3, 40], ids=["asked", "filtered"])
+def test_a_rejected_favourite_gives_the_best_token_the_grammar_allows(
+    llama: Any, rejected_above: int
+) -> None:
+    """Past the favourite, the next best are asked about one at a time; past those, the whole
+    vocabulary is filtered: either way the pick is stock sampling's."""
+    import numpy as np
+    from llama_cpp.llama_grammar import LlamaGrammar  # type: ignore[import-untyped,unused-ignore]
+
+    from briefing.local import sampling
+
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
+    grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+    logits = np.random.default_rng(7).normal(size=llama.n_vocab()).astype(np.float32)
+    (brace,) = llama.tokenize(b"{", add_bos=False)
+    # An answer must begin with "{": tokens that do not are put above it, best first.
+    rejected = [
+        token for token in range(1000, 1100)
+        if not llama.detokenize([token]).startswith(b"{")
+    ][:rejected_above]  # fmt: skip
+    logits[brace] = 20.0
+    logits[rejected] = 30.0 + np.arange(len(rejected), dtype=np.float32)[::-1]
+    picked = [rejected[0]]  # penalised: the best of them was picked before
+
+    sampler = sampling.FavouriteFirstGrammarSampler(llama, grammar, PENALTIES)
+    sampler._penalties.accept(picked[0])
+    sampler._picked.append(picked[0])
+    token = sampler.pick(logits)
+
+    assert token == _reference_pick(llama, grammar, logits, picked)
+    assert sampler.overruled == 1
+    assert sampler.filtered == (rejected_above >= sampling._ASKED_BEFORE_FILTERING)
 
 
 def test_sampling_without_a_grammar_is_left_to_llama_cpp(llama: Any) -> None:

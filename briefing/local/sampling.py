@@ -2,10 +2,11 @@
 
 Stock llama-cpp-python runs the grammar over all ~152k vocabulary entries before every pick,
 about 18 ms a token on a 2-core laptop, more than half the cost of the token itself. Here the
-penalised favourite token is checked alone first, and the whole vocabulary is filtered only
-when the grammar rejects it. Greedy decoding picks the highest-scoring token the grammar
-allows either way, so the output is the same token for token (`tests/test_embedded_server.py`
-compares the two on the real model).
+penalised favourite token is checked alone first, then the next best one at a time, and the
+whole vocabulary is filtered only when the grammar rejects the first 16; the penalties are
+applied to the tokens in their window only (1.3 ms a token to 0.4 on the AMD EPYC). Greedy
+decoding picks the highest-scoring token the grammar allows either way, so the output is the
+same token for token (`tests/test_embedded_server.py` compares the two on the real model).
 
 Only the embedded server process imports this module (`embedded_server`).
 """
@@ -13,6 +14,7 @@ Only the embedded server process imports this module (`embedded_server`).
 from __future__ import annotations
 
 import ctypes
+from collections import deque
 from typing import Any
 
 import llama_cpp
@@ -20,6 +22,9 @@ import numpy as np
 from llama_cpp import _internals
 from llama_cpp.llama import Llama
 
+_ASKED_BEFORE_FILTERING = 16
+"""Tokens asked about one at a time, best first, before the whole vocabulary is filtered: a
+question costs about 5 µs, filtering about 11 ms."""
 _TOKEN_DATA = np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)], align=True)
 
 
@@ -28,6 +33,12 @@ class FavouriteFirstGrammarSampler:
 
     Duck-types the one method `Llama` uses of `_internals.LlamaSampler`: `sample(ctx, idx)`,
     which returns the token and advances the penalties' and the grammar's state with it.
+
+    The penalties change only the logits of the tokens picked within their window, so only
+    those are put through llama.cpp's penalty sampler (its own arithmetic, on a few dozen
+    entries instead of the whole vocabulary: 0.6 ms a token less). When the grammar rejects
+    the favourite, the next best tokens are asked about one at a time before the whole
+    vocabulary is filtered: the first one it allows is the one filtering would pick.
     """
 
     def __init__(self, llama: Any, grammar: Any, penalties: dict[str, Any]) -> None:
@@ -39,23 +50,54 @@ class FavouriteFirstGrammarSampler:
         self._candidates = np.zeros(self._n_vocab, dtype=_TOKEN_DATA)
         self._candidates["id"] = np.arange(self._n_vocab, dtype=np.intc)
         self._favourite = np.zeros(1, dtype=_TOKEN_DATA)
+        # llama.cpp's window: the last `penalty_last_n` picks (none when it is 0 or less).
+        window = max(int(penalties.get("penalty_last_n", 0)), 0)
+        self._picked: deque[int] = deque(maxlen=window)
+        self._penalised = np.zeros(window, dtype=_TOKEN_DATA)
         self.overruled = 0  # picks where the grammar rejected the favourite; for tests
+        self.filtered = 0  # of those, picks that filtered the whole vocabulary; for tests
+        self.penalised = 0  # picks whose window changed which token is the favourite; for tests
 
     def sample(self, ctx: Any, idx: int = -1) -> int:
         logits = llama_cpp.llama_get_logits_ith(ctx.ctx, idx)
-        self._candidates["logit"] = np.ctypeslib.as_array(logits, shape=(self._n_vocab,))
-        self._apply(self._penalties, self._candidates)
-        token = int(np.argmax(self._candidates["logit"]))
-        if not self._grammar_allows(token):
-            self.overruled += 1
-            self._apply(self._grammar, self._candidates)
-            token = int(np.argmax(self._candidates["logit"]))
+        token = self.pick(np.ctypeslib.as_array(logits, shape=(self._n_vocab,)))
         self._penalties.accept(token)
         self._grammar.accept(token)
+        self._picked.append(token)
         return token
 
-    def _grammar_allows(self, token: int) -> bool:
-        self._favourite[0] = self._candidates[token]
+    def pick(self, logits: np.ndarray[Any, Any]) -> int:
+        """The highest-scoring token the grammar allows, after the penalties."""
+        scores = self._after_penalties(logits)
+        for asked in range(_ASKED_BEFORE_FILTERING):
+            token = int(np.argmax(scores))  # the first of equals, as filtering would pick
+            if self._grammar_allows(token, scores[token]):
+                self.overruled += asked > 0
+                return token
+            scores[token] = -np.inf
+        self.overruled += 1
+        self.filtered += 1
+        self._candidates["logit"] = scores
+        self._apply(self._grammar, self._candidates)
+        return int(np.argmax(self._candidates["logit"]))
+
+    def _after_penalties(self, logits: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        scores = np.array(logits, dtype=np.single)  # a copy: `logits` is the context's own
+        if not self._picked:
+            return scores
+        picked = np.fromiter(set(self._picked), dtype=np.intc)
+        window = self._penalised[: len(picked)]
+        window["id"] = picked
+        window["logit"] = scores[picked]
+        self._apply(self._penalties, window)
+        favourite = int(np.argmax(scores))
+        scores[picked] = window["logit"]
+        self.penalised += int(np.argmax(scores)) != favourite
+        return scores
+
+    def _grammar_allows(self, token: int, score: float) -> bool:
+        self._favourite["id"] = token
+        self._favourite["logit"] = score
         self._apply(self._grammar, self._favourite)
         return bool(np.isfinite(self._favourite["logit"][0]))
 
