@@ -72,7 +72,8 @@ class FavouriteFirstGrammarSampler:
         for asked in range(_ASKED_BEFORE_FILTERING):
             token = int(np.argmax(scores))  # the first of equals, as filtering would pick
             if self._grammar_allows(token, scores[token]):
-                self.overruled += asked > 0
+                if asked:
+                    self.overruled += 1
                 return token
             scores[token] = -np.inf
         self.overruled += 1

@@ -148,7 +148,7 @@ class Transport:
         import openai
 
         try:
-            self._client.with_options(max_retries=0, timeout=2.0).models.list()
+            self._client().with_options(max_retries=0, timeout=2.0).models.list()
         except openai.APIError:
             return False
         return True
@@ -165,7 +165,7 @@ class Transport:
         a 429 (which says nothing of the format) is waited out as the server asks, as the SDK
         would."""
         probing = probe is not None
-        self._client  # noqa: B018 -- the server, if any, starts before the SDK is imported
+        self._client()  # the server, if any, starts before the SDK is imported
         import openai
 
         refusals = probe.refusals() if probe else ()
@@ -185,12 +185,12 @@ class Transport:
 
     def embed(self, texts: Sequence[str], model: str) -> Embeddings:
         """Embeddings of `texts` from the endpoint's embeddings API, in order."""
-        self._client  # noqa: B018 -- the server, if any, starts before the SDK is imported
+        self._client()  # the server, if any, starts before the SDK is imported
         import openai
 
         started = time.monotonic()
         try:
-            response = self._client.embeddings.create(model=model, input=list(texts))
+            response = self._client().embeddings.create(model=model, input=list(texts))
         except openai.APIError as error:
             raise self._error_for(error) from error
         except AttributeError as error:  # the SDK cannot decode vectors out of non-JSON text
@@ -208,8 +208,8 @@ class Transport:
             seconds=time.monotonic() - started,
         )
 
-    @property
     def _client(self) -> openai.OpenAI:
+        """The SDK's client, made by the first call: the server, if any, is started first."""
         with self._connecting:
             if self._sdk is None:
                 base_url = self._start() if self._start else self.endpoint.base_url
@@ -233,7 +233,7 @@ class Transport:
     ) -> Completion:
         from openai.types.chat import ChatCompletion
 
-        client = self._client.with_options(max_retries=0) if probing else self._client
+        client = self._client().with_options(max_retries=0) if probing else self._client()
         extra: dict[str, Any] = {}
         if response_format is not None:
             extra["response_format"] = response_format
@@ -284,7 +284,7 @@ class Transport:
         import openai
 
         try:
-            listing = self._client.models.list()
+            listing = self._client().models.list()
         except openai.APIError as error:
             raise self._error_for(error) from error
         except AttributeError as error:  # the SDK cannot page through text that is not JSON
