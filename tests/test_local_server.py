@@ -194,3 +194,18 @@ def test_weights_are_mapped_unless_the_runtime_repacks_them(
     options = ServerOptions(tmp_path / "m.gguf", "m", tmp_path / "log", runtime=runtime)
     command = server_command(options, 8080)
     assert command[command.index("--use_mmap") + 1] == mapped
+
+
+def test_the_server_process_starts_without_importing_the_pipeline() -> None:
+    """`python -m briefing.local.embedded_server` imports the `briefing` package first: its
+    public names are imported when used, so the server's start does not wait 0.45 s for the
+    pipeline, the output writers and the SDK it never runs."""
+    probe = (
+        "import sys, briefing.local.embedded_server; "
+        "print(sorted(m for m in ('briefing.pipeline', 'briefing.output.markdown', 'openai') "
+        "if m in sys.modules))"
+    )
+    imported = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert imported.stdout.strip() == "[]"
