@@ -307,5 +307,5 @@ def _canonical(group: _Group, similarity: Similarity) -> Claim:
     for i, j in itertools.combinations(range(len(pool)), 2):  # a similarity is symmetric
         found = group.alike.get((id(pool[j]), id(pool[i])))
         scores[i, j] = scores[j, i] = similarity(pool[i], pool[j]) if found is None else found
-    totals = [sum(row[j] for j in range(len(pool)) if j != i) for i, row in enumerate(scores)]
+    totals = [sum(row) for row in scores.tolist()]  # the diagonal is 0: each with the others
     return pool[totals.index(max(totals))]
