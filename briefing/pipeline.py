@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from briefing import memory
 from briefing.claims import extract
@@ -46,6 +46,7 @@ from briefing.errors import (
     ModelOutputError,
     RequestFailedError,
 )
+from briefing.keyed_files import KeyedFiles
 from briefing.local.server import OnDemandServer
 from briefing.local.weights import EMBEDDED_MODEL
 from briefing.model.cache import CallCache
@@ -541,8 +542,7 @@ class _Run:
             return
         # The encoder's weights are read in the thread too (half a second) while the first
         # requests go out; a failure to read them is reported when the main thread needs them.
-        cache_dir = settings.cache_dir
-        encoder = embeddings.Remembered(lambda texts: embeddings.encoder(cache_dir).embed(texts))
+        encoder = embeddings.Remembered(_sentence_encoder(settings))
         free = self.server_starting if embedded else self.requests_out
         with embeddings.Ahead(encoder, texts, free, one_core=embedded) as ahead:
             yield ahead
@@ -579,9 +579,7 @@ class _Run:
                 "meaning"
             )
             return None
-        embed = (
-            ahead.embed if ahead is not None else embeddings.encoder(self.settings.cache_dir).embed
-        )
+        embed = ahead.embed if ahead is not None else _sentence_encoder(self.settings)
         return MeaningSimilarity(embed, LexicalSimilarity(corpus.weights))
 
     def _source_info(self, article: Article, extracted: dict[str, ArticleClaims]) -> SourceInfo:
@@ -600,6 +598,18 @@ class _Run:
             claims_verified=len(claims.verified) if claims else 0,
             possible_errors=claims.source_issues if claims else (),
         )
+
+
+def _sentence_encoder(settings: Settings) -> Callable[[Sequence[str]], Any]:
+    """The sentence encoder's `embed`, its vectors kept in the cache unless it is off: the
+    encoder's weights are read only when a list of texts was not encoded before."""
+
+    def encode(texts: Sequence[str]) -> Any:
+        return embeddings.encoder(settings.cache_dir).embed(texts)
+
+    if not settings.use_cache:
+        return encode
+    return embeddings.StoredVectors(encode, KeyedFiles(settings.vectors_dir, ".npy")).embed
 
 
 def _waits_for_another_machine(settings: Settings) -> bool:

@@ -77,6 +77,11 @@ class Settings(BaseModel):
     def calls_dir(self) -> Path:
         return self.cache_dir / "calls"
 
+    @property
+    def vectors_dir(self) -> Path:
+        """Where the sentence encoder's vectors are kept (`embeddings.StoredVectors`)."""
+        return self.cache_dir / "vectors"
+
     @classmethod
     def from_env(
         cls,

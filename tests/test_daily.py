@@ -20,6 +20,7 @@ import pytest
 
 from briefing.config import EXAMPLE, load
 from briefing.daily import folders
+from briefing.reconcile import embeddings
 
 from .support.daily import cli, daily, write_config
 from .support.endpoint import MODEL, FakeEndpoint, Reply
@@ -27,6 +28,9 @@ from .support.paths import SEED_FILES
 from .support.receivers import Mailbox, Receiver, parsed, parts_of, smtp_server, webhook_receiver
 
 pytestmark = pytest.mark.loopback
+needs_the_encoder = pytest.mark.skipif(
+    not embeddings.available(), reason="the sentence encoder is not installed"
+)
 
 
 def test_init_writes_an_example_that_loads_and_does_not_overwrite(tmp_path: Path) -> None:
@@ -312,14 +316,42 @@ def test_the_log_file_records_the_run_and_quiet_prints_only_the_result(
     assert "reading 2 articles" in plain.stderr and "S1" in plain.stderr
 
 
+@needs_the_encoder
 def test_cache_stats_and_clear(tmp_path: Path, fake: FakeEndpoint) -> None:
     config = write_config(tmp_path, fake)
     assert daily(config).exit_code == 0
     stats = cli("cache", "stats", "--config", config)
     assert stats.exit_code == 0 and stats.stdout.startswith("3 cached answers")
+    assert re.search(r"\n[1-9]\d* sets of sentence vectors", stats.stdout), stats.stdout
     cleared = cli("cache", "clear", "--config", config)
     assert cleared.stdout.startswith("Removed 3 cached answers")
-    assert cli("cache", "stats").stdout.startswith("0 cached answers")
+    assert "Removed 0 sets" not in cleared.stdout
+    emptied = cli("cache", "stats").stdout
+    assert emptied.startswith("0 cached answers") and "\n0 sets of sentence vectors" in emptied
+    assert daily(config, "--no-cache").exit_code == 0  # neither answers nor vectors kept
+    assert cli("cache", "stats").stdout == emptied
+
+
+@needs_the_encoder
+def test_a_rerun_reads_the_kept_vectors_and_never_loads_the_encoder(
+    tmp_path: Path, fake: FakeEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_config(tmp_path, fake)
+    first = cli("generate", "--config", config, "--out", tmp_path / "first")
+    assert first.exit_code == 0, first.output
+
+    def unread(*_: object) -> None:
+        raise AssertionError("the encoder's weights were read for vectors the cache keeps")
+
+    monkeypatch.setattr(embeddings, "encoder", unread)
+    again = cli("generate", "--config", config, "--out", tmp_path / "again")
+    assert again.exit_code == 0, again.output
+    briefings = [
+        json.loads((tmp_path / run / "briefing.json").read_text()) for run in ("first", "again")
+    ]
+    for briefing in briefings:
+        del briefing["generated_at"], briefing["usage"]
+    assert briefings[0] == briefings[1] and briefings[0]["clusters"]
 
 
 def _table(output: str) -> list[list[str]]:

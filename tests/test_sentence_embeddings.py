@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from briefing.keyed_files import KeyedFiles
 from briefing.reconcile import embeddings
 
 REFERENCE = json.loads((Path(__file__).parent / "fixtures" / "minilm_reference.json").read_text())
@@ -91,6 +92,62 @@ def test_remembered_vectors_are_encoded_once() -> None:
     remembered.embed(["a", "b", "a"])
     assert remembered.embed(["b", "c", "a"]).shape == (3, 384)
     assert asked == [["a", "b"], ["c"]]
+
+
+def test_stored_vectors_are_read_back_exactly_for_the_same_list_of_texts(tmp_path: Path) -> None:
+    asked: list[list[str]] = []
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        asked.append(list(texts))
+        rows = np.random.default_rng(len(asked)).standard_normal((len(texts), 384))
+        return rows.astype(np.float32)
+
+    def stored() -> embeddings.StoredVectors:  # a fresh store on the same folder: a re-run
+        return embeddings.StoredVectors(embed, KeyedFiles(tmp_path, ".npy"))
+
+    first = stored().embed(["a", "b"])
+    again = stored().embed(["a", "b"])
+    assert asked == [["a", "b"]] and again.dtype == np.float32
+    assert np.array_equal(first, again)  # to the bit
+    stored().embed(["a"])  # another list: its own batch, its own vectors
+    stored().embed(["b", "a"])
+    assert asked == [["a", "b"], ["a"], ["b", "a"]]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda path: path.write_bytes(b"not a numpy file"),
+        lambda path: np.save(path, np.zeros((3, 384), dtype=np.float32)),  # wrong count
+        lambda path: np.save(path, np.zeros((2, 384), dtype=np.float64)),
+        lambda path: np.save(path, np.array([{"a": 1}, {}], dtype=object), allow_pickle=True),
+    ],
+)
+def test_a_damaged_store_of_vectors_is_encoded_again_and_replaced(
+    tmp_path: Path, damage: Any
+) -> None:
+    calls = 0
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        nonlocal calls
+        calls += 1
+        return np.full((len(texts), 384), calls, dtype=np.float32)
+
+    store = embeddings.StoredVectors(embed, KeyedFiles(tmp_path, ".npy"))
+    store.embed(["a", "b"])
+    (kept,) = tmp_path.glob("??/*.npy")
+    damage(kept)
+    assert store.embed(["a", "b"])[0, 0] == 2.0
+    assert store.embed(["a", "b"])[0, 0] == 2.0 and calls == 2
+
+
+def test_an_unwritable_store_of_vectors_costs_speed_not_results(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    store = embeddings.StoredVectors(
+        lambda texts: np.ones((len(texts), 384), dtype=np.float32), KeyedFiles(blocker, ".npy")
+    )
+    assert store.embed(["a"]).shape == (1, 384)
 
 
 def test_encoding_ahead_takes_the_texts_added_while_it_runs_in_order() -> None:

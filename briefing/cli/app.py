@@ -41,6 +41,7 @@ from briefing.config import FORMATS
 from briefing.daily import schedule
 from briefing.diagnostics import Diagnostics
 from briefing.errors import BriefingError, BusyError, ConfigError, ScheduleError
+from briefing.keyed_files import KeyedFiles
 from briefing.local.server import LOOPBACK, run_in_foreground
 from briefing.model.cache import CallCache
 from briefing.model.endpoint import resolve
@@ -194,25 +195,32 @@ def schedule_command(
 @cache_app.command("stats")
 @exits
 def cache_stats(config: ConfigOption = None, cache_dir: CacheDir = None) -> int:
-    """How many model answers are cached, and how much space they take."""
-    stats = CallCache(_cache_settings(config, cache_dir).calls_dir).stats()
-    typer.echo(f"{stats.entries:,} cached answers, {stats.bytes / 1e6:.1f} MB in "
-               f"{stats.directory}")  # fmt: skip
-    if stats.oldest and stats.newest:
-        typer.echo(
-            f"oldest {stats.oldest:%Y-%m-%d %H:%M}, newest {stats.newest:%Y-%m-%d %H:%M} UTC"
-        )
+    """How many model answers and sentence vectors are cached, and how much space they take."""
+    answers, vectors = _stores(_cache_settings(config, cache_dir))
+    for store, what in ((answers, "cached answers"), (vectors, "sets of sentence vectors")):
+        stats = store.stats()
+        typer.echo(f"{stats.entries:,} {what}, {stats.bytes / 1e6:.1f} MB in {stats.directory}")
+        if stats.oldest and stats.newest:
+            typer.echo(
+                f"  oldest {stats.oldest:%Y-%m-%d %H:%M}, newest {stats.newest:%Y-%m-%d %H:%M} UTC"
+            )
     return 0
 
 
 @cache_app.command("clear")
 @exits
 def cache_clear(config: ConfigOption = None, cache_dir: CacheDir = None) -> int:
-    """Delete every cached model answer (the assembled embedded model stays)."""
-    cache = CallCache(_cache_settings(config, cache_dir).calls_dir)
-    removed = cache.clear()
-    typer.echo(f"Removed {removed:,} cached answers from {cache.directory}")
+    """Delete every cached model answer and sentence vector (the assembled embedded model
+    stays)."""
+    answers, vectors = _stores(_cache_settings(config, cache_dir))
+    typer.echo(f"Removed {answers.clear():,} cached answers from {answers.directory}")
+    typer.echo(f"Removed {vectors.clear():,} sets of sentence vectors from {vectors.directory}")
     return 0
+
+
+def _stores(settings: Settings) -> tuple[KeyedFiles, KeyedFiles]:
+    """The cache's stores: the model's answers and the sentence encoder's vectors."""
+    return CallCache(settings.calls_dir), KeyedFiles(settings.vectors_dir, ".npy")
 
 
 @app.command()

