@@ -245,7 +245,9 @@ class StoredVectors:
         self._files = files
 
     def embed(self, texts: Sequence[str]) -> Any:
-        key = content_key({"encoder": WEIGHTS_SHA256, "max_tokens": MAX_TOKENS, "texts": texts})
+        key = content_key(
+            {"encoder": WEIGHTS_SHA256, "max_tokens": MAX_TOKENS, "texts": list(texts)}
+        )
         stored = self._files.read(key)
         vectors = None if stored is None else _vectors_of(stored, len(texts))
         if vectors is None:
