@@ -700,7 +700,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # A SIGTERM unwinds the stack, so a model server this started is stopped on the way out.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    settings = Settings.from_env(match_by=args.match_by)
+    # The benchmark keeps its own answers (recorded, or none when live); nothing is read
+    # from or left in the user's cache, not even the sentence vectors.
+    settings = Settings.from_env(match_by=args.match_by, use_cache=False)
     folders = sorted(p for p in CLUSTERS.iterdir() if (p / "labels.json").is_file())
     if args.cluster:
         folders = [p for p in folders if p.name in args.cluster]

@@ -61,7 +61,11 @@ class Settings(BaseModel):
     concurrency: int = Field(
         4, ge=1, le=64, description="Requests in flight at a remote endpoint; the embedded one: 1"
     )
-    use_cache: bool = Field(True, description="Reuse and store model answers in cache_dir/calls")
+    use_cache: bool = Field(
+        True,
+        description="Reuse and store model answers and sentence vectors in cache_dir/calls and "
+        "cache_dir/vectors",
+    )
     max_cost: float | None = Field(None, ge=0, description="US dollars a run may spend")
     run_deadline_minutes: float = Field(
         120.0,
