@@ -46,7 +46,6 @@ from briefing.errors import (
     ModelOutputError,
     RequestFailedError,
 )
-from briefing.keyed_files import KeyedFiles
 from briefing.local.server import OnDemandServer
 from briefing.local.weights import EMBEDDED_MODEL
 from briefing.model.cache import CallCache
@@ -609,7 +608,7 @@ def _sentence_encoder(settings: Settings) -> Callable[[Sequence[str]], Any]:
 
     if not settings.use_cache:
         return encode
-    return embeddings.StoredVectors(encode, KeyedFiles(settings.vectors_dir, ".npy")).embed
+    return embeddings.StoredVectors(encode, embeddings.vector_files(settings.vectors_dir)).embed
 
 
 def _waits_for_another_machine(settings: Settings) -> bool:

@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from briefing.keyed_files import KeyedFiles
 from briefing.reconcile import embeddings
 
 REFERENCE = json.loads((Path(__file__).parent / "fixtures" / "minilm_reference.json").read_text())
@@ -103,7 +102,7 @@ def test_stored_vectors_are_read_back_exactly_for_the_same_list_of_texts(tmp_pat
         return rows.astype(np.float32)
 
     def stored() -> embeddings.StoredVectors:  # a fresh store on the same folder: a re-run
-        return embeddings.StoredVectors(embed, KeyedFiles(tmp_path, ".npy"))
+        return embeddings.StoredVectors(embed, embeddings.vector_files(tmp_path))
 
     first = stored().embed(["a", "b"])
     again = stored().embed(["a", "b"])
@@ -133,7 +132,7 @@ def test_a_damaged_store_of_vectors_is_encoded_again_and_replaced(
         calls += 1
         return np.full((len(texts), 384), calls, dtype=np.float32)
 
-    store = embeddings.StoredVectors(embed, KeyedFiles(tmp_path, ".npy"))
+    store = embeddings.StoredVectors(embed, embeddings.vector_files(tmp_path))
     store.embed(["a", "b"])
     (kept,) = tmp_path.glob("??/*.npy")
     damage(kept)
@@ -145,7 +144,7 @@ def test_an_unwritable_store_of_vectors_costs_speed_not_results(tmp_path: Path) 
     blocker = tmp_path / "file"
     blocker.write_text("")
     store = embeddings.StoredVectors(
-        lambda texts: np.ones((len(texts), 384), dtype=np.float32), KeyedFiles(blocker, ".npy")
+        lambda texts: np.ones((len(texts), 384), dtype=np.float32), embeddings.vector_files(blocker)
     )
     assert store.embed(["a"]).shape == (1, 384)
 

@@ -47,6 +47,7 @@ from briefing.model.cache import CallCache
 from briefing.model.endpoint import resolve
 from briefing.output.publish import ensure_writable, write_outputs
 from briefing.pipeline import generate as generate_briefing
+from briefing.reconcile import embeddings
 from briefing.settings import Settings
 
 app = typer.Typer(
@@ -220,7 +221,7 @@ def cache_clear(config: ConfigOption = None, cache_dir: CacheDir = None) -> int:
 
 def _stores(settings: Settings) -> tuple[KeyedFiles, KeyedFiles]:
     """The cache's stores: the model's answers and the sentence encoder's vectors."""
-    return CallCache(settings.calls_dir), KeyedFiles(settings.vectors_dir, ".npy")
+    return CallCache(settings.calls_dir), embeddings.vector_files(settings.vectors_dir)
 
 
 @app.command()

@@ -232,6 +232,11 @@ class MiniLM:
         return normed
 
 
+def vector_files(directory: Path) -> KeyedFiles:
+    """The store of vectors `StoredVectors` keeps, in `directory`: one `.npy` per list."""
+    return KeyedFiles(directory, ".npy")
+
+
 class StoredVectors:
     """An encoder whose vectors are kept in `files` by the exact list of texts encoded
     together, so a re-run of the same articles reads them instead of encoding (2.6 s of a
